@@ -1,0 +1,224 @@
+"""Working days by the official PRC calendar, judged in Asia/Shanghai.
+
+Deadlines in the records are counted in working days: weekends and statutory
+holidays are off, the make-up working days (调休) are on. The official data
+comes from ``chinesecalendar``; a deployment may override single days from its
+config (passed in by the caller), and those overrides always win.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterable
+from datetime import date, datetime, time, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo
+
+from chinese_calendar import constants as _official
+
+__all__ = [
+    "TZ",
+    "CalendarRangeError",
+    "Calendar",
+    "local",
+    "local_date",
+    "today",
+]
+
+TZ = ZoneInfo("Asia/Shanghai")
+
+_ONE_DAY = timedelta(days=1)
+
+
+def _official_years() -> tuple[int, int]:
+    """The contiguous run of years ending at the newest year the package knows.
+
+    Derived from the data (not hard-coded) so upgrading ``chinesecalendar``
+    extends the range by itself. A year counts as known when it has holiday
+    entries — the same rule the package uses before it raises
+    NotImplementedError. Taking the contiguous run guards against a gap year
+    silently being treated as "weekends only".
+    """
+    years = {d.year for d in _official.holidays}
+    last = max(years)
+    first = last
+    while first - 1 in years:
+        first -= 1
+    return first, last
+
+
+_FIRST_YEAR, _LAST_YEAR = _official_years()
+_OFFICIAL_FIRST = date(_FIRST_YEAR, 1, 1)
+_OFFICIAL_LAST = date(_LAST_YEAR, 12, 31)
+
+
+@cache
+def _official_workday_ordinals() -> frozenset[int]:
+    """Ordinals of all official working days in the covered range, computed once per process."""
+    holidays = _official.holidays
+    workdays = _official.workdays
+    result = set()
+    d = _OFFICIAL_FIRST
+    while d <= _OFFICIAL_LAST:
+        if d in workdays or (d.weekday() < 5 and d not in holidays):
+            result.add(d.toordinal())
+        d += _ONE_DAY
+    return frozenset(result)
+
+
+class CalendarRangeError(Exception):
+    """A date outside the years the official calendar knows; ``.day`` holds it.
+
+    Raised instead of guessing, because treating an unannounced year as
+    "weekends only" would silently produce wrong deadlines.
+    """
+
+    def __init__(self, day: date, first: date = _OFFICIAL_FIRST, last: date = _OFFICIAL_LAST):
+        self.day = day
+        self.first = first
+        self.last = last
+        super().__init__(
+            f"{day.isoformat()} 不在官方节假日数据的覆盖范围内"
+            f"（{first.isoformat()} 至 {last.isoformat()}），无法判断是否为工作日；"
+            f"请升级 chinesecalendar，或在本地配置中明确该日期是休息日还是工作日。"
+        )
+
+    def __reduce__(self):
+        # Keep the exception picklable despite the custom __init__ signature.
+        return (self.__class__, (self.day, self.first, self.last))
+
+
+def _as_day(d: date | datetime) -> date:
+    """Accept datetimes too, judging them by their Shanghai calendar day."""
+    if isinstance(d, datetime):
+        return local(d).date()
+    if isinstance(d, date):
+        return d
+    raise TypeError(f"需要 date 或 datetime，实际得到 {type(d).__name__}")
+
+
+class Calendar:
+    """Official PRC working days plus the deployment's own overrides.
+
+    Working days in the covered range are precomputed into a sorted list, so
+    ``add_workdays`` and ``workdays_between`` are a bisect, not a day-by-day walk.
+    """
+
+    def __init__(self, days_off: Iterable[date] = (), workdays: Iterable[date] = ()):
+        self._local_off = frozenset(_as_day(d) for d in days_off)
+        self._local_on = frozenset(_as_day(d) for d in workdays)
+        clash = self._local_off & self._local_on
+        if clash:
+            listed = "、".join(sorted(d.isoformat() for d in clash))
+            raise ValueError(f"本地配置把以下日期同时列为休息日和工作日：{listed}")
+
+        self.first: date = _OFFICIAL_FIRST
+        self.last: date = _OFFICIAL_LAST
+
+        on = set(_official_workday_ordinals())
+        on.difference_update(d.toordinal() for d in self._local_off)
+        on.update(d.toordinal() for d in self._local_on if self.covers(d))
+        self._ordinals_set = frozenset(on)
+        self._ordinals = sorted(on)
+
+    def covers(self, d: date) -> bool:
+        """Whether the official data knows ``d`` (local overrides do not extend this)."""
+        return self.first <= _as_day(d) <= self.last
+
+    def is_workday(self, d: date) -> bool:
+        """Whether ``d`` is a working day; local overrides are valid even outside the range."""
+        d = _as_day(d)
+        if d in self._local_off:
+            return False
+        if d in self._local_on:
+            return True
+        if not self.first <= d <= self.last:
+            raise CalendarRangeError(d, self.first, self.last)
+        return d.toordinal() in self._ordinals_set
+
+    def add_workdays(self, d: date, n: int) -> date:
+        """The n-th working day strictly after ``d``; ``n == 0`` returns ``d``.
+
+        Inside the covered range this jumps by bisect; outside it walks day by
+        day, which only succeeds through local overrides and otherwise raises
+        CalendarRangeError rather than guess.
+        """
+        if n < 0:
+            raise ValueError(f"工作日数不能为负数：{n}")
+        cur = _as_day(d)
+        remaining = n
+        while remaining:
+            if self.first <= cur < self.last:
+                i = bisect_right(self._ordinals, cur.toordinal())
+                available = len(self._ordinals) - i
+                if remaining <= available:
+                    return date.fromordinal(self._ordinals[i + remaining - 1])
+                remaining -= available
+                cur = self.last
+                continue
+            cur += _ONE_DAY
+            if self.is_workday(cur):
+                remaining -= 1
+        return cur
+
+    def workdays_between(self, a: date, b: date) -> int:
+        """Number of working days in the half-open interval (a, b]; 0 if ``b <= a``.
+
+        Half-open so that ``workdays_between(d, add_workdays(d, n)) == n``.
+        """
+        cur, end = _as_day(a), _as_day(b)
+        count = 0
+        while cur < end:
+            if self.first <= cur < self.last:
+                stop = min(end, self.last)
+                count += bisect_right(self._ordinals, stop.toordinal()) - bisect_right(
+                    self._ordinals, cur.toordinal()
+                )
+                cur = stop
+                continue
+            cur += _ONE_DAY
+            if self.is_workday(cur):
+                count += 1
+        return count
+
+    def next_workday_start(self, dt: datetime, start: time = time(9, 0)) -> datetime:
+        """The next moment work starts at or after ``dt``, as an aware Shanghai datetime.
+
+        For off-hours rules: a complaint received on Friday evening before a
+        holiday starts its clock when work resumes. Note the literal contract:
+        during working hours this is the *next* working day's start — check
+        ``is_working_time`` first if ``dt`` itself should count.
+        """
+        dt = local(dt)
+        day = dt.date()
+        if self.is_workday(day):
+            begin = datetime.combine(day, start, tzinfo=TZ)
+            if dt <= begin:
+                return begin
+        return datetime.combine(self.add_workdays(day, 1), start, tzinfo=TZ)
+
+    def is_working_time(self, dt: datetime, start: time = time(9, 0), end: time = time(18, 0)) -> bool:
+        """Whether ``dt`` falls in [start, end) on a working day, on the Shanghai wall clock."""
+        dt = local(dt)
+        return self.is_workday(dt.date()) and start <= dt.time() < end
+
+
+def local(dt: datetime | date) -> datetime | date:
+    """Shanghai wall-clock view: naive datetimes are assumed Shanghai, aware ones converted; dates unchanged."""
+    if isinstance(dt, datetime):
+        if dt.tzinfo is None or dt.tzinfo.utcoffset(dt) is None:
+            return dt.replace(tzinfo=TZ)
+        return dt.astimezone(TZ)
+    if isinstance(dt, date):
+        return dt
+    raise TypeError(f"需要 date 或 datetime，实际得到 {type(dt).__name__}")
+
+
+def local_date(dt: datetime | date) -> date:
+    """The Shanghai calendar day of ``dt`` (a UTC evening may already be tomorrow in Shanghai)."""
+    return _as_day(dt)
+
+
+def today() -> date:
+    """Today in Asia/Shanghai, whatever the server's own time zone."""
+    return datetime.now(TZ).date()
