@@ -1,0 +1,84 @@
+"""The `huifang` command: thin — parse arguments, call one function per command, set the exit status."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+
+from . import commands
+from .config import ConfigError
+
+EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # usage errors exit 2, in Chinese
+        self.print_usage(sys.stderr)
+        print(f"huifang: 参数错误：{message}", file=sys.stderr)
+        sys.exit(EXIT_USAGE)
+
+
+def _as_of(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"“{text}”不是有效日期，应写成 YYYY-MM-DD，例如 2026-11-30")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="huifang", description="回访：客服记录即代码。校验 records/ 下的记录并生成内部门户。")
+    p.add_argument("--root", type=Path, default=None, help="记录仓库的根目录（默认：当前目录或其上级中含 records/ 的目录）")
+    sub = p.add_subparsers(dest="command", metavar="命令", parser_class=_Parser)
+
+    def judged(sp):
+        sp.add_argument("--as-of", type=_as_of, default=None, metavar="YYYY-MM-DD",
+                        help="按哪一天判断期限（默认：上海时间今天）")
+        sp.add_argument("--format", choices=("text", "json", "github"), default="text", help="输出格式")
+
+    c = sub.add_parser("check", help="校验记录并应用程序规则")
+    c.add_argument("paths", nargs="*", type=Path, help="只报告这些文件或文件夹的问题（默认：全部 records/）")
+    c.add_argument("--changed", metavar="BASE", help="只检查相对 BASE（如 origin/main）改动过的记录及其关联规则")
+    judged(c)
+
+    b = sub.add_parser("build", help="检查、生成页面并用 MkDocs 构建门户到 site/")
+    judged(b)
+    b.add_argument("--strict", action="store_true", help="有错误时构建失败")
+
+    s = sub.add_parser("serve", help="在本机浏览门户，记录改动后自动重建")
+    judged(s)
+    s.add_argument("--port", type=int, default=8000)
+
+    n = sub.add_parser("new", help="从模板新建一条记录（自动取下一个编号）")
+    n.add_argument("kind", choices=("customer", "order", "complaint", "visit", "letter"), help="记录种类")
+    n.add_argument("--date", type=_as_of, default=None, help="记录日期（默认：今天），决定编号和月份文件夹")
+    n.add_argument("--issue", default=None, help="公开信：按同一问题键预填草稿")
+
+    r = sub.add_parser("rules", help="列出全部规则：编号、标题、范围、严重程度、配置值和依据条款")
+    r.add_argument("--format", choices=("text", "json"), default="text")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        root = commands.find_root(args.root)
+        handler = getattr(commands, f"cmd_{args.command}")
+        return handler(root, args)
+    except (ConfigError, commands.UsageError) as e:
+        print(f"huifang: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # output piped into `head` and closed early
+        sys.stderr.close()
+        return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

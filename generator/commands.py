@@ -1,0 +1,258 @@
+"""One function per command; the pipeline runs load → validate → rules (→ derive → render → build)."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from . import model
+from .config import PARAMS, Config, ConfigError, load_config
+from .findings import Finding, report, sort_findings
+from .load import RECORDS_DIR, RecordSet, load, record_files
+from .rules import Outcome, all_rules, check_config_rules, run, threshold_for
+from .workdays import Calendar, today
+
+TEMPLATES_DIR = "templates"
+
+
+class UsageError(Exception):
+    """Wrong arguments or an unusable repository layout (exit status 2)."""
+
+
+def find_root(given: Path | None) -> Path:
+    """The records repository: --root, else the nearest directory upwards that holds records/."""
+    if given is not None:
+        if not (given / RECORDS_DIR).is_dir():
+            raise UsageError(f"{given} 下没有 records/ 文件夹。")
+        return given.resolve()
+    here = Path.cwd().resolve()
+    for d in (here, *here.parents):
+        if (d / RECORDS_DIR).is_dir():
+            return d
+    raise UsageError("当前目录及其上级都没有 records/ 文件夹；请在记录仓库里运行，或用 --root 指定。")
+
+
+@dataclass
+class Analysis:
+    """Everything `check` knows; `build` derives pages from it."""
+
+    root: Path
+    config: Config
+    as_of: date
+    records: RecordSet
+    findings: list[Finding]
+    outcome: Outcome
+    provenance: dict = field(default_factory=dict)
+    history_warnings: list[str] = field(default_factory=list)
+    history: object | None = None
+
+
+def analyse(root: Path, as_of: date | None = None, *, with_history: bool = True,
+            only_rules=None) -> Analysis:
+    """load → validate → provenance → rules. Raises ConfigError for an unusable huifang.yml."""
+    config = load_config(root)
+    problems = check_config_rules(config)
+    if problems:
+        raise ConfigError(" ".join(problems))
+    as_of = as_of or today()
+    # load + validate: YAML/SCHEMA findings, every good record kept
+    records, findings = load(root)
+    # provenance: who submitted and approved each record (one git log pass, cached by HEAD)
+    provenance, warnings = {}, []
+    if with_history:
+        provenance, warnings = _provenance(root)
+    # rules: findings with rule ids, open items, period figures
+    outcome = run(records, config, as_of, Calendar(config.days_off, config.workdays), provenance, only_rules)
+    return Analysis(root, config, as_of, records, sort_findings(findings + outcome.findings), outcome,
+                    provenance, warnings)
+
+
+def _provenance(root: Path) -> tuple[dict, list[str]]:
+    try:
+        from .history import History, Staff
+    except ImportError:  # pragma: no cover - history is part of the package
+        return {}, []
+    try:
+        staff = Staff.load(root)
+    except Exception as e:  # a broken staff file must not stop the check
+        return {}, [str(e)]
+    with History(root, staff) as h:
+        return h.provenance(), list(h.warnings)
+
+
+def _related_ids(records: RecordSet, selected: set[str]) -> set[str]:
+    """Selected records plus those they share a customer, an issue or a reference with."""
+    out = set(selected)
+    customers, issues = set(), set()
+    for rid in selected:
+        r = records.by_id.get(rid)
+        if r is None:
+            continue
+        if r.kind.name == "customer":
+            customers.add(r.id)
+        if r["customer"]:
+            customers.add(r["customer"])
+        if r["issue"]:
+            issues.add(r["issue"])
+        out.update(r.get("related", []))
+        out.update(r.get("complaints", []))
+    for r in records.all:
+        if r["customer"] in customers or (r["issue"] and r["issue"] in issues) \
+                or selected.intersection(r.get("related", [])) or r.id in customers:
+            out.add(r.id)
+    return out
+
+
+def _select(analysis: Analysis, paths: list[str]) -> list[Finding]:
+    """Findings about the selected files, and the customer/issue/period findings they take part in."""
+    files = set(paths)
+    selected = {r.id for r in analysis.records.all if r.path in files}
+    related = _related_ids(analysis.records, selected)
+    keep = []
+    for f in analysis.findings:
+        if f.file in files or (f.record and f.record in related and f.rule != "SCHEMA" and f.rule != "YAML"):
+            keep.append(f)
+        elif f.file is None and any(re.search(rf"(?<![\w-]){re.escape(i)}(?![\w-])", f.message) for i in selected):
+            keep.append(f)
+    return keep
+
+
+def _paths_from_args(root: Path, args_paths: list[Path]) -> list[str] | None:
+    if not args_paths:
+        return None
+    all_files = record_files(root)
+    chosen: list[str] = []
+    for p in args_paths:
+        p = p.resolve()
+        try:
+            rel = p.relative_to(root).as_posix()
+        except ValueError:
+            raise UsageError(f"{p} 不在记录仓库 {root} 里。")
+        if p.is_dir():
+            prefix = "" if rel == "." else rel + "/"
+            chosen += [f for f in all_files if f.startswith(prefix)]
+        elif p.exists():
+            chosen.append(rel)
+        else:
+            raise UsageError(f"找不到 {p}。")
+    return chosen
+
+
+def cmd_check(root: Path, args) -> int:
+    paths = _paths_from_args(root, args.paths)
+    if args.changed:
+        from .history import HistoryError, changed_files
+        try:
+            paths = (paths or []) + changed_files(root, args.changed)
+        except HistoryError as e:
+            raise UsageError(str(e))
+    analysis = analyse(root, args.as_of)
+    for w in analysis.history_warnings:
+        print(f"huifang: 提示：{w}", file=sys.stderr)
+    findings = analysis.findings if paths is None else _select(analysis, paths)
+    n = len(analysis.records) if paths is None else len(set(paths))
+    report(args.format, n, findings)
+    return 1 if any(f.severity == "error" for f in findings) else 0
+
+
+def cmd_rules(root: Path, args) -> int:
+    config = load_config(root)
+    rows = []
+    for r in all_rules():
+        sw = config.rules.get(r.id)
+        if r.check is None:
+            status = "not-checkable"
+        elif sw and not sw.enabled:
+            status = "disabled"
+        else:
+            status = "enforced"
+        rows.append({
+            "id": r.id, "title": r.title, "scope": r.scope, "modal": r.modal,
+            "severity": (sw.severity if sw and sw.severity else r.default_severity),
+            "profile": threshold_for(r, config), "source": r.source, "status": status,
+            "reason": (sw.reason if sw and not sw.enabled else r.reason),
+        })
+    if args.format == "json":
+        json.dump({"rules": rows}, sys.stdout, ensure_ascii=False, indent=2)
+        print()
+        return 0
+    status_zh = {"enforced": "检查", "disabled": "已关闭", "not-checkable": "不检查"}
+    for row in rows:
+        line = f"{row['id']:<12} {status_zh[row['status']]:<4} {row['severity']:<8} {row['title']}｜{row['scope']}｜依据 {row['source']}"
+        if row["profile"]:
+            line += f"｜{row['profile']}"
+        if row["reason"]:
+            line += f"｜原因：{row['reason']}"
+        print(line)
+    enforced = sum(r["status"] == "enforced" for r in rows)
+    print(f"\n共 {len(rows)} 条规则，其中 {enforced} 条从记录中检查。")
+    return 0
+
+
+# --- new -------------------------------------------------------------------------------------
+
+def next_id(root: Path, kind: model.Kind, day: date) -> str:
+    """The next free id of a kind for a day (customers are numbered without a date)."""
+    stems = {f.rsplit("/", 1)[-1].rsplit(".", 1)[0] for f in record_files(root)}
+    if kind.name == "customer":
+        nums = [int(s[5:]) for s in stems if re.fullmatch(r"CUST-\d+", s)]
+        return f"CUST-{(max(nums, default=0) + 1):04d}"
+    prefix = f"{kind.prefix}-{day:%Y%m%d}-"
+    nums = [int(s[len(prefix):]) for s in stems if s.startswith(prefix) and s[len(prefix):].isdigit()]
+    return f"{prefix}{(max(nums, default=0) + 1):03d}"
+
+
+def record_path(kind: model.Kind, rid: str, day: date) -> str:
+    if kind.main_date is None:
+        return f"{RECORDS_DIR}/{kind.folder}/{rid}.yml"
+    return f"{RECORDS_DIR}/{kind.folder}/{day:%Y/%m}/{rid}.yml"
+
+
+def cmd_new(root: Path, args) -> int:
+    kind = model.KINDS[args.kind]
+    day = args.date or today()
+    template = _template_dir(root) / "records" / f"{kind.name}.yml"
+    if not template.exists():
+        raise UsageError(f"找不到模板 {template}。")
+    rid = next_id(root, kind, day)
+    rel = record_path(kind, rid, day)
+    target = root / rel
+    text = template.read_text(encoding="utf-8")
+    schema_rel = Path("../" * (rel.count("/"))) / TEMPLATES_DIR / "schema" / f"{kind.name}.json"
+    now = datetime.now().astimezone()
+    text = (text.replace("../schema/", str(schema_rel.parent.as_posix()) + "/")
+            .replace("__ID__", rid).replace("__DATE__", day.isoformat())
+            .replace("__DATETIME__", f"{day.isoformat()} {now:%H:%M}:00+08:00"))
+    if kind.name == "letter" and args.issue:
+        from .derive import letter_draft_yaml
+        text = letter_draft_yaml(analyse(root, day, with_history=False), args.issue, rid, day, text)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with open(target, "x", encoding="utf-8") as f:  # never overwrite
+            f.write(text)
+    except FileExistsError:
+        raise UsageError(f"{rel} 已存在，不会覆盖。")
+    print(rel)
+    return 0
+
+
+def _template_dir(root: Path) -> Path:
+    """The repository's own templates/ if it has one, else the templates shipped with huifang."""
+    own = root / TEMPLATES_DIR
+    if (own / "records").is_dir():
+        return own
+    return Path(__file__).resolve().parent.parent / TEMPLATES_DIR
+
+
+def cmd_build(root: Path, args) -> int:
+    from .site import build
+    return build(root, args)
+
+
+def cmd_serve(root: Path, args) -> int:
+    from .site import serve
+    return serve(root, args)

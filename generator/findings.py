@@ -1,0 +1,128 @@
+"""The Finding type and the three reporters of `huifang check` (text, json, github)."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from typing import IO, Iterable
+
+SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "建议"}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One defect or suggestion: which rule, where, and what the procedure asks for (in Chinese)."""
+
+    rule: str
+    severity: str
+    file: str | None
+    line: int | None
+    record: str | None
+    message: str
+    clause: str | None = None  # the seed clause, e.g. "000 P4 Art.4(3)"
+    threshold: str | None = None  # what it was judged against, e.g. "≤ 70%（PM-70）"
+
+    def sort_key(self):
+        return (self.file or "~", self.line or 0, SEVERITY_ORDER[self.severity], self.rule, self.message)
+
+    def as_json(self) -> dict:
+        return asdict(self)
+
+
+def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
+    return sorted(set(findings), key=Finding.sort_key)
+
+
+def counts(findings: Iterable[Finding]) -> dict[str, int]:
+    c = {"error": 0, "warning": 0, "info": 0}
+    for f in findings:
+        c[f.severity] += 1
+    return c
+
+
+def summary(n_records: int, findings: list[Finding]) -> str:
+    c = counts(findings)
+    return (f"共检查 {n_records} 条记录：{c['error']} 个错误，{c['warning']} 个警告，{c['info']} 条建议。")
+
+
+def _detail(f: Finding) -> str:
+    extra = []
+    if f.threshold:
+        extra.append(f"标准：{f.threshold}")
+    if f.clause:
+        extra.append(f"依据：{f.clause}")
+    return f.message + (f"（{'；'.join(extra)}）" if extra else "")
+
+
+def report_text(n_records: int, findings: list[Finding], out: IO[str], color: bool | None = None) -> None:
+    """Findings grouped by file, then period findings, then one summary line."""
+    if color is None:
+        color = out.isatty() and os.environ.get("NO_COLOR") is None
+    paint = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m"}
+
+    def tag(sev: str) -> str:
+        word = SEVERITY_ZH[sev]
+        return f"{paint[sev]}{word}\033[0m" if color else word
+
+    groups: dict[str | None, list[Finding]] = defaultdict(list)
+    for f in findings:
+        groups[f.file].append(f)
+    for file in sorted(groups, key=lambda k: (k is None, k or "")):
+        out.write(f"{file if file else '整体（按期间统计）'}\n")
+        for f in groups[file]:
+            where = f"第 {f.line} 行" if f.line else ""
+            rec = f" [{f.record}]" if f.record and not file else ""
+            out.write(f"  {where:<8} {tag(f.severity)} {f.rule}{rec}：{_detail(f)}\n")
+        out.write("\n")
+    out.write(summary(n_records, findings) + "\n")
+
+
+def report_json(n_records: int, findings: list[Finding], out: IO[str]) -> None:
+    json.dump({"records": n_records, "findings": [f.as_json() for f in findings]}, out,
+              ensure_ascii=False, indent=2)
+    out.write("\n")
+
+
+def _escape_data(s: str) -> str:
+    return s.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_prop(s: str) -> str:
+    return _escape_data(s).replace(":", "%3A").replace(",", "%2C")
+
+
+GITHUB_LIMIT = 10  # the platform shows at most 10 annotations of each level per step
+
+
+def report_github(n_records: int, findings: list[Finding], out: IO[str]) -> None:
+    """Workflow annotations for the first 10 errors and 10 warnings, then the full list for the log."""
+    level = {"error": "error", "warning": "warning", "info": "notice"}
+    shown = {"error": 0, "warning": 0}
+    for f in findings:
+        if f.severity not in shown or shown[f.severity] >= GITHUB_LIMIT:
+            continue
+        shown[f.severity] += 1
+        props = []
+        if f.file:
+            props.append(f"file={_escape_prop(f.file)}")
+            if f.line:
+                props.append(f"line={f.line}")
+        props.append(f"title={_escape_prop(f.rule)}")
+        out.write(f"::{level[f.severity]} {','.join(props)}::{_escape_data(_detail(f))}\n")
+    hidden = sum(1 for f in findings if f.severity in shown) - sum(shown.values())
+    if hidden:
+        out.write(f"另有 {hidden} 条未作为注释显示（平台每类最多显示 {GITHUB_LIMIT} 条），完整列表如下：\n")
+    out.write("::group::完整检查结果\n")
+    report_text(n_records, findings, out, color=False)
+    out.write("::endgroup::\n")
+
+
+REPORTERS = {"text": report_text, "json": report_json, "github": report_github}
+
+
+def report(fmt: str, n_records: int, findings: list[Finding], out: IO[str] = sys.stdout) -> None:
+    REPORTERS[fmt](n_records, findings, out)

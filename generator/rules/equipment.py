@@ -1,0 +1,3 @@
+"""Rules of area equipment (see PROCEDURES.md)."""
+
+from . import catalogue, rule  # noqa: F401

@@ -1,0 +1,3 @@
+"""Rules of area scales (see PROCEDURES.md)."""
+
+from . import catalogue, rule  # noqa: F401
