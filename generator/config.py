@@ -75,7 +75,21 @@ PARAMS: dict[str, Param] = {p.name: p for p in (
           {"5": "五级：非常满意、满意、一般、不太满意、很不满意（004 附表 2）",
            "4": "四级：非常满意、满意、一般、不满意（003 P4 §4.3.2）"},
           "5", ("S-SCALE-01",), "记录保存五级，统计时可折算为四级"),
+    Param("method", "认可的回访方式",
+          {"METH-PROP": "上门、电话、信函（含公开信）（000 P4 Art.1、P5 §1）",
+           "METH-SALES": "电话、在线沟通工具、邮件（000 P1 §4.3(1)）",
+           "METH-EQUIP": "电话、上门走访（002 §1、§6.1）",
+           "METH-CALLBACK": "只用电话（004 §2.1）"},
+          "METH-PROP", ("V-METH-02",), "与 PM-70、SPOT-5 同出自物业回访规定，口径一致"),
 )}
+
+# V-METH-02: the visit methods (record `method` values) each METH-* option recognises.
+METHODS_BY_OPTION: dict[str, tuple[str, ...]] = {
+    "METH-PROP": ("上门", "电话", "信函"),
+    "METH-SALES": ("电话", "在线", "邮件"),
+    "METH-EQUIP": ("电话", "上门"),
+    "METH-CALLBACK": ("电话",),
+}
 
 # name -> (default, unit, Chinese help)
 THRESHOLDS: dict[str, tuple[Any, str, str]] = {
@@ -93,6 +107,11 @@ THRESHOLDS: dict[str, tuple[Any, str, str]] = {
     "lifecycle_window_months": (1, "个月", "设备回访最迟可比应回访日期晚几个月（E-LC-05）"),
     "escalation_cycles": (2, "次", "客服经理层面不满意几次后须上报事业部（C-ESC-01）"),
     "same_day_grace_hours": (0, "小时", "当天记录的宽限（0 表示当天 24 点前）（V-DAY-01）"),
+    "review_days": (7, "天", "回访后几天内须由主管审阅（V-REV-01）"),
+    "repeat_visit_workdays": (5, "个工作日", "回访仍不满意时，几个工作日内须再次回访（V-REP-01）"),
+    "default_reply_days": (30, "天", "投诉没有答复期限时，受理后几天内须有结果和答复（V-100-01）"),
+    "escalation_days": (2, "天", "同一问题投诉达到次数后，几天内须上报负责人（V-ESC-01）"),
+    "duplicate_days": (7, "天", "同一客户同一问题几天内的两条投诉视为重复记录（V-DUP-01）"),
 }
 
 SHALL_WORDS = ("应", "应该", "要", "需", "均需", "不应", "不应超过")
