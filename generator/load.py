@@ -213,14 +213,11 @@ def parse(text: str) -> tuple[dict | None, dict, list[tuple[int, str, str]]]:
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
-    except yaml.composer.ComposerError as e:
-        if "single document" in str(e.problem):
-            line = e.problem_mark.line + 1 if e.problem_mark else 1
-            return None, {}, [(line, "YAML", "一个文件里只能有一条记录，这里出现了第二个文档（---）；请拆成两个文件。")]
-        line = e.problem_mark.line + 1 if e.problem_mark else 1
-        return None, {}, [(line, "YAML", _syntax_message(e))]
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
+        if "another document" in str(e.problem) or "single document" in str(e.context):
+            return None, {}, [(mark.line + 1 if mark else 1, "YAML",
+                               "一个文件里只能有一条记录，这里出现了第二个文档（---）；请拆成两个文件。")]
         return None, {}, [(mark.line + 1 if mark else 1, "YAML", _syntax_message(e))]
     except yaml.YAMLError as e:
         return None, {}, [(1, "YAML", f"YAML 格式错误：{e}。")]
