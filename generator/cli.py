@@ -55,6 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
     n.add_argument("--date", type=_as_of, default=None, help="记录日期（默认：今天），决定编号和月份文件夹")
     n.add_argument("--issue", default=None, help="公开信：按同一问题键预填草稿")
 
+    sub.add_parser("schema", help="从记录模型重新生成 templates/schema/ 下的 JSON Schema（开发用）")
+
     r = sub.add_parser("rules", help="列出全部规则：编号、标题、范围、严重程度、配置值和依据条款")
     r.add_argument("--format", choices=("text", "json"), default="text")
     return p

@@ -240,6 +240,17 @@ def cmd_new(root: Path, args) -> int:
     return 0
 
 
+def cmd_schema(root: Path, args) -> int:
+    """Rewrite templates/schema/*.json from the model (the test suite fails when they drift)."""
+    out = Path(__file__).resolve().parent.parent / TEMPLATES_DIR / "schema"
+    out.mkdir(parents=True, exist_ok=True)
+    for kind in model.KINDS.values():
+        path = out / f"{kind.name}.json"
+        path.write_text(json.dumps(model.json_schema(kind), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        print(path)
+    return 0
+
+
 def _template_dir(root: Path) -> Path:
     """The repository's own templates/ if it has one, else the templates shipped with huifang."""
     own = root / TEMPLATES_DIR
