@@ -160,7 +160,7 @@ def load_config(root: Path) -> Config:
     cfg.path = CONFIG_FILE
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (yaml.YAMLError, UnicodeDecodeError) as e:
+    except (yaml.YAMLError, UnicodeDecodeError, ValueError) as e:
         mark = getattr(e, "problem_mark", None)
         where = f"第 {mark.line + 1} 行" if mark else ""
         raise ConfigError(f"{CONFIG_FILE} {where}无法读取：请检查 YAML 格式（{getattr(e, 'problem', e)}）。")

@@ -124,5 +124,5 @@ def report_github(n_records: int, findings: list[Finding], out: IO[str]) -> None
 REPORTERS = {"text": report_text, "json": report_json, "github": report_github}
 
 
-def report(fmt: str, n_records: int, findings: list[Finding], out: IO[str] = sys.stdout) -> None:
-    REPORTERS[fmt](n_records, findings, out)
+def report(fmt: str, n_records: int, findings: list[Finding], out: IO[str] | None = None) -> None:
+    REPORTERS[fmt](n_records, findings, out or sys.stdout)
