@@ -1,12 +1,70 @@
-"""V — visit planning, conduct and recording (PROCEDURES.md §2.A)."""
+"""V — visit planning, conduct and recording (PROCEDURES.md §2.A).
+
+Complaint words used here follow the agreed semantics: a complaint's revisits are the visits
+whose `related` names it; its reply is the first 回复 action, else `first_response`; it is
+closed with status 已结案 or a 结案 action; it is anonymous without `customer`.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections import defaultdict
+from datetime import date, datetime, timedelta
 
+from ..config import METHODS_BY_OPTION
 from ..workdays import local_date
 from . import catalogue, rule
 
+SATISFIED = ("非常满意", "满意")
+DISSATISFIED = ("不太满意", "很不满意")
+
+
+# -- shared complaint and visit facts ---------------------------------------------------------
+
+def _acts(c, kind: str) -> list[dict]:
+    return [a for a in c.get("actions", []) if isinstance(a, dict) and a.get("action") == kind]
+
+
+def reply_time(c) -> datetime | None:
+    """The complaint's reply: the first 回复 action, else `first_response`."""
+    acts = _acts(c, "回复")
+    return acts[0]["at"] if acts else c["first_response"]
+
+
+def is_closed(c) -> bool:
+    return c["status"] == "已结案" or bool(_acts(c, "结案"))
+
+
+def is_done(c) -> bool:
+    """Resolved or closed: the complaint has an outcome."""
+    return c["status"] in ("已解决", "已结案") or c["resolved"] is not None or bool(_acts(c, "结案"))
+
+
+def done_time(c) -> datetime:
+    """When the outcome came: `resolved`, else the 结案 action, else receipt."""
+    closing = _acts(c, "结案")
+    return c["resolved"] or (closing[0]["at"] if closing else c["received"])
+
+
+def revisits(ctx, c) -> list:
+    return ctx.records.visits_by_related.get(c.id, [])
+
+
+def satisfaction(v) -> str | None:
+    """The visit's verdict: service satisfaction, else product satisfaction."""
+    s = v.get("satisfaction", {})
+    return s.get("service") or s.get("product") if isinstance(s, dict) else None
+
+
+def _month(d: date | datetime) -> str:
+    d = local_date(d) if isinstance(d, datetime) else d
+    return f"{d:%Y-%m}"
+
+
+def _same(a: str | None, b: str | None) -> bool:
+    return bool(a and b and a.strip().casefold() == b.strip().casefold())
+
+
+# -- V-DAY-01 ---------------------------------------------------------------------------------
 
 @rule("V-DAY-01", "回访当天记录（日清日结）", scope="record", modal="必须", source="000 P1 §4.3(3)",
       asks="回访记录必须在回访当天写好并提交（日清日结）", kinds=("visit",))
@@ -26,3 +84,416 @@ def same_day(ctx):
             days = (local_date(when) - local_date(visited)).days
             ctx.finding(v, key, f"回访在 {local_date(visited)}，{how}却是 {local_date(when)}，晚了 {days} 天",
                         threshold="回访当天 24:00 前")
+
+
+# -- review and proof of visit ----------------------------------------------------------------
+
+@rule("V-REV-01", "主管审阅并提出指导意见", scope="record", modal="负责", source="000 P1 §3.3、§4.4(2)",
+      asks="主管审阅每一条回访记录并写出指导意见（审阅人不能是回访人本人）", param="review", kinds=("visit",))
+def supervisor_review(ctx):
+    """A `review` block {by, date, comment} or a supervisor's git merge approval, within review_days.
+
+    Evidence that is present but wrong (self-review, no comment, late) is a finding at once;
+    missing evidence is an open item until the deadline passes.
+    """
+    days = ctx.threshold("review_days")
+    limit = f"回访后 {days} 天内，审阅人不是回访人（{ctx.profile_text('review')}）"
+    for v in ctx.records.visits:
+        due = local_date(v["date"]) + timedelta(days=days)
+        prov = ctx.provenance.get(v.path)
+        people = (v["visitor"], prov.submitter if prov else None)
+        block = v.get("review") if isinstance(v.get("review"), dict) else {}
+        evidence = []  # (ok, key, problem)
+        if block:
+            by = block.get("by")
+            if any(_same(by, p) for p in people):
+                evidence.append((False, ("review", "by"), f"审阅人“{by}”就是这条回访记录的回访人或提交人，不能自己审阅自己"))
+            elif not str(block.get("comment") or "").strip():
+                evidence.append((False, ("review", "comment"), "主管审阅（review）没有写指导意见（comment）"))
+            elif block.get("date") and block["date"] > due:
+                evidence.append((False, ("review", "date"),
+                                 f"主管审阅日期 {block['date']} 晚于期限 {due}（回访后 {days} 天）"))
+            else:
+                evidence.append((True, None, ""))
+        appr = prov.approval if prov else None
+        if appr is not None:
+            if any(_same(appr.reviewer, p) for p in people):
+                evidence.append((False, "visitor", f"在 git 中批准（合并）这条记录的“{appr.reviewer}”就是回访人或提交人本人，不算主管审阅"))
+            elif local_date(appr.time) > due:
+                evidence.append((False, "visitor", f"主管 {appr.reviewer} 在 {local_date(appr.time)} 才批准（合并）这条记录，晚于期限 {due}"))
+            else:
+                evidence.append((True, None, ""))
+        if prov is not None and prov.amended_after_approval:
+            ctx.finding(v, "id", "审阅后又被修改：这条记录在主管批准后又有改动，改动还没有经过审阅",
+                        threshold=limit, severity="warning")
+        if any(ok for ok, _, _ in evidence):
+            continue
+        if evidence:
+            _, key, problem = evidence[0]
+            ctx.finding(v, key, problem, threshold=limit)
+        elif ctx.passed(due):
+            ctx.finding(v, "visitor", f"到 {due} 还没有主管审阅：记录里没有 review（审阅人 by、日期 date、指导意见 comment），"
+                                      f"也没有主管在 git 中合并批准", threshold=limit)
+        else:
+            ctx.open_item(v, due, "主管审阅回访记录并写指导意见")
+
+
+@rule("V-SIGN-01", "上门回访须有业主签名或记录拒签态度", scope="record", modal="必须", source="000 P4 Art.3(2)",
+      asks="上门回访记录必须有业主签名；按 SIGN-REFUSAL，业主拒签时记下其态度", param="signature", kinds=("visit",))
+def onsite_signature(ctx):
+    strict = ctx.option("signature") == "SIGN-STRICT"
+    limit = ctx.profile_text("signature")
+    for v in ctx.records.visits:
+        if v["method"] != "上门":
+            continue
+        sig = v["signature"]
+        key = "signature" if sig else "method"
+        if sig == "已签名":
+            continue
+        if sig == "拒签" and not strict:
+            if not str(v.get("refusal_note", "")).strip():
+                ctx.finding(v, "signature", "业主拒签，但没有在 refusal_note 里记下业主的态度", threshold=limit)
+            continue
+        got = f"签名（signature）是“{sig}”" if sig else "没有填写签名（signature）"
+        ctx.finding(v, key, f"这是上门回访，{got}，应为“已签名”", threshold=limit)
+
+
+@rule("V-SIGN-02", "电话回访须注明“电话回访”", scope="record", modal="应", source="000 P4 Art.3(2)",
+      asks="电话回访不要求签名，但回访记录里要写明“电话回访”", kinds=("visit",))
+def phone_marker(ctx):
+    for v in ctx.records.visits:
+        if v["method"] != "电话":
+            continue
+        if "电话回访" not in (v["content"] or ""):
+            ctx.finding(v, "content", "这是电话回访，回访内容（content）里没有写明“电话回访”",
+                        threshold="回访内容含“电话回访”四个字")
+        if v["signature"] in ("已签名", "拒签"):
+            ctx.finding(v, "signature", f"电话回访不可能有业主当面签名或拒签，签名（signature）却写了“{v['signature']}”，"
+                                        f"请改为“无”", threshold="电话回访 signature 为“无”或不填")
+
+
+# -- follow-up of what the visit raised -------------------------------------------------------
+
+@rule("V-NEW-01", "回访中的新问题须告知答复时间", scope="record", modal="应", source="000 P4 Art.3(4)",
+      asks="回访中业主又提出、当场答复不了的问题，应告知业主答复时间，并按时答复", kinds=("visit",))
+def new_issue_reply(ctx):
+    """A promised reply is kept by a later visit to the same customer dated on or before reply_by."""
+    for v in ctx.records.visits:
+        for i, item in enumerate(v.get("new_issues", [])):
+            if not isinstance(item, dict) or item.get("answered"):
+                continue
+            text, rb = item.get("text", ""), item.get("reply_by")
+            if rb is None:
+                ctx.finding(v, ("new_issues", i), f"回访中提出的新问题“{text}”既没有承诺答复日期（reply_by），"
+                                                  f"也没有注明当场已解答（answered: true）", threshold="每个新问题都有答复日期")
+                continue
+            kept = any(w["customer"] == v["customer"] and w["date"] > v["date"] and local_date(w["date"]) <= rb
+                       for w in ctx.records.visits)
+            if kept:
+                continue
+            if ctx.passed(rb):
+                ctx.finding(v, ("new_issues", i, "reply_by"),
+                            f"答应在 {rb} 前答复新问题“{text}”，到期后没有对客户 {v['customer']} 的后续回访记录",
+                            threshold=f"{rb} 前再次回访答复")
+            else:
+                ctx.open_item(v, rb, f"答复回访中提出的新问题“{text}”")
+
+
+@rule("V-REP-01", "未解决须再次回访；第二次后可电话回访", scope="issue", modal="必须", source="000 P4 Art.3(4)",
+      asks="回访后问题仍未解决、业主仍不满意的，必须再次回访，直到解决；第二次以后可用电话回访",
+      param="repeat_visit", kinds=("complaint", "visit"))
+def repeat_visit(ctx):
+    n = ctx.threshold("repeat_visit_workdays")
+    p4 = ctx.option("repeat_visit") == "REP-P4"
+    third = set(ctx.config.third_category)
+    for c in ctx.records.complaints:
+        revs = revisits(ctx, c)
+        if not revs:
+            continue
+        last = revs[-1]
+        if satisfaction(last) in DISSATISFIED and not is_closed(c):
+            due = ctx.add_workdays(c, "status", local_date(last["date"]), n)
+            if due is None:
+                pass
+            elif ctx.passed(due):
+                ctx.finding(c, "status", f"最近一次回访 {last.id}（{local_date(last['date'])}）客户仍“{satisfaction(last)}”，"
+                                         f"投诉没有结案，到 {due} 还没有再次回访",
+                            threshold=f"不满意后 {n} 个工作日内再次回访")
+            else:
+                ctx.open_item(c, due, f"回访 {last.id} 客户仍不满意，须再次回访")
+        if p4 and c["category"] in third:
+            for v in revs[2:]:
+                if v["method"] == "电话":
+                    ctx.finding(v, "method", f"投诉 {c.id} 的类别“{c['category']}”属于第三类投诉，第三次及以后的回访"
+                                             f"也不能用电话", threshold=ctx.profile_text("repeat_visit"))
+
+
+# -- open letters -----------------------------------------------------------------------------
+
+@rule("V-OL-01", "多个业主反映同一问题可发公开信", scope="issue", modal="可以", source="000 P3 §4",
+      asks="多个业主提出同一问题时，管理处可以用公开信答复", param="open_letter", kinds=("complaint", "letter"))
+def open_letter_suggestion(ctx):
+    p3 = ctx.option("open_letter") == "OL-P3"
+    owners = ctx.threshold("several_owners")
+    for issue, cs in ctx.records.issues.items():
+        if ctx.records.letters_by_issue.get(issue):
+            continue
+        customers = sorted({c["customer"] for c in cs if c["customer"]})
+        if p3 and len(customers) >= owners:
+            why = f"有 {len(customers)} 位客户（{'、'.join(customers)}）反映同一问题“{issue}”"
+        elif not p3 and len(cs) >= 2:
+            why = f"同一问题“{issue}”有 {len(cs)} 条投诉"
+        else:
+            continue
+        ctx.finding(cs[-1], "issue", f"{why}，还没有公开信；可以用 huifang new letter --issue {issue} 起草一封",
+                    threshold=(f"≥ {owners} 位客户" if p3 else "≥ 2 条投诉") + f"（{ctx.profile_text('open_letter')}）")
+
+
+@rule("V-OL-02", "公开信存入回访档案", scope="record", modal="应", source="000 P3 §4",
+      asks="公开信应写明答复的投诉，存入这些客户的回访档案", kinds=("letter",))
+def letter_filed(ctx):
+    """A letter reaches the customers' archives through its `complaints` list."""
+    for letter in ctx.records.letters:
+        if not letter.get("complaints"):
+            ctx.finding(letter, "issue", f"公开信没有列出答复的投诉（complaints），无法存入相关客户的回访档案；"
+                                         f"请列出问题“{letter['issue']}”的投诉编号", threshold="至少一条投诉")
+
+
+# -- every case answered, and the rates -------------------------------------------------------
+
+def _letter_covers(ctx, c) -> bool:
+    for letter in ctx.records.letters:
+        if c.id in letter.get("complaints", []):
+            return True
+        if c["issue"] and letter["issue"] == c["issue"] and letter["date"] >= local_date(c["received"]):
+            return True
+    return False
+
+
+def _answered(ctx, c) -> bool:
+    return bool(reply_time(c) or revisits(ctx, c) or str(c.get("reply_letter", "")).strip()
+                or (not c["customer"] and str(c.get("result", "")).strip()) or _letter_covers(ctx, c))
+
+
+@rule("V-100-01", "件件有着落，事事有回音", scope="issue", modal="要", source="000 P3 §5",
+      asks="业主反映的每个问题都要有处理结果并答复业主，回访处理率达 100%", kinds=("complaint", "visit", "letter"))
+def every_case_answered(ctx):
+    """Due at reply_by, else default_reply_days after receipt; the month figure counts complaints due that month."""
+    days = ctx.threshold("default_reply_days")
+    due_by_month = defaultdict(list)
+    for c in ctx.records.complaints:
+        due = c["reply_by"] or c["received"] + timedelta(days=days)
+        limit = f"答复期限 {local_date(due)} 前" if c["reply_by"] else f"受理后 {days} 天内（没有答复期限）"
+        handled = is_done(c) and _answered(ctx, c)
+        if ctx.passed(due):
+            due_by_month[_month(due)].append((c, handled))
+        if handled:
+            continue
+        if not ctx.passed(due):
+            ctx.open_item(c, local_date(due), "投诉须有处理结果并答复客户")
+            continue
+        missing = []
+        if not is_done(c):
+            missing.append(f"还没有处理结果（状态是“{c['status']}”，没有解决时间 resolved）")
+        if not _answered(ctx, c):
+            missing.append("还没有答复客户（没有“回复”处理记录、首次答复时间、回访、公开信或复函）")
+        late = f"已过答复期限 {local_date(due)}" if c["reply_by"] else f"受理已超过 {days} 天（没有写答复期限 reply_by）"
+        ctx.finding(c, "reply_by" if c["reply_by"] else "received", f"{late}：" + "；".join(missing), threshold=limit)
+    for m in ctx.months():
+        rows = due_by_month.get(m, [])
+        ctx.figure(m, "到期投诉中已有结果并答复的比例", sum(h for _, h in rows), len(rows), 1.0, ">=",
+                   "100%（件件有着落，事事有回音）", [c.id for c, h in rows if not h])
+
+
+@rule("V-RATE-01", "投诉回访处理率 100%", scope="period", modal="应该", source="000 P4 Art.4(1)",
+      asks="投诉和意见征询的回访处理率应达到 100%", kinds=("complaint", "visit"))
+def complaint_visit_rate(ctx):
+    """Month of the outcome; anonymous and reply-letter-only complaints need no visit; a complaint
+    whose first revisit is not yet due (revisit_workdays after the outcome) is not counted yet."""
+    n = ctx.threshold("revisit_workdays")
+    by_month = defaultdict(list)
+    for c in ctx.records.complaints:
+        if not is_done(c) or not c["customer"] or c.get("reply_letter_only"):
+            continue
+        visited = bool(revisits(ctx, c))
+        if not visited:
+            due = ctx.add_workdays(c, "resolved", local_date(done_time(c)), n)
+            if due is not None and not ctx.passed(due):
+                continue
+        by_month[_month(done_time(c))].append((c, visited))
+    for m in ctx.months():
+        rows = by_month.get(m, [])
+        fig = ctx.figure(m, "已解决的投诉中有回访的比例", sum(v for _, v in rows), len(rows), 1.0, ">=",
+                         "100%", [c.id for c, v in rows if not v])
+        if fig.passed is False:
+            ctx.period_finding(m, f"已解决的投诉 {fig.denominator} 条，有回访的只有 {fig.numerator} 条", fig.offenders,
+                               threshold="100%")
+
+
+def _ytd_figures(ctx, label: str, items, offender_is: bool, target: float, op: str, limit: str, what: str) -> None:
+    """Month figures are year to date through that month; the year figure runs to the as-of day.
+
+    `items` are (day, record id, counts-for-numerator); offenders are the records whose flag is
+    `offender_is`; a failing year is a period finding.
+    """
+    for m in ctx.months():
+        y, mo = int(m[:4]), int(m[5:])
+        end = min(date(y + mo // 12, mo % 12 + 1, 1), ctx.as_of + timedelta(days=1))
+        rows = [(rid, ok) for d, rid, ok in items if d.year == y and d < end]
+        ctx.figure(m, f"{label}（{y} 年 1–{mo} 月累计）", sum(ok for _, ok in rows), len(rows), target, op, limit,
+                   [rid for rid, ok in rows if ok == offender_is])
+    for y in sorted({int(m[:4]) for m in ctx.months()}):
+        rows = [(rid, ok) for d, rid, ok in items if d.year == y and d <= ctx.as_of]
+        fig = ctx.figure(str(y), f"{label}（{y} 年累计）", sum(ok for _, ok in rows), len(rows), target, op, limit,
+                         [rid for rid, ok in rows if ok == offender_is])
+        if fig.passed is False:
+            ctx.period_finding(str(y), f"{label}为 {fig.value:.0%}（{fig.numerator}/{fig.denominator}），{what}",
+                               fig.offenders, threshold=limit)
+
+
+@rule("V-RATE-02", "有签名的上门回访不少于 40%", scope="period", modal="不少于", source="000 P4 Art.4(1)",
+      asks="有业主签名的上门回访记录不少于全年回访的 40%", kinds=("visit",))
+def signed_onsite_rate(ctx):
+    """Denominator: every visit of the calendar year (PROCEDURES §4.4.1); refusals do not count as signed."""
+    floor = ctx.threshold("signed_onsite_min")
+    items = [(local_date(v["date"]), v.id, v["method"] == "上门" and v["signature"] == "已签名")
+             for v in ctx.records.visits]
+    _ytd_figures(ctx, "有签名的上门回访占全年回访", items, False, floor, ">=", f"≥ {floor:.0%}",
+                 f"低于 {floor:.0%}")
+
+
+@rule("V-RATE-03", "电话和信函回访不超过全年回访的 70%/60%", scope="period", modal="不超过", source="000 P4 Art.4(3)",
+      asks="电话回访和信函回访合计不超过全年回访总数的上限", param="phone_letter", kinds=("visit", "letter"))
+def phone_letter_rate(ctx):
+    """The sum of phone and letter visits (§4.4.2); each open letter counts as one letter visit (§4.4.3)."""
+    ceiling = 0.70 if ctx.option("phone_letter") == "PM-70" else 0.60
+    items = [(local_date(v["date"]), v.id, v["method"] in ("电话", "信函")) for v in ctx.records.visits]
+    items += [(letter["date"], letter.id, True) for letter in ctx.records.letters]
+    _ytd_figures(ctx, "电话和信函回访占全年回访", items, True, ceiling, "<=",
+                 f"≤ {ceiling:.0%}（{ctx.profile_text('phone_letter')}）", f"超过 {ceiling:.0%}")
+
+
+# -- same issue, duplicates, no-visit complaints ----------------------------------------------
+
+@rule("V-ESC-01", "同一问题多次投诉须上报负责人", scope="issue", modal="应", source="000 P3 §6",
+      asks="同一问题被多次投诉的，应提高重视并上报负责人（在投诉里记一条“升级”处理记录）", kinds=("complaint",))
+def repeated_escalated(ctx):
+    n, days = ctx.threshold("several_complaints"), ctx.threshold("escalation_days")
+    for issue, cs in ctx.records.issues.items():
+        if len(cs) < n:
+            continue
+        nth = cs[n - 1]
+        if any(a["at"] >= nth["received"] for c in cs for a in _acts(c, "升级")):
+            continue
+        due = local_date(nth["received"]) + timedelta(days=days)
+        limit = f"第 {n} 次投诉后 {days} 天内上报"
+        if ctx.passed(due):
+            ids = "、".join(c.id for c in cs)
+            ctx.finding(nth, "issue", f"同一问题“{issue}”已被投诉 {len(cs)} 次（{ids}），到 {due} 还没有“升级”（上报负责人）的处理记录",
+                        threshold=limit)
+        else:
+            ctx.open_item(nth, due, f"同一问题“{issue}”多次投诉，上报负责人")
+
+
+@rule("V-DUP-01", "同一投诉人向多个部门投诉同一问题只记一次", scope="issue", modal="应", source="000 P4 Art.3(7)",
+      asks="同一业主就同一问题向不同部门投诉的，应只登记一条投诉，其他受理部门写在 also_received_by", kinds=("complaint",))
+def duplicate_complaint(ctx):
+    days = ctx.threshold("duplicate_days")
+    groups = defaultdict(list)
+    for c in ctx.records.complaints:
+        if c["customer"] and c["issue"]:
+            groups[(c["customer"], c["issue"])].append(c)
+    for cs in groups.values():
+        for a, b in zip(cs, cs[1:]):
+            if b["received"] - a["received"] <= timedelta(days=days):
+                ctx.finding(b, "issue", f"与 {a.id} 是同一客户 {b['customer']} 的同一问题“{b['issue']}”，受理时间相差不到 {days} 天，"
+                                        f"应合并为一条记录，把其他受理部门写在 also_received_by",
+                            threshold=f"同一客户同一问题 {days} 天内只记一条")
+
+
+@rule("V-ANON-01", "匿名投诉可不回访，但要记下处理结果", scope="record", modal="要", source="000 P3 §7",
+      asks="没有留下姓名、地址的投诉可以不回访，但要把处理结果写在投诉上并保存", param="anonymous", kinds=("complaint",))
+def anonymous_result(ctx):
+    p45 = ctx.option("anonymous") == "ANON-P45"
+    for c in ctx.records.complaints:
+        if c["customer"] or not is_done(c):
+            continue
+        if str(c.get("result", "")).strip() or (p45 and str(c.get("reply_letter", "")).strip()):
+            continue
+        need = "处理结果（result）或复函（reply_letter）" if p45 else "处理结果（result）"
+        ctx.finding(c, "status", f"匿名投诉已“{c['status']}”，但没有写{need}", threshold=ctx.profile_text("anonymous"))
+
+
+@rule("V-ANON-02", "只需复函的投诉可不回访，但要附复函", scope="record", modal="应", source="000 P4 Art.3(8)",
+      asks="上级转呈、只要求书面复函的投诉可不回访，但应把复函附在投诉上", param="anonymous", kinds=("complaint",))
+def reply_letter_only(ctx):
+    p45 = ctx.option("anonymous") == "ANON-P45"
+    for c in ctx.records.complaints:
+        if not c.get("reply_letter_only"):
+            continue
+        if not p45:
+            ctx.finding(c, "reply_letter_only", "按 ANON-P3，只有匿名投诉可以不回访；“只需复函”（reply_letter_only）不能免除回访",
+                        threshold=ctx.profile_text("anonymous"), severity="info")
+        elif is_done(c) and not str(c.get("reply_letter", "")).strip():
+            ctx.finding(c, "reply_letter_only", f"只需复函的投诉已“{c['status']}”，但没有附复函（reply_letter）",
+                        threshold=ctx.profile_text("anonymous"))
+
+
+# -- cheap checks of the record format --------------------------------------------------------
+
+@rule("V-PLAN-03", "回访前准备客户资料", scope="record", modal="无", source="000 P1 §4.2(3)1)",
+      asks="回访前准备客户的基本资料：名称和联系方式", kinds=("visit", "customer"))
+def customer_prepared(ctx):
+    for v in ctx.records.visits:
+        cust = ctx.records.by_id.get(v["customer"])
+        if cust is not None and not (cust["phone"] or cust["address"]):
+            ctx.finding(v, "customer", f"客户档案 {cust.id} 没有电话（phone）也没有地址（address），回访前无法准备联系方式",
+                        threshold="客户档案有名称和至少一种联系方式")
+
+
+@rule("V-METH-02", "回访方式是程序认可的方式", scope="record", modal="无", source="000 P4 Art.1",
+      asks="回访只用所选程序规定的方式", param="method", kinds=("visit",))
+def method_allowed(ctx):
+    allowed = METHODS_BY_OPTION[ctx.option("method")]
+    for v in ctx.records.visits:
+        if v["method"] not in allowed:
+            ctx.finding(v, "method", f"回访方式“{v['method']}”不在本单位认可的方式（{'、'.join(allowed)}）之内",
+                        threshold=ctx.profile_text("method"))
+
+
+# -- not checkable from the records -----------------------------------------------------------
+
+NO_KIND = "目前的记录格式没有这一类"
+catalogue("V-PLAN-01", "回访前制订回访名单", scope="record", modal="制订", source="000 P1 §3.1",
+          asks="回访前根据客户档案和询盘统计制订《客户回访名单》，写明询盘信息、回访方式、时间和问题",
+          reason=f"需要“回访名单/回访计划”记录，{NO_KIND}")
+catalogue("V-PLAN-02", "回访目的明确", scope="record", modal="要", source="000 P1 §4.2(1)",
+          asks="每次回访要有明确的目的",
+          reason="回访类别（purpose）是必填字段，已由格式检查（SCHEMA）保证，无需另外检查")
+catalogue("V-TIME-01", "回访时间不打扰客户", scope="record", modal="要", source="000 P1 §4.2(2)",
+          asks="回访时间要充分考虑客户的作息，以不打扰客户为原则",
+          reason="程序没有给出可以联系的时段，记录里也没有客户的免打扰时段")
+catalogue("V-METH-01", "回访方式优先顺序：电话、在线、邮件", scope="record", modal="优先", source="000 P1 §4.3(1)",
+          asks="回访优先用电话，其次在线沟通工具，再次邮件",
+          reason="只是优先顺序，没有比例或条件；门户的月度页面显示回访方式构成")
+catalogue("V-ROLE-01", "由规定的岗位回访", scope="record", modal="负责", source="000 P4 Art.3(1)",
+          asks="回访由程序指定的岗位（如客服主管、房管员、维修主管）进行",
+          reason="回访人（visitor）只是姓名，记录里没有岗位；需要人员名单 staff.yml 写明岗位后才能判断")
+catalogue("V-REC-01", "每次回访都有书面记录和必备内容", scope="record", modal="必须", source="000 P1 §4.3(3)",
+          asks="每次回访都要有书面记录，写明客户基本信息、要求、服务评价和所提问题的原始记录",
+          reason="必填内容（客户、回访内容）已由格式检查保证；“要求”“原始记录”在记录格式里没有单独的字段")
+catalogue("V-RPT-01", "汇总编制回访报告", scope="period", modal="按时", source="000 P1 §4.4(1)1)",
+          asks="按时根据回访记录汇总、评价，形成《客户回访报告》",
+          reason=f"需要“回访报告”记录，{NO_KIND}；门户按月生成回访汇总")
+catalogue("V-WEEK-01", "每周把回访资料交部门主管", scope="period", modal="应", source="000 P1 §4.4(1)2)",
+          asks="回访人员应每周把一周的回访资料提交部门主管审核",
+          reason=f"需要“每周提交”记录，{NO_KIND}；程序也没有规定提交期限")
+catalogue("V-REV-02", "管理处检查回访并签署意见", scope="record", modal="签署", source="000 P3 §2",
+          asks="客服主任检查回访工作，管理处负责人（或办公室事务助理）签署意见",
+          reason="审阅（review）只记一位审阅人，没有岗位和签名附件，无法区分检查人和签署人；单人审阅由 V-REV-01 检查")
+catalogue("V-RATE-04", "意见、建议回访率由管理处确定", scope="period", modal="可", source="000 P4 Art.4(2)",
+          asks="意见、建议的回访率可由管理处根据需要调整",
+          reason="程序没有给出目标值，本单位也没有配置目标，只能在门户显示实际比例")
+catalogue("V-ARCH-01", "按客户分类建立档案", scope="customer", modal="负责", source="000 P1 §3.4",
+          asks="把回访计划、记录和报告按客户分类归档，建立客户档案",
+          reason="档案由门户按客户自动生成；客户分类由 K-CLASS-01 检查")
