@@ -1,3 +1,232 @@
-"""Rules of area callbacks (see PROCEDURES.md)."""
+"""W — repairs and work-order callbacks (PROCEDURES.md §2.B).
 
-from . import catalogue, rule  # noqa: F401
+A callback is a visit with purpose 安装回访/维修回访 whose `related` names the order. An order's
+callback is due completed + 1 day (install) or within completed + 1..3 days (repair).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from datetime import date, timedelta
+
+from ..load import Record
+from ..workdays import local_date
+from . import catalogue, rule
+from .complaints import DISSATISFIED
+
+CALLBACK_PURPOSES = ("安装回访", "维修回访")
+LAST_DAY = {"安装": 1, "维修": 3}  # calendar days after completion
+NO_REGION = "未填区域"
+
+
+def callbacks(ctx_or_records, order: Record) -> list[Record]:
+    """The order's callback visits, by date."""
+    records = getattr(ctx_or_records, "records", ctx_or_records)
+    return [v for v in records.visits_by_related.get(order.id, []) if v["purpose"] in CALLBACK_PURPOSES]
+
+
+def callback_due(order: Record) -> date:
+    """Last day the first callback is on time."""
+    return local_date(order["completed"]) + timedelta(days=LAST_DAY[order["type"]])
+
+
+def region(ctx, order: Record) -> str:
+    if order["region"]:
+        return order["region"]
+    cust = ctx.records.by_id.get(order["customer"])
+    return (cust["region"] if cust is not None else None) or NO_REGION
+
+
+def _month(d) -> str:
+    d = local_date(d)
+    return f"{d.year:04d}-{d.month:02d}"
+
+
+def _finished(ctx, month: str) -> bool:
+    """A month is judged (period finding) only once it is over."""
+    return month < f"{ctx.as_of.year:04d}-{ctx.as_of.month:02d}"
+
+
+def unsatisfied(visit: Record) -> bool:
+    """A callback that needs a second one: result 不属实/不满意 or a dissatisfied rating."""
+    s = visit.get("satisfaction", {})
+    rated = [s.get("product"), s.get("service")] if isinstance(s, dict) else []
+    return visit["result"] in ("不属实", "不满意") or any(x in DISSATISFIED for x in rated)
+
+
+@rule("W-SPOT-01", "每月维修质量抽查回访", scope="period", modal="规定", source="000 P4 Art.2(4)；000 P5 §4(4)",
+      asks="每月按规定比例抽查维修单做维修质量回访，并记录在回访记录中", param="spot_check",
+      kinds=("order", "visit"))
+def spot_check(ctx):
+    """Sample = repair orders of the month (by completion) with a 维修回访 visit. SPOT-5 needs
+    ceil(5% × orders) but never more than floor(5% × households) (the cap wins, §4.4); a sample
+    above the cap is only noted. Period findings only for finished months."""
+    opt = ctx.option("spot_check")
+    rate = 0.05 if opt == "SPOT-5" else 0.30
+    cap = math.floor(0.05 * ctx.threshold("households")) if opt == "SPOT-5" else None
+    by_month = defaultdict(list)
+    for o in ctx.records.orders:
+        if o["type"] == "维修":
+            by_month[_month(o["completed"])].append(o)
+    for m in ctx.months():
+        orders = by_month.get(m, [])
+        sampled = [o for o in orders if any(v["purpose"] == "维修回访" for v in callbacks(ctx, o))]
+        need = math.ceil(rate * len(orders))
+        th = ctx.profile_text("spot_check")
+        if cap is not None and cap < need:
+            need = cap
+            th += f"；按总户数 {ctx.threshold('households')} 户封顶为 {cap} 单"
+        target = need / len(orders) if orders else rate
+        missed = [o.id for o in orders if o not in sampled]
+        fig = ctx.figure(m, "维修质量抽查", len(sampled), len(orders), target, ">=", th, missed)
+        if fig.passed is False and _finished(ctx, m):
+            ctx.period_finding(m, f"维修单 {len(orders)} 张，只抽查回访了 {len(sampled)} 张，应至少 {need} 张",
+                               missed, threshold=th)
+        if cap is not None and len(sampled) > cap:
+            ctx.period_finding(m, f"抽查回访 {len(sampled)} 张，超过了总户数 5% 的上限 {cap} 张",
+                               [o.id for o in sampled], threshold=th, severity="info")
+
+
+@rule("W-CB-01", "完工单 100% 回访", scope="period", modal="要求", source="004 §3.1、§4.5",
+      asks="安装、维修完工的有效单据原则上要求 100% 回访（旺季比例统一调整）", kinds=("order", "visit"))
+def callback_ratio(ctx):
+    """Per month of completion, overall and per region (order region, else the customer's): orders
+    whose callback deadline has passed or that have a callback. Not yet due ⇒ open item."""
+    ratio = ctx.threshold("callback_ratio")
+    th = f"≥ {ratio:.0%}（callback_ratio）"
+    due = defaultdict(list)  # (month, region) -> [(order, called_back)]
+    regions = set()
+    for o in ctx.records.orders:
+        done = bool(callbacks(ctx, o))
+        regions.add(region(ctx, o))
+        if done or ctx.passed(callback_due(o)):
+            due[(_month(o["completed"]), region(ctx, o))].append((o, done))
+        else:
+            ctx.open_item(o, callback_due(o), f"{o['type']}完工回访")
+    for m in ctx.months():
+        rows = [x for (mm, _), xs in due.items() if mm == m for x in xs]
+        ctx.figure(m, "全部区域", sum(d for _, d in rows), len(rows), ratio, ">=", th,
+                   [o.id for o, d in rows if not d])
+        for reg in sorted(regions):
+            rows = due.get((m, reg), [])
+            missed = [o.id for o, d in rows if not d]
+            fig = ctx.figure(m, f"{reg} 区域", len(rows) - len(missed), len(rows), ratio, ">=", th, missed)
+            if fig.passed is False:
+                ctx.period_finding(m, f"{reg} 区域到期应回访的完工单 {len(rows)} 张，已回访 {len(rows) - len(missed)} 张",
+                                   missed, threshold=th)
+
+
+@rule("W-CB-02", "安装次日回访，维修完工 1–3 天内回访", scope="record", modal="要求", source="004 §4.5",
+      asks="安装单在安装完毕后的第二天回访，维修单在修复完工后的 1–3 天内回访", kinds=("order", "visit"))
+def callback_timing(ctx):
+    """Local calendar days between completion and the first callback; a same-day callback (day 0) is
+    early rather than late and only noted (§4.1 leaves it open)."""
+    for o in ctx.records.orders:
+        done = local_date(o["completed"])
+        last = LAST_DAY[o["type"]]
+        th = "完工后第 1 天" if last == 1 else f"完工后 1–{last} 天"
+        visits = callbacks(ctx, o)
+        if not visits:
+            if ctx.passed(callback_due(o)):
+                ctx.finding(o, "completed", f"{o['type']}单 {o.id} {done} 完工，到 {callback_due(o)} 仍没有回访",
+                            threshold=th)
+            continue
+        first = visits[0]
+        days = (local_date(first["date"]) - done).days
+        if days > last:
+            ctx.finding(first, "date", f"{o['type']}单 {o.id} {done} 完工，第一次回访在 {days} 天后", threshold=th)
+        elif days <= 0:
+            ctx.finding(first, "date", f"{o['type']}单 {o.id} 在完工当天就回访了，比规定的时间早", threshold=th,
+                        severity="info")
+
+
+@rule("W-CB-05", "不属实/不满意：注明受访人，二次回访直到满意", scope="record", modal="要求", source="004 §4.6",
+      asks="不属实、不满意的回访要如实登记并注明受访人，处理后二次回访，必须跟踪到客户答复满意为止",
+      kinds=("order", "visit"))
+def second_callback(ctx):
+    """Each unsatisfied callback needs a later callback on the same order within
+    callback_followup_days; a satisfied one ends the chain."""
+    days = ctx.threshold("callback_followup_days")
+    th = f"{days} 天内二次回访，直到满意"
+    for o in ctx.records.orders:
+        visits = callbacks(ctx, o)
+        for i, v in enumerate(visits):
+            if not unsatisfied(v):
+                continue
+            key = "result" if v["result"] else "satisfaction"
+            if not v["interviewee"]:
+                ctx.finding(v, key, f"回访 {v.id} 结果为不属实/不满意，但没有注明受访人（interviewee）", threshold=th)
+            if any(w["date"] > v["date"] for w in visits[i + 1:]):
+                continue
+            due = local_date(v["date"]) + timedelta(days=days)
+            if ctx.passed(due):
+                ctx.finding(v, key, f"回访 {v.id} 结果为不属实/不满意，到 {due} 仍没有对 {o.id} 进行二次回访",
+                            threshold=th)
+            else:
+                ctx.open_item(v, due, f"{o.id} 二次回访（上次不属实/不满意）")
+
+
+@rule("W-CB-06", "空号、信息错误 100% 复核", scope="record", modal="要求", source="004 §4.7",
+      asks="电话空号、信息错误、电话与联系人和地址均不符的，要 100% 复核", kinds=("visit",))
+def reverify(ctx):
+    """reachable: false ⇒ `reverified` (not after the as-of day) or a later reachable visit to the
+    same customer within reverify_days; the month figure counts all re-verified (also late) flags."""
+    days = ctx.threshold("reverify_days")
+    th = f"{days} 天内复核（复核率 100%）"
+    by_month = defaultdict(list)
+    for v in ctx.records.visits:
+        if v.get("reachable", True):
+            continue
+        fixed = (v["reverified"] is not None and v["reverified"] <= ctx.as_of) or any(
+            w["date"] > v["date"] and w.get("reachable", True) and w["date"] < ctx.now
+            for w in ctx.records.by_customer.get(v["customer"], []) if w.kind.name == "visit")
+        by_month[_month(v["date"])].append((v, fixed))
+        if fixed:
+            continue
+        due = local_date(v["date"]) + timedelta(days=days)
+        if ctx.passed(due):
+            ctx.finding(v, "reachable", f"回访 {v.id} 没有联系上客户（{v['contact_problem'] or '原因未填'}），"
+                                        f"到 {due} 仍没有复核", threshold=th)
+        else:
+            ctx.open_item(v, due, "复核客户联系信息")
+    for m in ctx.months():
+        rows = by_month.get(m, [])
+        ctx.figure(m, "联系信息复核", sum(f for _, f in rows), len(rows), 1.0, ">=", th,
+                   [v.id for v, f in rows if not f])
+
+
+_NOT = [
+    ("W-REP-01", "维修完工由业主签字并评定满意度", "record", "程序步骤", "001 Q ch.3 §6",
+     "维修完毕请业主签字确认并评定满意度，公共报修由区域客服人员确认",
+     "完工单没有业主签字和满意度评定字段"),
+    ("W-REP-02", "维修单填写完整：材料、收费不漏填", "record", "不能漏填", "001 Q ch.3 §1–§6",
+     "维修单不能漏填，所用材料的名称、规格、型号、数量、单价要业主当面核实，收费写在备注里",
+     "完工单没有材料明细、收费说明和业主核实字段"),
+    ("W-REP-03", "客户接待员对入户维修回访并分类日报", "record", "负责", "001 Q ch.3 §7",
+     "客户接待员负责入户维修回访并签字，按入户/公共维修分类汇总到客服中心日报表",
+     "完工单没有入户/公共维修分类和接待员签字，也没有日报表记录"),
+    ("W-PAID-01", "有偿服务登记、派工、回访", "record", "应", "001 C §3.1、§4.1.2",
+     "有偿服务应说明价格、登记服务项目和预约时间等信息、派工并回访", "需要“有偿服务登记”记录，目前的记录格式没有这一类"),
+    ("W-CB-03", "完工回访的内容", "record", "程序步骤", "004 §4.1–§4.2",
+     "回访安装维修工的服务态度、有无清理现场卫生、服务收费情况和用户满意度",
+     "服务态度、清理现场和收费情况在回访记录中没有单独的字段，只写在回访内容里"),
+    ("W-CB-04", "当日回访日报上报总部", "period", "程序步骤", "004 §3.2、§4.5",
+     "各区域每天把当日回访情况做成日报表上报总部客服中心",
+     "日报表由门户根据回访记录生成，没有单独提交的日报记录可查"),
+    ("W-HQ-01", "总部按区域大小抽访并做周报", "period", "程序步骤", "004 §3.4、§4.8",
+     "总部客服中心按区域大小分配比例抽访，每周做周报", "需要总部抽访记录和各区域抽访比例，目前的记录格式没有这一类"),
+    ("W-HQ-02", "总部每周核对日报与 ERP", "period", "程序步骤", "004 §3.3",
+     "总部根据区域日报表通过 ERP 查询核对，每周做成周报表", "需要 ERP 导出数据，记录仓库里没有"),
+    ("W-HQ-03", "总部复核异常报表并下发通报", "period", "必须", "004 §4.9",
+     "总部复核不属实、不满意、电话资料错误等报表并下发通报，区域必须张贴公告",
+     "需要总部复核记录和通报张贴记录，目前的记录格式没有这一类"),
+    ("W-MON-01", "月度回访报告；薄弱区域整改", "period", "程序步骤", "004 §4.10–§4.11",
+     "总部每月做回访月报，对满意度、完成率、及时率薄弱的区域提出并落实整改措施",
+     "需要“整改措施”记录和薄弱区域的标准，目前的记录格式和配置都没有"),
+    ("W-MET-01", "回访考核指标", "period", "程序步骤", "004 §2.1–§2.2",
+     "按完成率、真实性、满意度、不满意投诉解决率、及时率考核区域回访工作",
+     "种子文件没有给出公式和目标值；门户只展示各项指标（见 W-CB-01、W-CB-02）"),
+]
+for _id, _title, _scope, _modal, _source, _asks, _reason in _NOT:
+    catalogue(_id, _title, scope=_scope, modal=_modal, source=_source, asks=_asks, reason=_reason)

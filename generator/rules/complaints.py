@@ -1,3 +1,326 @@
-"""Rules of area complaints (see PROCEDURES.md)."""
+"""C — complaint handling (PROCEDURES.md §2.E).
 
-from . import catalogue, rule  # noqa: F401
+The helpers at the top (a complaint's revisits, its reply, whether it is closed) are the agreed
+reading of the records that other areas and the portal share, so every page counts alike.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from ..load import Record
+from ..workdays import CalendarRangeError, local_date
+from . import catalogue, rule
+
+SATISFIED = ("非常满意", "满意")
+DISSATISFIED = ("不太满意", "很不满意")
+QUALITY = ("产品质量", "工程质量")
+TOP_LEVEL = ("事业部", "公司领导", "管理层")  # C-ESC-01: escalation beyond the service manager
+
+
+# -- shared readings of a complaint ----------------------------------------------------------
+
+def _records(ctx_or_records):
+    return getattr(ctx_or_records, "records", ctx_or_records)
+
+
+def revisits(ctx_or_records, complaint: Record) -> list[Record]:
+    """Visits whose `related` names the complaint, by date (its 回访)."""
+    return list(_records(ctx_or_records).visits_by_related.get(complaint.id, []))
+
+
+def actions(complaint: Record, *kinds: str) -> list[tuple[int, dict]]:
+    """(index, action) of the complaint's timeline, optionally only some action words."""
+    return [(i, a) for i, a in enumerate(complaint.get("actions", []))
+            if isinstance(a, dict) and a.get("at") and (not kinds or a.get("action") in kinds)]
+
+
+def reply(complaint: Record) -> tuple[datetime | None, tuple]:
+    """The complaint's reply: first 回复 action, else first_response; with the key path of its line."""
+    got = actions(complaint, "回复")
+    if got:
+        i, a = min(got, key=lambda x: x[1]["at"])
+        return a["at"], ("actions", i)
+    if complaint["first_response"]:
+        return complaint["first_response"], ("first_response",)
+    return None, ("status",)
+
+
+def is_closed(complaint: Record) -> bool:
+    return complaint["status"] == "已结案" or bool(actions(complaint, "结案"))
+
+
+def closed_at(complaint: Record) -> datetime | None:
+    got = actions(complaint, "结案")
+    return min(a["at"] for _, a in got) if got else None
+
+
+def is_resolved(complaint: Record) -> bool:
+    return complaint["status"] in ("已解决", "已结案") or complaint["resolved"] is not None or is_closed(complaint)
+
+
+def anonymous(complaint: Record) -> bool:
+    return not complaint["customer"]
+
+
+def needs_visit(complaint: Record) -> bool:
+    """Anonymous and reply-letter-only complaints get no revisit (V-ANON-01/02)."""
+    return not anonymous(complaint) and not complaint.get("reply_letter_only", False)
+
+
+def satisfaction(visit: Record) -> str | None:
+    """A visit's verdict: service satisfaction, else product satisfaction."""
+    s = visit.get("satisfaction", {})
+    return (s.get("service") or s.get("product")) if isinstance(s, dict) else None
+
+
+def _fmt(dt) -> str:
+    return dt.strftime("%Y-%m-%d %H:%M") if isinstance(dt, datetime) else str(dt)
+
+
+# -- rules -----------------------------------------------------------------------------------
+
+@rule("C-CLS-01", "投诉的类型与类别", scope="record", modal="要", source="003 P1 §3.4",
+      asks="接到投诉时要分为投诉、咨询或建议，再细分到设计规划、工程质量、销售承诺、服务过程等类别",
+      kinds=("complaint",))
+def classified(ctx):
+    for c in ctx.records.complaints:
+        if not c["type"] or not c["category"]:
+            missing = "、".join(n for n, k in (("类型（type）", "type"), ("类别（category）", "category")) if not c[k])
+            ctx.finding(c, "type", f"投诉 {c.id} 没有填写{missing}",
+                        threshold="type 与 category 都必须填写")
+
+
+@rule("C-VALID-01", "投诉不成立也要答复", scope="record", modal="返回调查意见", source="003 P5 §4",
+      asks="投诉不成立时也要向客户返回调查意见，婉转答复、取得谅解", kinds=("complaint",))
+def invalid_answered(ctx):
+    """Judged at closing: the reply (回复 action or first_response) must exist and not follow the 结案."""
+    for c in ctx.records.complaints:
+        if c["valid"] is not False or not is_closed(c):
+            continue
+        when, key = reply(c)
+        end = closed_at(c)
+        if when is None:
+            ctx.finding(c, "valid", f"投诉 {c.id} 判定不成立并已结案，但没有记录给客户的答复",
+                        threshold="结案前须有“回复”")
+        elif end is not None and when > end:
+            ctx.finding(c, key, f"投诉 {c.id} 判定不成立，答复时间 {_fmt(when)} 晚于结案时间 {_fmt(end)}",
+                        threshold="结案前须有“回复”")
+
+
+@rule("C-APPR-01", "处理方案须经主管领导批示", scope="record", modal="应", source="003 P3 step 6",
+      asks="主管领导应对每个投诉处理方案过目并及时批示，批示后再实施", kinds=("complaint",))
+def plan_approved(ctx):
+    """Implementation = `resolved`, else the last 处理 action; checked once the plan is implemented."""
+    for c in ctx.records.complaints:
+        if not c["solution"]:
+            continue
+        done = c["resolved"] or max((a["at"] for _, a in actions(c, "处理")), default=None)
+        if done is None and not is_resolved(c):
+            continue  # the plan is not implemented yet: the leader may still instruct
+        th = "实施（resolved）前须有 approved_by 和“批示”"
+        if not c["approved_by"]:
+            ctx.finding(c, "solution", f"投诉 {c.id} 的处理方案没有主管领导批示（approved_by 为空）", threshold=th)
+            continue
+        notes = actions(c, "批示")
+        if not notes:
+            ctx.finding(c, "approved_by", f"投诉 {c.id} 填写了批示人，但处理过程里没有“批示”这一步及其时间",
+                        threshold=th)
+        elif done is not None and min(a["at"] for _, a in notes) >= done:
+            i, a = min(notes, key=lambda x: x[1]["at"])
+            ctx.finding(c, ("actions", i), f"投诉 {c.id} 的批示时间 {_fmt(a['at'])} 不早于方案实施时间 {_fmt(done)}",
+                        threshold=th)
+
+
+@rule("C-ESC-01", "不满意时逐级上报，直到客户满意", scope="issue", modal="应", source="003 P4 §4.2 C–E",
+      asks="客户对处理不满意时应及时报告客服经理；反复仍不满意的，上报事业部更高管理层，直到客户满意",
+      kinds=("complaint", "visit"))
+def escalation(ctx):
+    """After each dissatisfied revisit the next event (action or revisit) must be an 升级; from the
+    escalation_cycles-th dissatisfied revisit on, that 升级 must name 事业部/公司领导/管理层."""
+    n = ctx.threshold("escalation_cycles")
+    for c in ctx.records.complaints:
+        visits = revisits(ctx, c)
+        events = sorted([(a["at"], "a", i, a) for i, a in actions(c)] + [(v["date"], "v", 0, v) for v in visits],
+                        key=lambda e: e[0])
+        count = 0
+        for v in visits:
+            if satisfaction(v) not in DISSATISFIED:
+                continue
+            count += 1
+            top = count >= n
+            nxt = next((e for e in events if e[0] > v["date"]), None)
+            need = "上报事业部/公司领导的“升级”" if top else "“升级”（报告客服经理）"
+            th = f"第 {n} 次不满意起须上报事业部（escalation_cycles={n}）"
+            if nxt is None:
+                if is_closed(c):
+                    ctx.finding(c, "status", f"回访 {v.id} 客户不满意，之后没有{need}就结案了", threshold=th)
+                continue
+            ok = nxt[1] == "a" and nxt[3].get("action") == "升级" and (
+                not top or any(w in f"{nxt[3].get('note', '')}{nxt[3].get('by', '')}" for w in TOP_LEVEL))
+            if not ok:
+                what = f"“{nxt[3].get('action')}”" if nxt[1] == "a" else f"又一次回访 {nxt[3].id}"
+                key = ("actions", nxt[2]) if nxt[1] == "a" else "status"
+                ctx.finding(c, key, f"回访 {v.id}（第 {count} 次不满意）之后的下一步是{what}，不是{need}",
+                            threshold=th)
+
+
+@rule("C-DL-01", "告知答复期限并按期答复", scope="record", modal="应", source="003 P4 §4.2 B",
+      asks="不能当场处理的投诉应告知客户答复期限，并在期限内答复", kinds=("complaint",))
+def reply_deadline(ctx):
+    """Not resolved on its receipt day ⇒ reply_by set and the reply not later. Anonymous complaints
+    are exempt: there is nobody to tell a deadline to (their result is V-ANON-01's business)."""
+    for c in ctx.records.complaints:
+        day = local_date(c["received"])
+        if anonymous(c) or (c["resolved"] and local_date(c["resolved"]) == day) or ctx.as_of <= day:
+            continue
+        deadline = c["reply_by"]
+        if deadline is None:
+            ctx.finding(c, "received", f"投诉 {c.id} 没有在受理当天（{day}）解决，却没有填写答复期限（reply_by）",
+                        threshold="当天未解决须告知答复期限")
+            continue
+        when, key = reply(c)
+        th = f"答复不晚于 {_fmt(deadline)}"
+        if when is not None:
+            if when > deadline:
+                ctx.finding(c, key, f"投诉 {c.id} 在 {_fmt(when)} 才答复，超过了告知客户的期限 {_fmt(deadline)}",
+                            threshold=th)
+        elif ctx.passed(deadline):
+            ctx.finding(c, "reply_by", f"投诉 {c.id} 的答复期限 {_fmt(deadline)} 已过，仍没有答复客户", threshold=th)
+        else:
+            ctx.open_item(c, local_date(deadline), "在答复期限内答复客户")
+
+
+@rule("C-REV-01", "措施落实后 5 个工作日内首次回访", scope="record", modal="程序步骤", source="003 P5 §9",
+      asks="责任部门的方案实施完毕后 5 个工作日内，由客户服务部进行第一次回访并填写满意度调查表",
+      kinds=("complaint", "visit"))
+def first_revisit(ctx):
+    """Counted from the local day of `resolved` with the PRC calendar (调休 included); a revisit on
+    the last allowed working day passes. Anonymous and reply-letter-only complaints get no visit."""
+    n = ctx.threshold("revisit_workdays")
+    for c in ctx.records.complaints:
+        if not c["resolved"] or not needs_visit(c):
+            continue
+        start = local_date(c["resolved"])
+        due = ctx.add_workdays(c, "resolved", start, n)
+        if due is None:
+            continue
+        after = [v for v in revisits(ctx, c) if local_date(v["date"]) >= start]
+        th = f"解决后 {n} 个工作日内（最迟 {due}）"
+        if after:
+            first = local_date(after[0]["date"])
+            if first > due:
+                ctx.finding(c, "resolved", f"投诉 {c.id} 于 {start} 解决，首次回访 {after[0].id} 在 {first}，"
+                                           f"超过了 {n} 个工作日的期限 {due}", threshold=th)
+        elif ctx.passed(due):
+            ctx.finding(c, "resolved", f"投诉 {c.id} 于 {start} 解决，到 {due} 仍没有回访", threshold=th)
+        else:
+            ctx.open_item(c, due, f"首次回访（解决后 {n} 个工作日内）")
+
+
+@rule("C-REV-02", "回访次数：质量投诉至少 2 次，服务投诉 1–2 次", scope="issue", modal="需",
+      source="003 P5 §9", asks="产品质量投诉至少回访 2 次，服务质量投诉需回访 1–2 次", kinds=("complaint", "visit"))
+def revisit_count(ctx):
+    """Counted at closing; 工程质量 counts as quality. More than service_revisits_max on a
+    non-quality complaint is only a note."""
+    q, most = ctx.threshold("quality_revisits"), ctx.threshold("service_revisits_max")
+    for c in ctx.records.complaints:
+        if not is_closed(c) or not needs_visit(c):
+            continue
+        got = len(revisits(ctx, c))
+        if c["category"] in QUALITY:
+            if got < q:
+                ctx.finding(c, "category", f"{c['category']}投诉 {c.id} 已结案，只回访了 {got} 次",
+                            threshold=f"质量类投诉 ≥ {q} 次")
+        elif got < 1:
+            ctx.finding(c, "status", f"投诉 {c.id} 已结案，却没有任何回访记录", threshold=f"≥ 1 次（质量类 ≥ {q} 次）")
+        elif got > most:
+            ctx.finding(c, "status", f"服务类投诉 {c.id} 回访了 {got} 次，多于通常的 {most} 次",
+                        threshold=f"服务类 1–{most} 次", severity="info")
+
+
+@rule("C-CLOSE-01", "客户满意才可结案", scope="issue", modal="程序步骤", source="003 P5 §10",
+      asks="客户满意或非常满意，投诉才正式结案；不满意的重新从判断投诉是否成立开始处理",
+      kinds=("complaint", "visit"))
+def close_when_satisfied(ctx):
+    for c in ctx.records.complaints:
+        if not is_closed(c) or not needs_visit(c):
+            continue
+        visits = revisits(ctx, c)
+        verdict = satisfaction(visits[-1]) if visits else None
+        if verdict not in SATISFIED:
+            why = f"最后一次回访 {visits[-1].id} 的满意度是“{verdict or '未填'}”" if visits else "没有回访满意度"
+            ctx.finding(c, "status", f"投诉 {c.id} 已结案，但{why}", threshold="满意度为 非常满意 或 满意")
+
+
+@rule("C-OFFH-01", "非工作时间收到的投诉", scope="record", modal="应", source="003 P1 §3.4",
+      asks="非工作时间收到的投诉，应告知客户反馈时间，并及时（按所选做法）交给客服中心和责任部门处理",
+      param="off_hours", kinds=("complaint",))
+def off_hours(ctx):
+    """The first handling time is first_response, else the first 回复 action."""
+    start = time.fromisoformat(ctx.threshold("work_start"))
+    end = time.fromisoformat(ctx.threshold("work_end"))
+    old = ctx.option("off_hours") == "VANKE-OLD"
+    hours = ctx.threshold("off_hours_max_hours")
+    for c in ctx.records.complaints:
+        got = c["received"]
+        try:
+            if ctx.calendar.is_working_time(got, start, end):
+                continue
+            deadline = ctx.calendar.next_workday_start(got, start) + timedelta(hours=1) if old \
+                else got + timedelta(hours=hours)
+        except CalendarRangeError:
+            ctx.add_workdays(c, "received", local_date(got), 1)  # emits the one calendar warning
+            continue
+        th = (f"上班后 1 小时内（{_fmt(deadline)} 前）" if old else f"收到后 {hours} 小时内") + f"（{ctx.profile_text('off_hours')}）"
+        first = c["first_response"] or reply(c)[0]
+        if first is not None:
+            if first > deadline:
+                ctx.finding(c, "first_response" if c["first_response"] else "received",
+                            f"投诉 {c.id} 在非工作时间 {_fmt(got)} 收到，{_fmt(first)} 才首次处理，"
+                            f"晚于 {_fmt(deadline)}", threshold=th)
+        elif ctx.passed(deadline):
+            ctx.finding(c, "received", f"投诉 {c.id} 在非工作时间 {_fmt(got)} 收到，到 {_fmt(deadline)} 仍没有首次答复",
+                        threshold=th)
+        else:
+            ctx.open_item(c, local_date(deadline), "非工作时间收到的投诉：首次答复")
+
+
+# -- not checkable from the records ----------------------------------------------------------
+
+_NOT = [
+    ("C-CH-01", "投诉渠道；任何员工收到投诉立即转交客服", "record", "应", "003 P4 §4.1.1–§4.1.2",
+     "任何员工收到投诉都应礼貌致歉并立即转交客户服务部",
+     "渠道已由格式校验；转交客服部的时间没有字段，“立即”也没有时限"),
+    ("C-INT-01", "投诉受理步骤与字段", "record", "应", "003 P4 §4.1.3",
+     "受理时应致歉、确认客户身份和联系方式、确认投诉事项，并开客服工单、登记异常反馈跟进表",
+     "必填字段已由格式校验；“致歉”和客服工单号在目前的记录格式中没有字段"),
+    ("C-CLS-02", "月度统计维度（客户分类 A–D 等）", "record", "程序步骤", "003 P4 §4.3.2",
+     "每月按客户分类、投诉内容、处理方式、满意度统计投诉",
+     "需要“投诉内容分类”和“处理方式”两个字段，目前的记录格式没有；客户分类见 K-CLASS-01"),
+    ("C-CLS-03", "质量/非质量投诉分流；原因分类", "record", "程序步骤", "003 P5 §5–§6",
+     "质量投诉由品质部处理，非质量投诉由市场部处理，原因按六类分析",
+     "需要“是否质量问题”和“原因分类”字段，目前的记录格式没有"),
+    ("C-CLS-04", "主要与次要诉求", "record", "程序步骤", "001 B §3.2",
+     "把客户诉求按性质和紧急程度分为主要和次要诉求", "需要“诉求主次”字段，目前的记录格式没有"),
+    ("C-FLOW-01", "投诉处理八个步骤依次进行", "record", "程序步骤", "003 P3 steps 1–8",
+     "投诉按记录、判定成立、确定责任部门、分析原因、提出方案、批示、实施、总结评价的顺序处理",
+     "需要每一步的状态记录（状态只有 处理中/已解决/已结案 三种），目前的记录格式没有"),
+    ("C-RESP-01", "责任判定与答复形式", "record", "程序步骤", "003 P5 §7",
+     "客户原因的由经办人写答复说明并经批准后发出；公司责任的以正式电函详细说明并承担责任",
+     "需要“责任判定”和正式电函附件，目前的记录格式没有这一类"),
+    ("C-RET-01", "退货一周内完成分析", "record", "必须", "003 P5 §6(1)",
+     "客户退回的产品必须在一周内完成检测分析", "需要“退货分析”记录，目前的记录格式没有这一类"),
+    ("C-SOL-01", "解决方案类型与客户意见表", "record", "程序步骤", "003 P5 §8",
+     "提出退货、换货、维修、赔偿等具体方案，及时告知客户并填写客户意见表",
+     "处理方案是自由文字，没有“方案类型”字段和客户意见表附件"),
+    ("C-PEN-01", "记录责任追究", "record", "程序步骤", "003 P3 step 7",
+     "对直接责任人和部门负责人按规定处罚，处理拖延者也要追责", "需要“责任追究”记录，目前的记录格式没有这一类"),
+    ("C-TRF-01", "处理不了的转主管或经理", "record", "必须", "003 P4 §4.1.4",
+     "客服人员处理不了的投诉必须转交客服主管或经理", "需要经办人角色和“能否自行处理”的记录；转派动作没有角色信息"),
+    ("C-MON-01", "每月投诉统计报管理会议", "period", "程序步骤", "003 P4 §4.3.1–§4.3.3",
+     "每月统计投诉处理情况，形成分析报告在下次管理会议上汇报，由管理层决定纠正预防措施",
+     "需要“月度分析报告”和“管理会议决定”记录，目前的记录格式没有这一类（门户会生成统计页）"),
+]
+for _id, _title, _scope, _modal, _source, _asks, _reason in _NOT:
+    catalogue(_id, _title, scope=_scope, modal=_modal, source=_source, asks=_asks, reason=_reason)

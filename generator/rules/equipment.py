@@ -1,3 +1,346 @@
-"""Rules of area equipment (see PROCEDURES.md)."""
+"""E — equipment lifecycle visits (002), and D — decoration projects (PROCEDURES.md §2.C, §2.D).
 
-from . import catalogue, rule  # noqa: F401
+`lifecycle()` is the one schedule of a customer's equipment visits: the rules below judge it and
+the customer archive page shows it, so both always agree.
+"""
+
+from __future__ import annotations
+
+import calendar as _cal
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from ..load import Record
+from ..workdays import local_date
+from . import catalogue, rule
+from .complaints import DISSATISFIED, is_resolved
+
+EQUIPMENT_PURPOSES = ("送电前回访", "试运行回访", "质保期回访", "质保期外回访")
+# (rule, purpose, months after energization, label); months None = on or before energization
+SCHEDULE = (
+    ("E-LC-01", "送电前回访", None, "送电前现场回访"),
+    ("E-LC-02", "试运行回访", 1, "试运行期回访（送电满 1 个月）"),
+    ("E-LC-03", "质保期回访", 6, "质保期回访（送电后 6 个月）"),
+    ("E-LC-03", "质保期回访", 12, "质保期回访（送电后 12 个月）"),
+    ("E-LC-04", "质保期外回访", 24, "质保期外回访（送电后 24 个月）"),
+    ("E-LC-04", "质保期外回访", 36, "质保期外回访（送电后 36 个月）"),
+)
+
+
+def add_months(d: date, n: int) -> date:
+    """Calendar months later, clamped to the month's last day (Jan 31 + 1 month = Feb 28/29)."""
+    y, m = divmod(d.month - 1 + n, 12)
+    year, month = d.year + y, m + 1
+    return date(year, month, min(d.day, _cal.monthrange(year, month)[1]))
+
+
+@dataclass(frozen=True)
+class Milestone:
+    """One due lifecycle visit of one product.
+
+    status: "done" (a visit counts for it; `late` when it came after the window), "due" (not over
+    yet: due in the future or inside its window) or "overdue" (window over, no visit).
+    For the pre-energization visit `due` and `window_end` are both the energization day.
+    """
+
+    customer: str
+    product: int  # index in the customer's products list
+    model: str
+    rule: str
+    purpose: str
+    label: str
+    due: date
+    window_end: date
+    status: str
+    visit: str | None = None
+    visit_date: date | None = None
+    late: bool = False
+
+
+@dataclass(frozen=True)
+class Terms:
+    """E-DEF-01's derived dates of one product."""
+
+    trial_end: date | None
+    warranty_end: date | None
+
+
+def terms(product: dict) -> Terms:
+    """trial_end = energized + 1 month; warranty_end = min(energized + 12 m, shipped + 18 m)."""
+    e, s = product.get("energized"), product.get("shipped")
+    ends = [x for x in (add_months(e, 12) if e else None, add_months(s, 18) if s else None) if x]
+    return Terms(add_months(e, 1) if e else None, min(ends) if ends else None)
+
+
+def products(customer: Record) -> list[tuple[int, dict]]:
+    """(index, product) of the products the lifecycle applies to (not supporting/internal, E-SCOPE-01)."""
+    return [(i, p) for i, p in enumerate(customer.get("products", []))
+            if isinstance(p, dict) and not p.get("supporting")]
+
+
+def lifecycle(ctx_or_records, customer: Record, as_of: date | None = None) -> list[Milestone]:
+    """The six scheduled visits of each energized product, matched to the customer's visits.
+
+    A visit counts if its purpose is the milestone's, its `product` is the model (or empty), and it
+    lies in [due, due + window] (pre-energization: on or before the energization day); failing that,
+    the first later visit before the next due date of the same purpose counts as done but `late`.
+    Pass a Context (as_of and window from it) or a RecordSet with `as_of`.
+    """
+    records = getattr(ctx_or_records, "records", ctx_or_records)
+    if hasattr(ctx_or_records, "as_of"):
+        as_of = ctx_or_records.as_of
+        window = ctx_or_records.threshold("lifecycle_window_months")
+    else:
+        from ..config import THRESHOLDS
+        window = THRESHOLDS["lifecycle_window_months"][0]
+    as_of = as_of or date.today()
+    visits = [v for v in records.by_customer.get(customer.id, []) if v.kind.name == "visit"]
+    out: list[Milestone] = []
+    for i, p in products(customer):
+        energized = p.get("energized")
+        if not energized:
+            continue
+        model = p.get("model")
+        used: set[str] = set()
+        for n, (rid, purpose, months, label) in enumerate(SCHEDULE):
+            cands = [v for v in visits if v["purpose"] == purpose and v.id not in used
+                     and (not v["product"] or v["product"] == model)]
+            if months is None:
+                due = end = energized
+                hit = next((v for v in cands if local_date(v["date"]) <= energized), None)
+                late = False
+            else:
+                due = add_months(energized, months)
+                end = add_months(due, window)
+                nxt = next((add_months(energized, m2) for _, p2, m2, _ in SCHEDULE[n + 1:] if p2 == purpose), None)
+                dated = [v for v in cands if due <= local_date(v["date"]) and local_date(v["date"]) <= as_of]
+                hit = next((v for v in dated if local_date(v["date"]) <= end), None)
+                late = hit is None
+                if hit is None:
+                    hit = next((v for v in dated if nxt is None or local_date(v["date"]) < nxt), None)
+            if hit is not None:
+                used.add(hit.id)
+                out.append(Milestone(customer.id, i, model, rid, purpose, label, due, end, "done",
+                                     hit.id, local_date(hit["date"]), late))
+            else:
+                out.append(Milestone(customer.id, i, model, rid, purpose, label, due, end,
+                                     "overdue" if end < as_of else "due"))
+    return out
+
+
+def _judge(ctx, rid: str) -> None:
+    """E-LC-01..04: an overdue milestone is a finding on products[i]; a pending one an open item."""
+    for c in ctx.records.customers:
+        for ms in lifecycle(ctx, c):
+            if ms.rule != rid:
+                continue
+            when = f"{ms.due}" if ms.due == ms.window_end else f"{ms.due} 至 {ms.window_end}"
+            th = "送电当天或之前" if ms.due == ms.window_end else f"{ms.due} 至 {ms.window_end} 之间"
+            if ms.status == "overdue":
+                ctx.finding(c, ("products", ms.product), f"设备 {ms.model} 的{ms.label}应在 {when} 完成，没有找到回访记录",
+                            threshold=th)
+            elif ms.status == "due":
+                ctx.open_item(c, ms.window_end, f"设备 {ms.model} 的{ms.label}（{when}）", customer=c.id)
+
+
+@rule("E-DEF-01", "试运行期与质保期的界定", scope="contract", modal="规定", source="002 §4.1–§4.2",
+      asks="试运行期为送电之日起一个月；质保期为送电之日起一年或发货之日起 18 个月内（取先到者）",
+      kinds=("customer",))
+def definitions(ctx):
+    for c in ctx.records.customers:
+        for i, p in products(c):
+            if not p.get("shipped"):
+                ctx.finding(c, ("products", i), f"设备 {p.get('model')} 没有发货日期（shipped），无法计算质保期",
+                            threshold="每台设备须有发货日期")
+            elif p.get("energized") and p["energized"] < p["shipped"]:
+                ctx.finding(c, ("products", i, "energized"),
+                            f"设备 {p.get('model')} 的送电日期 {p['energized']} 早于发货日期 {p['shipped']}",
+                            threshold="送电日期不早于发货日期")
+
+
+@rule("E-LC-01", "送电前现场回访，客户填写满意度调查表", scope="contract", modal="应", source="002 §6.1.1.1",
+      asks="产品安装调试后、送电验收时，应对顾客现场负责人上门回访，并由顾客填写《顾客满意度调查表》",
+      kinds=("customer", "visit"))
+def pre_energization(ctx):
+    _judge(ctx, "E-LC-01")
+    for c in ctx.records.customers:
+        for ms in lifecycle(ctx, c):
+            v = ctx.records.by_id.get(ms.visit) if ms.rule == "E-LC-01" and ms.visit else None
+            if v is None:
+                continue
+            if v["method"] != "上门":
+                ctx.finding(v, "method", f"送电前回访 {v.id} 是“{v['method']}”，应上门现场回访", threshold="上门")
+            if v["survey"] is not True:
+                ctx.finding(v, "survey" if v["survey"] is not None else "purpose",
+                            f"送电前回访 {v.id} 没有记录客户已填写满意度调查表（survey: true）", threshold="survey: true")
+
+
+@rule("E-LC-02", "试运行期回访（送电满 1 个月）", scope="contract", modal="应", source="002 §6.1.1.2",
+      asks="产品送电满一个月后，应对顾客配电室负责人进行第二次回访", kinds=("customer", "visit"))
+def trial_visit(ctx):
+    _judge(ctx, "E-LC-02")
+
+
+@rule("E-LC-03", "质保期内 6 个月、12 个月回访", scope="contract", modal="应", source="002 §6.1.1.3",
+      asks="质保期（一年）内应在半年、一年各回访一次，共两次", kinds=("customer", "visit"))
+def warranty_visits(ctx):
+    _judge(ctx, "E-LC-03")
+
+
+@rule("E-LC-04", "质保期外 24 个月、36 个月回访", scope="contract", modal="应", source="002 §6.1.1.4",
+      asks="质保期满后至第 36 个月，每隔一年回访一次，共两次", kinds=("customer", "visit"))
+def post_warranty_visits(ctx):
+    _judge(ctx, "E-LC-04")
+
+
+@rule("E-LC-05", "集中回访不晚于规定日期一个月", scope="record", modal="不应超过", source="002 §6.1.2 注",
+      asks="试运行期以后的回访可以集中进行，但不应晚于规定日期一个月", kinds=("customer", "visit"))
+def batched_late(ctx):
+    for c in ctx.records.customers:
+        for ms in lifecycle(ctx, c):
+            if ms.late and ms.visit:
+                v = ctx.records.by_id[ms.visit]
+                ctx.finding(v, "date", f"设备 {ms.model} 的{ms.label}应在 {ms.due} 至 {ms.window_end} 之间，"
+                                       f"实际 {ms.visit_date} 才回访", threshold=f"不晚于 {ms.window_end}")
+
+
+@rule("E-FB-01", "不满意 → 信息反馈单 → 处理 → 再回访", scope="record", modal="程序步骤", source="002 §6.2.5",
+      asks="回访中顾客对质量或服务不满意，由回访人员填写《信息反馈单》传递相关部门，处理后对顾客重新回访并调查满意度",
+      kinds=("visit", "complaint"))
+def feedback_loop(ctx):
+    """Complaint revisits and order callbacks are left to C-ESC-01 and W-CB-05, which already chase
+    their dissatisfaction; every other dissatisfied visit needs the form within feedback_days."""
+    days, wd = ctx.threshold("feedback_days"), ctx.threshold("feedback_revisit_workdays")
+    for v in ctx.records.visits:
+        s = v.get("satisfaction", {})
+        if v["purpose"] in ("投诉回访", "安装回访", "维修回访") or not isinstance(s, dict) \
+                or not any(s.get(k) in DISSATISFIED for k in ("product", "service")):
+            continue
+        fb = ctx.records.by_id.get(v["feedback"]) if v["feedback"] else None
+        if fb is None:
+            due = local_date(v["date"]) + timedelta(days=days)
+            if ctx.passed(due):
+                ctx.finding(v, "satisfaction", f"回访 {v.id} 客户不满意，到 {due} 仍没有开《信息反馈单》（feedback）",
+                            threshold=f"{days} 天内开信息反馈单")
+            else:
+                ctx.open_item(v, due, "填写《信息反馈单》")
+            continue
+        if fb["channel"] != "回访发现":
+            ctx.finding(v, "feedback", f"信息反馈单 {fb.id} 的渠道是“{fb['channel']}”，应为“回访发现”",
+                        threshold="channel: 回访发现")
+        if not is_resolved(fb) or not fb["resolved"]:
+            continue
+        start = local_date(fb["resolved"])
+        again = [w for w in ctx.records.visits_by_related.get(fb.id, [])
+                 if local_date(w["date"]) >= start and isinstance(w.get("satisfaction", {}), dict)
+                 and (w.get("satisfaction", {}).get("product") or w.get("satisfaction", {}).get("service"))]
+        if again:
+            continue
+        due = ctx.add_workdays(v, "feedback", start, wd)
+        if due is None:
+            continue
+        if ctx.passed(due):
+            ctx.finding(v, "feedback", f"信息反馈单 {fb.id} 已于 {start} 处理完，到 {due} 仍没有带满意度的再次回访",
+                        threshold=f"处理后 {wd} 个工作日内再回访")
+        else:
+            ctx.open_item(v, due, f"信息反馈单 {fb.id} 处理后再回访并调查满意度")
+
+
+def report_month(d: date) -> str:
+    """E-MON-01's report month: the 26th of M-1 .. the 25th of M belong to month M."""
+    if d.day >= 26:
+        d = add_months(d.replace(day=1), 1)
+    return f"{d.year:04d}-{d.month:02d}"
+
+
+@rule("E-MON-01", "每月 25 日分类统计，出满意度测量报告", scope="period", modal="程序步骤", source="002 §6.3.1",
+      asks="每月 25 日按产品质量满意度、服务质量满意度、建议和需求分类整理回访记录，形成《顾客满意度测量报告》",
+      kinds=("visit",))
+def monthly_measurement(ctx):
+    """Every equipment or 意见征询 visit in the window needs both ratings, else the report cannot
+    classify it; the figure is rated ÷ visits of the window."""
+    rows: dict[str, list] = {}
+    for v in ctx.records.visits:
+        if v["purpose"] not in EQUIPMENT_PURPOSES + ("意见征询",) or not v.get("reachable", True):
+            continue
+        s = v.get("satisfaction", {})
+        ok = isinstance(s, dict) and bool(s.get("product")) and bool(s.get("service"))
+        m = report_month(local_date(v["date"]))
+        rows.setdefault(m, []).append((v, ok))
+        if not ok:
+            ctx.finding(v, "satisfaction" if v["satisfaction"] else "purpose",
+                        f"{v['purpose']} {v.id} 缺少产品或服务满意度，{m} 的满意度测量报告无法归类",
+                        threshold="产品、服务满意度都要填写")
+    for m in ctx.months():
+        got = rows.get(m, [])
+        prev = add_months(date.fromisoformat(m + "-01"), -1)
+        ctx.figure(m, f"满意度测量报告（{prev:%Y-%m}-26 至 {m}-25）", sum(ok for _, ok in got), len(got), 1.0, ">=",
+                   "产品、服务满意度都要填写", [v.id for v, ok in got if not ok])
+
+
+@rule("E-REC-01", "回访记录编号含年份和月份", scope="record", modal="程序步骤", source="002 §6.2.4",
+      asks="回访记录的编号要包含年号和月份，并登记在顾客回访台帐中", kinds=("visit",))
+def record_number(ctx):
+    """The id must contain the visit's YYYYMM (HF-20261103-001) or YYYY-MM; the ledger column has no field."""
+    for v in ctx.records.visits:
+        if v["purpose"] not in EQUIPMENT_PURPOSES:
+            continue
+        d = local_date(v["date"])
+        if f"{d:%Y%m}" not in v.id.replace("-", ""):
+            ctx.finding(v, "id", f"设备回访 {v.id} 的编号里没有回访年月 {d:%Y%m}", threshold="编号含年份和月份")
+
+
+@rule("E-REC-02", "设备回访记录的必填内容", scope="record", modal="应", source="002 §6.2.4 a–d",
+      asks="回访记录应重点记录产品和服务质量满意度、建议或需求，质保期外还要记录维修、改造等需求",
+      kinds=("visit",))
+def record_content(ctx):
+    """Ratings are E-MON-01's; here the 建议和需求 (`needs`), required on every reached equipment visit."""
+    for v in ctx.records.visits:
+        if v["purpose"] in EQUIPMENT_PURPOSES and v.get("reachable", True) and not v["needs"]:
+            extra = "（质保期外须写明是否需要维修、改造等）" if v["purpose"] == "质保期外回访" else ""
+            ctx.finding(v, "content", f"{v['purpose']} {v.id} 没有记录客户的建议和需求（needs）{extra}",
+                        threshold="needs 不能为空")
+
+
+@rule("E-MAJOR-01", "重大顾客可现场回访", scope="customer", modal="可", source="002 §6.1.2 a",
+      asks="合同额 300 万元以上的重大顾客，可由服务人员或区域业务人员现场回访", kinds=("customer", "visit"))
+def major_customer(ctx):
+    limit = ctx.threshold("major_customer_amount")
+    for c in ctx.records.customers:
+        if (c["contract_amount"] or 0) < limit or not products(c):
+            continue
+        visits = [v for v in ctx.records.by_customer.get(c.id, []) if v.kind.name == "visit"]
+        if not any(v["method"] == "上门" and v["purpose"] != "送电前回访" for v in visits):
+            ctx.finding(c, "contract_amount", f"{c['name']} 合同额 {c['contract_amount']:,.0f} 元，是重大顾客，"
+                                              f"可以安排一次现场回访", threshold=f"≥ {limit:,.0f} 元")
+
+
+_NOT = [
+    ("E-SCOPE-01", "设备回访不含配套/自用设备", "contract", "不适用", "002 §2",
+     "设备回访规定不适用于配套设备和公司内部使用的产品",
+     "这是适用范围：标记 supporting: true 的设备由 E-LC-* 自动排除，本身没有可检查的义务"),
+    ("E-LEDGER-01", "顾客回访台帐字段齐全", "contract", "程序步骤", "002 §5.1.1、§6.2.1",
+     "建立并维护含工程名称、型号、数量/合同额、发货和送电时间、回访记录编号、联系人的回访台帐",
+     "客户档案只有型号、数量、发货和送电日期；用电负责人、变电站联系人等台帐字段不在记录格式中"),
+    ("E-FEED-01", "每周五向台帐报送数据", "period", "负责", "002 §5.3.1–§5.4.1",
+     "生产部门每周五报送发货和合同信息，售后部门报送安装调试和送电信息",
+     "需要把提交人对应到部门（staff 名录里没有部门），目前无法从提交记录判断"),
+    ("E-PLAN-01", "按发货和送电日期制定回访计划", "contract", "程序步骤", "002 §5.1.1、§6.2.2",
+     "根据台帐的发货和送电时间制定回访计划，可在某个时间段集中回访",
+     "计划由生成器按 E-LC-* 的时间表推算（见客户档案页），没有单独的计划记录可查"),
+    ("E-FB-02", "电话解决不了的问题必须上门", "issue", "必须", "002 §6.2.6",
+     "电话无法解决的问题必须上门服务，反馈的信息要跟踪验证", "需要“电话是否解决”的记录，目前的记录格式没有这一字段"),
+    ("E-AS-01", "售后服务期间由事业部售后负责人回访", "record", "程序步骤", "002 §6.2.7",
+     "售后服务期间由各事业部售后服务部门负责人对顾客回访", "需要售后服务案例记录和回访人的职务，目前的记录格式没有"),
+    ("E-CAPA-01", "满意度报告评审与纠正预防措施跟踪", "period", "程序步骤", "002 §6.3.1",
+     "产品质量满意度由各公司评审，服务质量和建议需求由品质部评审，决定是否采取纠正预防措施并由服务中心跟踪验证",
+     "需要评审记录和纠正预防措施记录，目前的记录格式没有这一类"),
+    ("D-VISIT-01", "装饰工程竣工验收 3 个月后回访", "contract", "程序步骤", "000 P2 (1)",
+     "装饰工程竣工验收三个月后，由项目部按质量手册的保修回访制度进行回访",
+     "需要“竣工验收日期”，客户和完工单记录里都没有这一字段"),
+    ("D-WARR-01", "保修期质量问题隔日查看，紧急当天派人", "record", "程序步骤", "000 P2 (2)",
+     "保修期内的质量问题，一般问题隔日查看并书面报告维修方法，紧急问题当天派人",
+     "需要保修通知和查看时间的记录，目前的记录格式没有这一类"),
+]
+for _id, _title, _scope, _modal, _source, _asks, _reason in _NOT:
+    catalogue(_id, _title, scope=_scope, modal=_modal, source=_source, asks=_asks, reason=_reason)

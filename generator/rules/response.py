@@ -1,3 +1,93 @@
-"""Rules of area response (see PROCEDURES.md)."""
+"""T — response times (PROCEDURES.md §2.F)."""
 
-from . import catalogue, rule  # noqa: F401
+from __future__ import annotations
+
+from datetime import timedelta
+
+from ..workdays import local_date
+from . import catalogue, rule
+from .complaints import _fmt, actions
+
+# profile -> urgency -> hours from report to first response (T-RESP-01)
+RESPONSE_HOURS = {
+    "RESP-A": {"紧急": 1, "一般": 24},
+    "RESP-B": {"紧急": 2, "一般": 2},
+    "RESP-C": {"紧急": 2, "一般": 24},
+}
+SEVERITY_HOURS = {"一般": 24, "重大": 48}  # T-RESP-03
+
+
+@rule("T-RESP-01", "售后响应时限", scope="record", modal="应", source="001 A §3.1；001 L §3.1；001 Q ch.4",
+      asks="收到报修或投诉后应在规定时限内答复或联系客户", param="response", kinds=("complaint", "order"))
+def first_response(ctx):
+    """Complaints of type 投诉 (from `received`) and orders with `reported`; urgency defaults to 一般.
+    RESP-B's on-site arrival within 24 h has no field in the records and is not judged."""
+    opt = ctx.option("response")
+    items = [(c, "received", "投诉") for c in ctx.records.complaints if c["type"] == "投诉"] + \
+            [(o, "reported", "报修") for o in ctx.records.orders if o["reported"]]
+    for r, start_key, what in items:
+        urgency = r["urgency"] or "一般"
+        hours = RESPONSE_HOURS[opt][urgency]
+        start = r[start_key]
+        deadline = start + timedelta(hours=hours)
+        th = f"{urgency}：{hours} 小时内（{ctx.profile_text('response')}）"
+        got = r["first_response"]
+        if got is not None:
+            if got > deadline:
+                late = (got - start).total_seconds() / 3600
+                ctx.finding(r, "first_response", f"{what} {r.id}（{urgency}）{_fmt(start)} 收到，{_fmt(got)} 才首次答复，"
+                                                 f"用了 {late:.1f} 小时", threshold=th)
+        elif ctx.passed(deadline):
+            ctx.finding(r, start_key, f"{what} {r.id}（{urgency}）{_fmt(start)} 收到，超过 {hours} 小时仍没有首次答复",
+                        threshold=th)
+        else:
+            ctx.open_item(r, local_date(deadline), f"首次答复客户（{hours} 小时内）")
+
+
+@rule("T-RESP-03", "答复客户：一般 24 小时、重大 48 小时", scope="record", modal="必须", source="001 Q ch.4 §5",
+      asks="一般问题必须在 24 小时内、重大问题必须在 48 小时内把处理结果反馈给客户，重大问题还要上报上级领导",
+      kinds=("complaint",))
+def result_reply(ctx):
+    """Only complaints that carry `severity`; the reply is the first 回复 action, the report to the
+    superior an 升级 action, both due within the severity's hours."""
+    for c in ctx.records.complaints:
+        sev = c["severity"]
+        if not sev:
+            continue
+        hours = SEVERITY_HOURS[sev]
+        deadline = c["received"] + timedelta(hours=hours)
+        th = f"{sev}问题 {hours} 小时内"
+        replies = actions(c, "回复")
+        if replies:
+            i, a = min(replies, key=lambda x: x[1]["at"])
+            if a["at"] > deadline:
+                ctx.finding(c, ("actions", i), f"{sev}问题 {c.id} 在 {_fmt(a['at'])} 才回复客户处理结果，"
+                                               f"超过了 {hours} 小时（{_fmt(deadline)}）", threshold=th)
+        elif ctx.passed(deadline):
+            ctx.finding(c, "severity", f"{sev}问题 {c.id} 受理已超过 {hours} 小时，处理过程里还没有“回复”", threshold=th)
+        else:
+            ctx.open_item(c, local_date(deadline), f"{hours} 小时内回复客户处理结果")
+        if sev == "重大" and not actions(c, "升级"):
+            if ctx.passed(deadline):
+                ctx.finding(c, "severity", f"重大问题 {c.id} 没有上报上级领导（处理过程里没有“升级”）",
+                            threshold="重大问题须上报上级领导")
+            else:
+                ctx.open_item(c, local_date(deadline), "重大问题上报上级领导")
+
+
+_NOT = [
+    ("T-RESP-02", "处理人时限：24 小时；需请示的 2 小时内上报", "record", "必须", "001 Q ch.4 §4",
+     "处理人必须在 24 小时内把处理结果回复客户接待员；需请示上级的，2 小时内上报、24 小时内反馈",
+     "需要处理人向客户接待员回复的时间，目前的记录格式没有这一字段（处理过程只记录对客户的动作）"),
+    ("T-RESP-04", "维修人员 15 分钟到场；技术分析不超过 30 分钟", "record", "不能超过", "001 Q ch.3 §2、§4",
+     "维修人员按预约时间 15 分钟内到场，需班长技术分析的，从分析到返回现场不能超过 30 分钟",
+     "需要预约时间、到场时间和技术分析时间，目前的记录格式没有这些字段"),
+    ("T-ONL-01", "网上问题：每天巡查、24 小时内回复", "record", "程序步骤", "001 O §3.3",
+     "每天巡查网站和论坛，24 小时内回复网上问题，有争议的经主管审核后回复",
+     "需要“网上问题及回复记录”，目前的记录格式没有这一类"),
+    ("T-ONL-02", "网上回复的责任部门", "record", "程序步骤", "001 O §3.2、§3.4.2",
+     "按项目阶段和问题类别由对应部门回复网上问题，其他员工不得以公司名义回复",
+     "需要“网上问题及回复记录”和项目阶段，目前的记录格式没有这一类"),
+]
+for _id, _title, _scope, _modal, _source, _asks, _reason in _NOT:
+    catalogue(_id, _title, scope=_scope, modal=_modal, source=_source, asks=_asks, reason=_reason)
