@@ -1,0 +1,239 @@
+"""The review kit users copy into their records repository: valid files, and a pre-commit hook that works.
+
+The hook is run the way pre-commit runs a `language: system` hook — its `entry` split into words,
+the staged file names that match `files` appended, in the repository root — with this venv's
+`huifang` on PATH. Nothing is installed and nothing goes over the network.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+
+from generator.history import Staff
+
+KIT = Path(__file__).resolve().parent.parent / "kit"
+PAGES = Path(__file__).resolve().parent.parent / "templates" / "portal" / "static"
+
+CUSTOMER = """
+id: CUST-0001
+name: 张明
+class: B
+type: 业主
+phone: "13812345678"
+address: 翠湖花园 3 栋 2 单元 601
+region: 城东
+"""
+VISIT = """
+# yaml-language-server: $schema=../../../../templates/schema/visit.json
+id: HF-20261103-001
+date: 2026-11-03 14:30:00+08:00
+recorded: 2026-11-03 17:00:00+08:00
+method: 上门
+purpose: 例行回访
+customer: CUST-0001
+visitor: 张三
+interviewee: 张明
+content: 上门回访，检查门窗和电梯，业主表示满意。
+satisfaction:
+  product: 满意
+  service: 非常满意
+signature: 已签名
+review:
+  by: 王丽
+  date: 2026-11-04
+  comment: 记录完整，继续保持。
+"""
+VISIT_PATH = "records/visits/2026/11/HF-20261103-001.yml"
+
+
+def workflow() -> dict:
+    return yaml.safe_load((KIT / ".github" / "workflows" / "huifang.yml").read_text(encoding="utf-8"))
+
+
+def hook() -> dict:
+    config = yaml.safe_load((KIT / ".pre-commit-config.yaml").read_text(encoding="utf-8"))
+    (repo,) = config["repos"]
+    assert repo["repo"] == "local"
+    (h,) = repo["hooks"]
+    return h
+
+
+def steps(job: dict) -> list[dict]:
+    return job["steps"]
+
+
+def runs(job: dict) -> str:
+    return "\n".join(s.get("run", "") for s in steps(job))
+
+
+def test_workflow_checks_pull_requests_with_full_history():
+    wf = workflow()
+    on = wf.get("on", wf.get(True))  # YAML 1.1 reads a bare `on` as true
+    assert "pull_request" in on and on["push"]["branches"] == ["main"]
+    check = wf["jobs"]["check"]
+    assert "pull_request" in check["if"]
+    checkout = next(s for s in steps(check) if s.get("uses", "").startswith("actions/checkout@"))
+    assert checkout["with"]["fetch-depth"] == 0
+    assert "huifang check --changed origin/${{ github.base_ref }} --format github" in runs(check)
+    assert re.search(r'pip install "huifang @ git\+https://<[^>]+>/huifang\.git"', runs(check))
+    text = (KIT / ".github" / "workflows" / "huifang.yml").read_text(encoding="utf-8")
+    assert "浅克隆" in text  # the comment that a shallow checkout makes provenance partial
+
+
+def test_workflow_builds_the_portal_on_main():
+    build = workflow()["jobs"]["build"]
+    assert "push" in build["if"]
+    assert re.search(r"^huifang build\b", runs(build), re.M)
+    upload = next(s for s in steps(build) if s.get("uses", "").startswith("actions/upload-artifact@"))
+    assert upload["with"]["path"].rstrip("/") == "site"
+
+
+def test_actions_pinned_by_major_version():
+    wf = workflow()
+    uses = [s["uses"] for job in wf["jobs"].values() for s in steps(job) if "uses" in s]
+    assert uses
+    for u in uses:
+        assert re.fullmatch(r"[\w.-]+/[\w.-]+@v\d+", u), u
+
+
+def test_pre_commit_hook_is_local_and_offline():
+    h = hook()
+    assert h["language"] == "system"
+    assert h["pass_filenames"] is True
+    assert h["files"] == r"^records/.*\.ya?ml$"
+    assert shlex.split(h["entry"])[:2] == ["huifang", "check"]
+    pattern = re.compile(h["files"])
+    assert pattern.search("records/visits/2026/11/HF-20261103-001.yml")
+    assert pattern.search("records/customers/CUST-0001.yaml")
+    assert not pattern.search("huifang.yml") and not pattern.search("docs/records/x.md")
+
+
+def test_staff_sample_loads_and_codeowners_maps_record_folders():
+    staff = Staff.load(KIT)
+    assert len(staff) >= 2 and all(m.name for m in staff.members)
+    assert any(m.role and "主管" in m.role for m in staff.members)
+    owners = {}
+    for line in (KIT / "CODEOWNERS").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            path, *who = line.split()
+            assert who and all(w.startswith("@") for w in who), line
+            owners[path] = who
+    assert owners["/records/visits/"] == ["@cuihu/kefu-zhuguan"]
+    assert {"/records/complaints/", "/records/orders/", "/records/customers/", "/records/letters/"} <= set(owners)
+    readme = (KIT / "README.md").read_text(encoding="utf-8")
+    for name in (".pre-commit-config.yaml", "CODEOWNERS", "staff.yml", "huifang.yml"):
+        assert name in readme
+
+
+# -- the hook really works ---------------------------------------------------------------------
+
+class Records:
+    """A temp records repository with git, staged files and the kit's hook."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        root.mkdir(parents=True)
+        self.env = {
+            **os.environ,
+            "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""),
+            "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1",
+            "GIT_AUTHOR_NAME": "张三", "GIT_AUTHOR_EMAIL": "zhangsan@example.com",
+            "GIT_COMMITTER_NAME": "张三", "GIT_COMMITTER_EMAIL": "zhangsan@example.com",
+            "NO_COLOR": "1",
+        }
+        self.git("init", "-q", "-b", "main")
+
+    def git(self, *args: str) -> str:
+        return subprocess.run(["git", *args], cwd=self.root, env=self.env, check=True,
+                              capture_output=True, text=True).stdout
+
+    def stage(self, rel: str, text: str) -> None:
+        p = self.root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+        self.git("add", "--", rel)
+
+    def run_hook(self) -> subprocess.CompletedProcess:
+        """What pre-commit does: staged names matching `files`, appended to `entry`, run in the root."""
+        h = hook()
+        staged = self.git("diff", "--cached", "--name-only", "-z").split("\0")
+        files = [f for f in staged if f and re.search(h["files"], f)]
+        assert files
+        return subprocess.run([*shlex.split(h["entry"]), *files], cwd=self.root, env=self.env,
+                              capture_output=True, text=True, timeout=120)
+
+
+@pytest.fixture
+def records(tmp_path) -> Records:
+    r = Records(tmp_path / "records-repo")
+    (r.root / "README.md").write_text("记录仓库\n", encoding="utf-8")
+    r.git("add", "README.md")
+    r.git("commit", "-q", "-m", "初始化")
+    return r
+
+
+def test_hook_passes_a_good_staged_record(records):
+    records.stage("records/customers/CUST-0001.yml", CUSTOMER)
+    records.stage(VISIT_PATH, VISIT)
+    p = records.run_hook()
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "0 个错误" in p.stdout
+
+
+def test_hook_blocks_a_broken_staged_record(records):
+    records.stage("records/customers/CUST-0001.yml", CUSTOMER)
+    records.git("commit", "-q", "-m", "客户档案")
+    # written three days after the visit (V-DAY-01 at the `recorded:` line) and unsigned (V-SIGN-01)
+    records.stage(VISIT_PATH, VISIT.replace("recorded: 2026-11-03 17:00:00+08:00",
+                                            "recorded: 2026-11-06 09:00:00+08:00")
+                  .replace("signature: 已签名", "signature: 无"))
+    p = records.run_hook()
+    assert p.returncode == 1, p.stdout + p.stderr
+    out = p.stdout
+    assert VISIT_PATH in out
+    line = next(l for l in out.splitlines() if "V-DAY-01" in l)
+    assert "第 4 行" in line and "错误" in line
+    assert "V-SIGN-01" in out
+
+
+def test_hook_blocks_a_record_that_breaks_the_format(records):
+    records.stage("records/customers/CUST-0001.yml", CUSTOMER)
+    records.stage(VISIT_PATH, VISIT.replace("method: 上门", "method: 面谈"))
+    p = records.run_hook()
+    assert p.returncode == 1
+    assert VISIT_PATH in p.stdout
+    line = next(l for l in p.stdout.splitlines() if "SCHEMA" in l)
+    assert "第 6 行" in line and "面谈" in line
+
+
+# -- the how-to pages --------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name, title", [("submit.md", "如何提交记录"), ("review.md", "如何审阅记录"),
+                                         ("kit.md", "审阅工具包")])
+def test_pages_have_a_level_one_title(name, title):
+    text = (PAGES / name).read_text(encoding="utf-8")
+    assert text.splitlines()[0] == f"# {title}"
+    assert len(re.findall(r"^# ", text, re.M)) == 1
+
+
+def test_submit_page_covers_the_common_findings():
+    text = (PAGES / "submit.md").read_text(encoding="utf-8")
+    for word in ("huifang new visit", "huifang check", "huifang rules", "yaml-language-server",
+                 "SCHEMA", "YAML", "V-DAY-01", "V-SIGN-01", "V-SIGN-02", "V-NEW-01", "W-CB-02", "C-DL-01",
+                 "标准", "依据", "合并请求"):
+        assert word in text, word
+
+
+def test_review_page_explains_merge_as_review():
+    text = (PAGES / "review.md").read_text(encoding="utf-8")
+    for word in ("V-REV-01", "Reviewed-by:", "Approved-by:", "审阅后又被修改", "--changed", "自己"):
+        assert word in text, word
