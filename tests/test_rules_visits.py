@@ -150,6 +150,12 @@ def test_git_merge_by_supervisor_is_the_review_and_self_merge_is_not(repo):
     assert [(f.record, f.file, f.line) for f in findings] == [("HF-20261104-001", bad, line_of(bad_text, "visitor:"))]
     assert "李娜" in findings[0].message
 
+    # a plain commit on main after the approval: the review no longer covers the record
+    (repo.root / good).write_text(visit(review=None, content="上门了解入住后的使用情况（补记）"), encoding="utf-8")
+    repo.git("commit", "-q", "-am", "补记", env=_git_env(clerk, clerk, "2026-11-06T09:00:00+08:00"))
+    amended = [f for f in only(repo.analyse(date(2026, 12, 31)).findings, "V-REV-01") if f.file == good]
+    assert [(f.severity, f.line) for f in amended] == [("warning", 1)] and "审阅后又被修改" in amended[0].message
+
 
 # -- V-SIGN-01 / V-SIGN-02 --------------------------------------------------------------------
 
