@@ -187,8 +187,8 @@ def new_issue_reply(ctx):
                 ctx.finding(v, ("new_issues", i), f"回访中提出的新问题“{text}”既没有承诺答复日期（reply_by），"
                                                   f"也没有注明当场已解答（answered: true）", threshold="每个新问题都有答复日期")
                 continue
-            kept = any(w["customer"] == v["customer"] and w["date"] > v["date"] and local_date(w["date"]) <= rb
-                       for w in ctx.records.visits)
+            kept = any(w.kind.name == "visit" and w["date"] > v["date"] and local_date(w["date"]) <= rb
+                       for w in ctx.records.by_customer.get(v["customer"], []))
             if kept:
                 continue
             if ctx.passed(rb):
