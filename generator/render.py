@@ -1,0 +1,235 @@
+"""Render: page data → Markdown through the Jinja2 templates in templates/portal/.
+
+Masking and escaping happen here, once: the environment's `finalize` passes every `{{ … }}`
+value through `text()`, so no template can forget it. Record text stays text — HTML, Markdown
+link/image syntax, `javascript:` links and template syntax show literally — mobile numbers are
+masked wherever they appear, and `Address` values are cut to building level. Only `Markup`
+built by this module (links, charts, field reference) is emitted as is.
+"""
+
+from __future__ import annotations
+
+import html
+import posixpath
+import re
+from datetime import date, datetime
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape  # noqa: F401
+from markupsafe import Markup
+
+from .derive import Address, Page, Phone, Portal, record_page
+from .workdays import TZ
+
+PHONE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
+_BUILDING = re.compile(r"^(.*?(?:号楼|栋|幢|座))")
+_UNIT = re.compile(r"\s*[0-9０-９一二三四五六七八九十A-Za-z-]*\s*(?:单元|室|层|楼(?!盘)).*$")
+# Characters Markdown (or a later template engine) would interpret, as numeric entities.
+_ENTITIES = {c: f"&#{ord(c)};" for c in "\\`*_{}[]()#!|~<>&"}
+_ENTITIES["&"] = "&amp;"
+_ENTITIES["<"] = "&lt;"
+_ENTITIES[">"] = "&gt;"
+_ESC_RE = re.compile("[" + re.escape("".join(_ENTITIES)) + "]")
+SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "建议"}
+STATUS_ZH = {"done": "已完成", "due": "未到期", "overdue": "已逾期", "open": "未到期", "missed": "已逾期"}
+
+
+def mask_phones(s: str) -> str:
+    return PHONE.sub(lambda m: f"{m[1]}****{m[3]}", s)
+
+
+def cut_address(s: str) -> str:
+    """Keep an address up to the building (栋/幢/号楼/座); drop unit and room."""
+    m = _BUILDING.match(s)
+    if m:
+        return m[1].strip()
+    return _UNIT.sub("", s).strip()
+
+
+def escape_md(s: str) -> str:
+    """Record text as literal text in Markdown: every active character becomes an entity."""
+    s = _ESC_RE.sub(lambda m: _ENTITIES[m[0]], s)
+    s = s.replace("\r\n", "\n").replace("\r", "\n")
+    # a line break inside a value must not start a new Markdown block
+    return s.replace("\n", "<br>")
+
+
+def fmt(value) -> str:
+    """Raw value → plain Chinese text (not yet escaped)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, datetime):
+        v = value.astimezone(TZ)
+        return v.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return f"{value:,.2f}".rstrip("0").rstrip(".")
+    if isinstance(value, dict):
+        return "；".join(f"{k}：{fmt(v)}" for k, v in value.items() if v is not None)
+    if isinstance(value, tuple):  # one line of a flow: (time, who, note)
+        return " ".join(fmt(v) for v in value if v not in (None, ""))
+    if isinstance(value, list):
+        return "；".join(fmt(v) for v in value)
+    return str(value)
+
+
+def text(value) -> str:
+    """The one gate every template value goes through: mask, then escape (Markup passes)."""
+    if isinstance(value, Markup):
+        return value
+    if isinstance(value, Address):
+        return escape_md(mask_phones(cut_address(str(value))))
+    if isinstance(value, Phone):
+        return escape_md(mask_phones(str(value)))
+    if isinstance(value, dict) and "address" in value:
+        value = dict(value, address=cut_address(str(value["address"] or "")))
+    return escape_md(mask_phones(fmt(value)))
+
+
+def percent(v, digits: int = 1) -> str:
+    if v is None:
+        return "—"
+    return f"{v * 100:.{digits}f}%"
+
+
+def _safe_url(target: str) -> str:
+    return re.sub(r"[^A-Za-z0-9/._\-\u4e00-\u9fff]", "_", target)
+
+
+class _Renderer:
+    def __init__(self, templates_dir: Path):
+        # autoescape only so that macro output comes back as Markup; `text` does the real escaping
+        self.env = Environment(loader=FileSystemLoader(str(templates_dir)), finalize=lambda v: Markup(text(v)),
+                               autoescape=True, trim_blocks=True, lstrip_blocks=True,
+                               keep_trailing_newline=True)
+        self.env.filters.update(percent=percent, fmt=lambda v: fmt(v), sev=lambda s: SEVERITY_ZH.get(s, s),
+                                status=lambda s: STATUS_ZH.get(s, s or ""),
+                                join=lambda xs, sep="": Markup(text(sep).join(text(x) for x in xs)))
+        self.current = ""
+        self.env.globals.update(link=self.link, rec=self.rec, page_of=lambda rid: record_page(rid), bar_chart=bar_chart, trend_chart=trend_chart,
+                                diff=diff_html, raw_markdown=Markup)
+
+    def url(self, target: str) -> str:
+        target = _safe_url(target)
+        rel = posixpath.relpath(target, posixpath.dirname(self.current) or ".")
+        return rel
+
+    def link(self, label, target: str | None) -> Markup:
+        """[label](relative url) with the label escaped; plain text when there is no page."""
+        if not target:
+            return Markup(text(label))
+        return Markup(f"[{text(label)}]({self.url(target)})")
+
+    def rec(self, ref, label=None) -> Markup:
+        """Link to a record reference dict {id, page} from derive."""
+        if not ref:
+            return Markup("")
+        return self.link(label if label is not None else ref.get("id"), ref.get("page"))
+
+    def page(self, p: Page, extra: dict) -> str:
+        self.current = p.path
+        tpl = self.env.get_template(p.template)
+        return tpl.render(page=p, title=p.title, d=p.data, **extra)
+
+
+def render(portal: Portal, templates_dir: Path) -> dict[str, str]:
+    """Every page as Markdown, keyed by its path in the docs folder."""
+    r = _Renderer(Path(templates_dir))
+    extra = {"as_of": portal.as_of}
+    out = {p.path: r.page(p, extra) for p in portal.pages}
+    static = Path(templates_dir) / "static"
+    if static.is_dir():  # hand-written help pages (trusted Markdown, copied as they are)
+        for f in sorted(static.glob("*.md")):
+            out[f"help/{f.name}"] = f.read_text(encoding="utf-8")
+    names = sorted(k for k in out if k.startswith("help/") and k != "help/index.md")
+    titles = {}
+    for k in names:
+        first = next((ln[2:].strip() for ln in out[k].splitlines() if ln.startswith("# ")), k[5:-3])
+        titles[k] = first
+    r.current = "help/index.md"
+    out["help/index.md"] = r.env.get_template("help_index.md.j2").render(
+        pages=[{"path": k, "title": titles[k]} for k in names], **extra)
+    return out
+
+
+def render_letter_draft(draft: dict, root: Path | None = None) -> str:
+    """The draft letter as plain text for a YAML record (masked, not Markdown-escaped)."""
+    from jinja2 import Environment as Env
+    tdir = _templates_dir(root)
+    env = Env(loader=FileSystemLoader(str(tdir)), finalize=lambda v: mask_phones(
+        cut_address(str(v)) if isinstance(v, Address) else fmt(v)), trim_blocks=True, lstrip_blocks=True)
+    return env.get_template("letter_draft.md.j2").render(d=draft, plain=True)
+
+
+def _templates_dir(root: Path | None) -> Path:
+    own = Path(root) / "templates" / "portal" if root else None
+    if own is not None and own.is_dir():
+        return own
+    return Path(__file__).resolve().parent.parent / "templates" / "portal"
+
+
+# --- inline SVG charts (built here, never loaded from the internet) -----------------------
+
+def bar_chart(rows, label_key="label", value_key="count", title="") -> Markup:
+    """A horizontal bar chart of a distribution as inline SVG."""
+    rows = [r for r in rows]
+    if not rows or not any(r.get(value_key) for r in rows):
+        return Markup("")
+    top = max(r.get(value_key) or 0 for r in rows) or 1
+    h, w, lw = 22, 420, 110
+    parts = [f'<svg class="hf-chart" role="img" aria-label="{html.escape(title)}" width="{w + lw + 60}" '
+             f'height="{h * len(rows) + 10}" xmlns="http://www.w3.org/2000/svg">']
+    for i, r in enumerate(rows):
+        v = r.get(value_key) or 0
+        bw = int(w * v / top)
+        y = i * h + 4
+        parts.append(f'<text x="0" y="{y + 14}" font-size="12">{html.escape(mask_phones(fmt(r.get(label_key))))}</text>')
+        parts.append(f'<rect x="{lw}" y="{y}" width="{bw}" height="{h - 6}" fill="#3f51b5"></rect>')
+        parts.append(f'<text x="{lw + bw + 4}" y="{y + 14}" font-size="12">{v}</text>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def trend_chart(points, title="近 12 个月期间指标达标率") -> Markup:
+    """12-month compliance trend: share of passing period figures per month, inline SVG."""
+    if not points:
+        return Markup("")
+    w, h, pad = 600, 180, 30
+    n = len(points)
+    step = (w - 2 * pad) / max(n - 1, 1)
+    coords = []
+    parts = [f'<svg class="hf-chart" role="img" aria-label="{html.escape(title)}" width="{w}" height="{h + 30}" '
+             f'xmlns="http://www.w3.org/2000/svg">',
+             f'<line x1="{pad}" y1="{h}" x2="{w - pad}" y2="{h}" stroke="#999"></line>',
+             f'<line x1="{pad}" y1="{pad}" x2="{w - pad}" y2="{pad}" stroke="#ddd"></line>',
+             f'<text x="0" y="{pad + 4}" font-size="10">100%</text>',
+             f'<text x="0" y="{h + 4}" font-size="10">0%</text>']
+    for i, p in enumerate(points):
+        x = pad + i * step
+        parts.append(f'<text x="{x - 14:.0f}" y="{h + 20}" font-size="9">{html.escape(p["month"][2:])}</text>')
+        if p.get("share") is not None:
+            y = h - (h - pad) * p["share"]
+            coords.append(f"{x:.1f},{y:.1f}")
+            parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="#3f51b5"></circle>')
+    if len(coords) > 1:
+        parts.append(f'<polyline points="{" ".join(coords)}" fill="none" stroke="#3f51b5"></polyline>')
+    parts.append("</svg>")
+    return Markup("".join(parts))
+
+
+def diff_html(text_: str) -> Markup:
+    """A unified diff as an escaped <pre> block, phones masked and address lines cut."""
+    lines = []
+    for ln in (text_ or "").splitlines():
+        m = re.match(r"^([+\- ]\s*address:\s*)(.*)$", ln)
+        if m:
+            ln = m[1] + cut_address(m[2].strip().strip("\"'"))
+        ln = mask_phones(ln)
+        cls = "add" if ln.startswith("+") and not ln.startswith("+++") else \
+              "del" if ln.startswith("-") and not ln.startswith("---") else ""
+        esc = html.escape(ln).replace("{", "&#123;").replace("}", "&#125;")
+        lines.append(f'<span class="hf-{cls}">{esc}</span>' if cls else esc)
+    return Markup('<pre class="hf-diff">' + "\n".join(lines) + "</pre>")

@@ -1,0 +1,177 @@
+"""Site: write the generated Markdown atomically, then run MkDocs as a subprocess.
+
+MkDocs is only ever called on the command line (`python -m mkdocs build …`), never imported,
+so moving to ProperDocs or Zensical needs changes to mkdocs.yml only. Rule violations never
+stop a build; `--strict` turns errors into a non-zero exit status after the site is built.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+DOCS_DIR = Path(".huifang") / "docs"
+SITE_DIR = "site"
+CONFIG = "mkdocs.yml"
+SHIPPED = Path(__file__).resolve().parent.parent
+
+
+def say(msg: str) -> None:
+    print(f"huifang: {msg}", file=sys.stderr, flush=True)
+
+
+def templates_dir(root: Path) -> Path:
+    """The repository's own templates/portal/ if it has one, else the one shipped with huifang."""
+    own = root / "templates" / "portal"
+    return own if own.is_dir() else SHIPPED / "templates" / "portal"
+
+
+def write_docs(root: Path, pages: dict[str, str], tdir: Path) -> Path:
+    """Write every page into a fresh temp folder, then swap it in: stale pages never survive."""
+    target = root / DOCS_DIR
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix="docs.", dir=target.parent))
+    try:
+        for rel, text in sorted(pages.items()):
+            p = tmp / rel
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_text(text, encoding="utf-8", newline="\n")
+        assets = tdir / "assets"
+        if assets.is_dir():
+            shutil.copytree(assets, tmp / "assets", dirs_exist_ok=True)
+        jieba = tdir / "jieba_user.txt"
+        if jieba.exists():
+            (tmp / "assets").mkdir(exist_ok=True)
+            shutil.copy2(jieba, tmp / "assets" / "jieba_user.txt")
+        old = None
+        if target.exists():
+            old = target.parent / f"{target.name}.old.{os.getpid()}"
+            target.rename(old)
+        tmp.rename(target)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return target
+
+
+def ensure_config(root: Path) -> Path:
+    """mkdocs.yml of the records repository; a repository without one gets the shipped one."""
+    cfg = root / CONFIG
+    if not cfg.exists():
+        shutil.copy2(SHIPPED / CONFIG, cfg)
+        say(f"仓库里没有 {CONFIG}，已复制默认配置 {cfg}。")
+    return cfg
+
+
+def run_mkdocs(root: Path) -> tuple[int, float, str]:
+    cmd = [sys.executable, "-m", "mkdocs", "build", "--clean", "-f", CONFIG, "-d", SITE_DIR]
+    t0 = time.monotonic()
+    env = dict(os.environ, PYTHONHASHSEED="0", NO_MKDOCS_2_WARNING="1", DISABLE_MKDOCS_2_WARNING="true")
+    proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True, env=env)
+    return proc.returncode, time.monotonic() - t0, proc.stderr + proc.stdout
+
+
+def generate(root: Path, as_of) -> tuple[object, dict[str, str]]:
+    """analyse → derive → render; returns the analysis and the Markdown pages."""
+    from .commands import analyse
+    from .derive import derive
+    from .render import render
+    analysis = analyse(root, as_of)
+    for w in analysis.history_warnings:
+        say(f"提示：{w}")
+    say(f"已读取 {len(analysis.records)} 条记录。")
+    c = {"error": 0, "warning": 0, "info": 0}
+    for f in analysis.findings:
+        c[f.severity] = c.get(f.severity, 0) + 1
+    say(f"检查结果：{c['error']} 个错误，{c['warning']} 个警告，{c['info']} 条建议；"
+        f"{len(analysis.outcome.open_items)} 项待办，{len(analysis.outcome.figures)} 个期间指标。")
+    portal = derive(analysis)
+    pages = render(portal, templates_dir(root))
+    return analysis, pages
+
+
+def build(root: Path, args) -> int:
+    root = Path(root)
+    t0 = time.monotonic()
+    analysis, pages = generate(root, getattr(args, "as_of", None))
+    write_docs(root, pages, templates_dir(root))
+    say(f"已生成 {len(pages)} 个页面（{DOCS_DIR.as_posix()}/），用时 {time.monotonic() - t0:.1f} 秒。")
+    ensure_config(root)
+    say("正在用 MkDocs 构建网站……")
+    code, secs, log = run_mkdocs(root)
+    if code != 0:
+        sys.stderr.write(log)
+        say(f"MkDocs 构建失败（退出码 {code}）。")
+        return 2
+    warnings = [ln for ln in log.splitlines() if ln.startswith("WARNING")]
+    for ln in warnings[:20]:
+        sys.stderr.write(ln + "\n")
+    say(f"MkDocs 构建完成，用时 {secs:.1f} 秒。")
+    say(f"打开 {(root / SITE_DIR / 'index.html')} 查看门户，或运行 huifang serve 在浏览器中浏览（含搜索）。")
+    if getattr(args, "strict", False) and any(f.severity == "error" for f in analysis.findings):
+        say("--strict：记录中有错误，构建返回非零状态。")
+        return 1
+    return 0
+
+
+def _snapshot(root: Path) -> dict[str, float]:
+    out = {}
+    for sub in ("records", "templates", "huifang.yml", CONFIG):
+        p = root / sub
+        if p.is_file():
+            out[str(p)] = p.stat().st_mtime
+        elif p.is_dir():
+            for dirpath, dirnames, filenames in os.walk(p):
+                dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+                for n in filenames:
+                    fp = os.path.join(dirpath, n)
+                    try:
+                        out[fp] = os.stat(fp).st_mtime
+                    except OSError:
+                        pass
+    return out
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):  # noqa: A002 - keep the terminal for build messages
+        pass
+
+
+def serve(root: Path, args) -> int:
+    """Build, serve site/ on 127.0.0.1, rebuild when records/ or templates/ change (Ctrl-C stops)."""
+    root = Path(root)
+    build(root, args)
+    port = getattr(args, "port", 8000) or 8000
+    handler = functools.partial(_Quiet, directory=str(root / SITE_DIR))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    say(f"门户已启动：http://127.0.0.1:{port}/ （按 Ctrl-C 停止；records/ 或 templates/ 有改动时自动重建）")
+    seen = _snapshot(root)
+    try:
+        while True:
+            time.sleep(1)
+            now = _snapshot(root)
+            if now != seen:
+                seen = now
+                say("检测到改动，重新构建……")
+                try:
+                    build(root, args)
+                except Exception as e:  # keep serving the last good site
+                    say(f"重建失败：{e}")
+                seen = _snapshot(root)
+    except KeyboardInterrupt:
+        say("已停止。")
+    finally:
+        server.shutdown()
+        server.server_close()
+    return 0

@@ -1,0 +1,230 @@
+"""derive: page data (figures, links, open items, archives, issue groups) for a small real repository."""
+
+from __future__ import annotations
+
+import subprocess
+from datetime import date
+
+from generator.derive import Address, derive, letter_draft_yaml, record_page
+
+AS_OF = date(2026, 11, 30)
+
+# A small but complete record set: two customers with the same issue, an anonymous complaint,
+# visits (phone and on-site), an order with its callback, a letter-less issue, hostile text.
+FIXTURE = [
+    """
+    id: CUST-0001
+    name: 张明
+    class: B
+    type: 业主
+    phone: "13812345678"
+    address: 翠湖花园 3 栋 2 单元 601
+    region: 城东
+    contract_amount: 3500000
+    products:
+      - model: KX-200
+        quantity: 1
+        shipped: 2025-10-01
+        energized: 2025-11-10
+    """,
+    """
+    id: CUST-0002
+    name: 李华<script>alert(1)</script>
+    class: A
+    type: 业主
+    phone: "13900001111"
+    address: 翠湖花园 5 号楼 1 单元 302 室
+    region: 城西
+    """,
+    """
+    id: TS-20261102-001
+    received: 2026-11-02 10:00:00+08:00
+    channel: 电话
+    type: 投诉
+    category: 工程质量
+    customer: CUST-0001
+    issue: 地下车库漏水
+    description: 车库顶板一直在漏水，电话 13812345678 联系我。[点我](javascript:alert(1)) {{ 1+1 }} {% if x %}坏{% endif %}
+    first_response: 2026-11-02 10:30:00+08:00
+    reply_by: 2026-11-09 18:00:00+08:00
+    actions:
+      - at: 2026-11-02 10:30:00+08:00
+        by: 王芳
+        action: 受理
+      - at: 2026-11-03 09:00:00+08:00
+        by: 王芳
+        action: 回复
+        note: 已安排维修
+    status: 处理中
+    """,
+    """
+    id: TS-20261105-001
+    received: 2026-11-05 15:00:00+08:00
+    channel: 来访
+    type: 投诉
+    category: 工程质量
+    customer: CUST-0002
+    issue: 地下车库漏水
+    description: 地下车库墙面渗水漏水，<b>很严重</b>
+    first_response: 2026-11-05 15:30:00+08:00
+    reply_by: 2026-11-12 18:00:00+08:00
+    status: 处理中
+    """,
+    """
+    id: TS-20261110-001
+    received: 2026-11-10 09:00:00+08:00
+    channel: 信函
+    type: 投诉
+    category: 服务过程
+    description: 匿名反映保安态度差
+    status: 已结案
+    resolved: 2026-11-12 09:00:00+08:00
+    result: 已对保安进行培训
+    """,
+    """
+    id: WO-20261103-001
+    customer: CUST-0001
+    type: 维修
+    completed: 2026-11-03 16:00:00+08:00
+    technician: 赵师傅
+    region: 城东
+    category: 空调
+    service_mode: 上门
+    charge: 50
+    """,
+    """
+    id: HF-20261104-001
+    date: 2026-11-04 10:00:00+08:00
+    method: 电话
+    purpose: 维修回访
+    customer: CUST-0001
+    related: [WO-20261103-001]
+    visitor: 刘静
+    content: 电话回访，客户对维修满意。
+    satisfaction:
+      service: 满意
+    result: 正常
+    signature: 无
+    """,
+    """
+    id: HF-20261106-001
+    date: 2026-11-06 14:00:00+08:00
+    method: 上门
+    purpose: 投诉回访
+    customer: CUST-0001
+    related: [TS-20261102-001]
+    visitor: 刘静
+    content: 上门查看漏水处，客户反映仍有渗水。
+    satisfaction:
+      service: 不太满意
+    signature: 已签名
+    """,
+]
+
+
+def make_repo(repo, commit: bool = True):
+    for text in FIXTURE:
+        repo.add(text)
+    if commit:
+        repo.git("init", "-q", "-b", "main")
+        repo.git("-c", "user.name=刘静", "-c", "user.email=liu@example.com", "add", "-A")
+        repo.git("-c", "user.name=刘静", "-c", "user.email=liu@example.com", "commit", "-q", "-m", "fixture records")
+    return repo
+
+
+def pages(portal):
+    return {p.path: p for p in portal.pages}
+
+
+def test_pages_exist_for_every_record_and_index(repo):
+    make_repo(repo)
+    portal = derive(repo.analyse(AS_OF))
+    ps = pages(portal)
+    for rid in ("TS-20261102-001", "TS-20261105-001", "TS-20261110-001", "WO-20261103-001",
+                "HF-20261104-001", "HF-20261106-001"):
+        assert record_page(rid) in ps, rid
+    for path in ("index.md", "due.md", "rules.md", "format.md", "anonymous.md", "issues/index.md",
+                 "customers/index.md", "customers/CUST-0001.md", "months/index.md", "months/2026-11.md",
+                 "reports/satisfaction-2026-11.md", "reports/complaints-2026-11.md",
+                 "reports/callbacks-2026-11.md"):
+        assert path in ps, path
+
+
+def test_customer_archive_links_timeline_equipment_and_tags_address(repo):
+    make_repo(repo)
+    c = pages(derive(repo.analyse(AS_OF)))["customers/CUST-0001.md"].data
+    assert isinstance(c["address"], Address)
+    assert c["major"] is True
+    ids = [e["id"] for e in c["timeline"]]
+    assert ids == sorted(ids, key=lambda i: [e["when"] for e in c["timeline"] if e["id"] == i][0].isoformat())
+    assert {"TS-20261102-001", "WO-20261103-001", "HF-20261104-001", "HF-20261106-001"} <= set(ids)
+    assert all(e["page"].startswith("records/") for e in c["timeline"])
+    eq = c["equipment"][0]
+    assert eq["trial_end"] == date(2025, 12, 10)
+    assert eq["warranty_end"] == date(2026, 11, 10)
+    assert eq["plan"], "lifecycle plan rows"
+    # provenance from the real git commit
+    prov = c["timeline"][0]["provenance"]
+    assert prov is not None and prov["submitted"] is not None
+
+
+def test_anonymous_register_and_issue_group_with_draft(repo):
+    make_repo(repo)
+    ps = pages(derive(repo.analyse(AS_OF)))
+    anon = ps["anonymous.md"].data["complaints"]
+    assert [a["id"] for a in anon] == ["TS-20261110-001"]
+    groups = ps["issues/index.md"].data["groups"]
+    g = next(g for g in groups if g["key"] == "地下车库漏水")
+    assert [c["id"] for c in g["complaints"]] == ["TS-20261102-001", "TS-20261105-001"]
+    assert {o["id"] for o in g["owners"]} == {"CUST-0001", "CUST-0002"}
+    assert g["draft"] is not None and g["draft"]["complaints"] == ["TS-20261102-001", "TS-20261105-001"]
+
+
+def test_complaint_flow_and_visit_links(repo):
+    make_repo(repo)
+    ps = pages(derive(repo.analyse(AS_OF)))
+    d = ps[record_page("TS-20261102-001")].data
+    keys = [s["key"] for s in d["flow"]]
+    assert keys[0] == "intake" and keys[-1] == "closing"
+    rev = next(s for s in d["flow"] if s["key"] == "revisits")
+    assert [v["id"] for v in rev["visits"]] == ["HF-20261106-001"]
+    assert d["history"] and "+id: TS-20261102-001" in d["history"][0]["diff"]
+    v = ps[record_page("HF-20261104-001")].data
+    assert v["phone"] is True
+    assert v["related"] == [{"id": "WO-20261103-001", "page": record_page("WO-20261103-001")}]
+
+
+def test_month_figures_open_items_and_due_list_match_the_analysis(repo):
+    make_repo(repo)
+    a = repo.analyse(AS_OF)
+    ps = pages(derive(a))
+    m = ps["months/2026-11.md"].data
+    assert len(m["figures"]) == len([f for f in a.outcome.figures if f.period == "2026-11"])
+    assert {x["label"]: x["count"] for x in m["methods"]}["电话"] == 1
+    due = ps["due.md"].data["items"]
+    assert len(due) == len(a.outcome.open_items)
+    assert [o["overdue"] for o in due] == sorted([o["overdue"] for o in due], reverse=True)
+    cb = m["callbacks"]["regions"]
+    assert {r["name"]: (r["orders"], r["called"]) for r in cb} == {"城东": (1, 1)}
+    rules = ps["rules.md"].data["rules"]
+    assert any(r["id"] == "V-DAY-01" for r in rules)
+
+
+def test_deterministic_page_data(repo):
+    make_repo(repo)
+    a1 = [(p.path, repr(p.data)) for p in derive(repo.analyse(AS_OF)).pages]
+    a2 = [(p.path, repr(p.data)) for p in derive(repo.analyse(AS_OF)).pages]
+    assert a1 == a2
+
+
+def test_letter_draft_yaml_is_a_valid_letter(repo):
+    make_repo(repo)
+    from pathlib import Path
+    tpl = (Path(__file__).parent.parent / "templates" / "records" / "letter.yml").read_text(encoding="utf-8")
+    text = letter_draft_yaml(repo.analyse(AS_OF), "地下车库漏水", "GKX-20261130-001", AS_OF, tpl)
+    import yaml
+    data = yaml.safe_load(text)
+    assert data["issue"] == "地下车库漏水"
+    assert data["complaints"] == ["TS-20261102-001", "TS-20261105-001"]
+    assert "地下车库漏水" in data["body"]
+    assert "13812345678" not in text
