@@ -358,3 +358,12 @@ def test_offh_open_item_before_deadline(repo):
         [("TS-20261106-001", date(2026, 11, 9))]
     after = repo.analyse(date(2026, 11, 10))
     assert at(only(after.findings, "C-OFFH-01"), rel, line(repo, rel, "received:"), "TS-20261106-001")
+
+
+def test_offh_work_hours_from_config_unquoted(repo):
+    # YAML reads an unquoted 08:00 as 480 (minutes); the rule must still understand it.
+    friday_night(repo, "2026-11-09 08:50:00+08:00")
+    repo.config("thresholds:\n  work_start: 08:00\n")
+    assert only(repo.analyse().findings, "C-OFFH-01") == []
+    repo.config('thresholds:\n  work_start: "10:00"\n')
+    assert only(repo.analyse().findings, "C-OFFH-01") == []

@@ -74,6 +74,13 @@ def satisfaction(visit: Record) -> str | None:
     return (s.get("service") or s.get("product")) if isinstance(s, dict) else None
 
 
+def _clock(value) -> time:
+    """A configured time of day; YAML 1.1 reads an unquoted 09:00 as the number 540 (minutes)."""
+    if isinstance(value, int):
+        return time(value // 60, value % 60)
+    return time.fromisoformat(str(value).strip().zfill(5))
+
+
 def _fmt(dt) -> str:
     return dt.strftime("%Y-%m-%d %H:%M") if isinstance(dt, datetime) else str(dt)
 
@@ -258,8 +265,7 @@ def close_when_satisfied(ctx):
       param="off_hours", kinds=("complaint",))
 def off_hours(ctx):
     """The first handling time is first_response, else the first 回复 action."""
-    start = time.fromisoformat(ctx.threshold("work_start"))
-    end = time.fromisoformat(ctx.threshold("work_end"))
+    start, end = _clock(ctx.threshold("work_start")), _clock(ctx.threshold("work_end"))
     old = ctx.option("off_hours") == "VANKE-OLD"
     hours = ctx.threshold("off_hours_max_hours")
     for c in ctx.records.complaints:

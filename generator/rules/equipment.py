@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from ..load import Record
-from ..workdays import local_date
+from ..workdays import local_date, today
 from . import catalogue, rule
 from .complaints import DISSATISFIED, is_resolved
 
@@ -93,7 +93,7 @@ def lifecycle(ctx_or_records, customer: Record, as_of: date | None = None) -> li
     else:
         from ..config import THRESHOLDS
         window = THRESHOLDS["lifecycle_window_months"][0]
-    as_of = as_of or date.today()
+    as_of = as_of or today()
     visits = [v for v in records.by_customer.get(customer.id, []) if v.kind.name == "visit"]
     out: list[Milestone] = []
     for i, p in products(customer):
