@@ -107,16 +107,30 @@ def _related_ids(records: RecordSet, selected: set[str]) -> set[str]:
     return out
 
 
-def _select(analysis: Analysis, paths: list[str]) -> list[Finding]:
-    """Findings about the selected files, and the customer/issue/period findings they take part in."""
+def _select(analysis: Analysis, paths: list[str], deleted_ids: set[str] = frozenset()) -> list[Finding]:
+    """Findings about the selected files, plus the customer-, issue- and period-level findings
+    the selected records take part in, plus broken references to records the change deleted."""
+    from .rules import REGISTRY
     files = set(paths)
     selected = {r.id for r in analysis.records.all if r.path in files}
-    related = _related_ids(analysis.records, selected)
+    related = _related_ids(analysis.records, selected | set(deleted_ids))
+    mentions = selected | set(deleted_ids)
+
+    def mentioned(text: str) -> bool:
+        return any(re.search(rf"(?<![\w-]){re.escape(i)}(?![\w-])", text) for i in mentions)
+
     keep = []
     for f in analysis.findings:
-        if f.file in files or (f.record and f.record in related and f.rule != "SCHEMA" and f.rule != "YAML"):
+        rule = REGISTRY.get(f.rule)
+        if f.file in files:
             keep.append(f)
-        elif f.file is None and any(re.search(rf"(?<![\w-]){re.escape(i)}(?![\w-])", f.message) for i in selected):
+        elif f.file is None:
+            if mentioned(f.message):
+                keep.append(f)
+        elif f.rule == "SCHEMA":
+            if deleted_ids and mentioned(f.message):
+                keep.append(f)  # an untouched record still points at a record the change deleted
+        elif f.record in related and rule is not None and rule.scope != "record":
             keep.append(f)
     return keep
 
@@ -144,16 +158,18 @@ def _paths_from_args(root: Path, args_paths: list[Path]) -> list[str] | None:
 
 def cmd_check(root: Path, args) -> int:
     paths = _paths_from_args(root, args.paths)
+    deleted: set[str] = set()
     if args.changed:
         from .history import HistoryError, changed_files
         try:
             paths = (paths or []) + changed_files(root, args.changed)
+            deleted = {p.rsplit("/", 1)[-1].rsplit(".", 1)[0] for p in changed_files(root, args.changed, deleted=True)}
         except HistoryError as e:
             raise UsageError(str(e))
     analysis = analyse(root, args.as_of)
     for w in analysis.history_warnings:
         print(f"huifang: 提示：{w}", file=sys.stderr)
-    findings = analysis.findings if paths is None else _select(analysis, paths)
+    findings = analysis.findings if paths is None else _select(analysis, paths, deleted)
     n = len(analysis.records) if paths is None else len(set(paths))
     report(args.format, n, findings)
     return 1 if any(f.severity == "error" for f in findings) else 0

@@ -741,11 +741,12 @@ def _lines(text: str | None) -> list[str]:
 # --------------------------------------------------------------------------- changed files
 
 
-def changed_files(root: Path, base: str, records_dir: str = "records") -> list[str]:
+def changed_files(root: Path, base: str, records_dir: str = "records", deleted: bool = False) -> list[str]:
     """Record files added or modified since the branch left ``base``, for validating a PR.
 
     Compares merge-base(base, HEAD) with the work tree, so committed, staged, unstaged
-    and untracked edits all count; deleted records are left out (nothing to validate).
+    and untracked edits all count. With ``deleted=True`` it lists the deleted records
+    instead (their ids may still be referenced by records the change did not touch).
     """
     root = Path(root)
     records_dir = records_dir.strip("/") or "records"
@@ -775,11 +776,12 @@ def changed_files(root: Path, base: str, records_dir: str = "records") -> list[s
         diff = g.execute(
             [
                 g.GIT_PYTHON_GIT_EXECUTABLE or "git", "diff", "--name-only", "-z",
-                "--no-renames", "--no-relative", "--diff-filter=d", merge_base, "--", spec,
+                "--no-renames", "--no-relative", "--diff-filter=" + ("D" if deleted else "d"), merge_base,
+                "--", spec,
             ],
             strip_newline_in_stdout=False,
         )
-        untracked = g.execute(
+        untracked = "" if deleted else g.execute(
             [
                 g.GIT_PYTHON_GIT_EXECUTABLE or "git", "ls-files", "-z", "--others",
                 "--exclude-standard", "--", spec,

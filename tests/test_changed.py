@@ -290,10 +290,6 @@ def test_github_format_annotates_changed_file(pr):
     assert P_UNRELATED not in out
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "--changed keeps every finding whose record shares a customer with a changed record, "
-    "record-scope ones included: an old V-DAY-01 on an untouched visit of the same customer "
-    "fails the pull request (commands._select ignores Rule.scope)"))
 def test_record_findings_of_untouched_siblings_are_not_reported(repo):
     init(repo)
     repo.add(CUST_1)
@@ -309,10 +305,6 @@ def test_record_findings_of_untouched_siblings_are_not_reported(repo):
     assert ("V-DAY-01", "HF-20261103-001") not in keys(found)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "--changed leaves out deleted records, and _select drops SCHEMA findings of related records: "
-    "deleting a complaint that an untouched visit still references passes --changed, "
-    "while a full check fails with an unresolved reference"))
 def test_deleting_a_referenced_record_is_reported(pr):
     pr.git("checkout", "-q", "main")
     pr.git("checkout", "-q", "-b", "delete")
