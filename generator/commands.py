@@ -10,7 +10,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from . import model
-from .config import PARAMS, Config, ConfigError, load_config
+from .config import Config, ConfigError, load_config
 from .findings import Finding, report, sort_findings
 from .load import RECORDS_DIR, RecordSet, load, record_files
 from .rules import Outcome, all_rules, check_config_rules, run, threshold_for

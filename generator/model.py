@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Callable
+from typing import Any
 
 # Enumerations: the Chinese words of RECORDS.md, exactly.
 CLASSES = ("A", "B", "C", "D")

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import sys
 import traceback
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Callable, Iterable
 
-from ..config import PARAMS, SHALL_WORDS, Config
+from ..config import SHALL_WORDS, Config
 from ..findings import Finding
 from ..load import Record, RecordSet
 from ..workdays import TZ, Calendar, CalendarRangeError

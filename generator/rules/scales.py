@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections import Counter
 
 from . import catalogue, rule
-from .visits import SATISFIED, reply_time
+from .complaints import SATISFIED
+from .visits import reply_time
 
 # S-SCALE-01: records store the 5-level value; reports map it to the configured scale (§4.4.6).
 TO_FOUR = {"不太满意": "不满意", "很不满意": "不满意"}

@@ -13,46 +13,19 @@ from datetime import date, datetime, timedelta
 from ..config import METHODS_BY_OPTION
 from ..workdays import local_date
 from . import catalogue, rule
+from .complaints import DISSATISFIED, actions, closed_at, is_closed, reply, revisits, satisfaction
+from .complaints import is_resolved as is_done
 
-SATISFIED = ("非常满意", "满意")
-DISSATISFIED = ("不太满意", "很不满意")
-
-
-# -- shared complaint and visit facts ---------------------------------------------------------
-
-def _acts(c, kind: str) -> list[dict]:
-    return [a for a in c.get("actions", []) if isinstance(a, dict) and a.get("action") == kind]
 
 
 def reply_time(c) -> datetime | None:
-    """The complaint's reply: the first 回复 action, else `first_response`."""
-    acts = _acts(c, "回复")
-    return acts[0]["at"] if acts else c["first_response"]
-
-
-def is_closed(c) -> bool:
-    return c["status"] == "已结案" or bool(_acts(c, "结案"))
-
-
-def is_done(c) -> bool:
-    """Resolved or closed: the complaint has an outcome."""
-    return c["status"] in ("已解决", "已结案") or c["resolved"] is not None or bool(_acts(c, "结案"))
+    """The complaint's reply time (first 回复 action, else `first_response`)."""
+    return reply(c)[0]
 
 
 def done_time(c) -> datetime:
     """When the outcome came: `resolved`, else the 结案 action, else receipt."""
-    closing = _acts(c, "结案")
-    return c["resolved"] or (closing[0]["at"] if closing else c["received"])
-
-
-def revisits(ctx, c) -> list:
-    return ctx.records.visits_by_related.get(c.id, [])
-
-
-def satisfaction(v) -> str | None:
-    """The visit's verdict: service satisfaction, else product satisfaction."""
-    s = v.get("satisfaction", {})
-    return s.get("service") or s.get("product") if isinstance(s, dict) else None
+    return c["resolved"] or closed_at(c) or c["received"]
 
 
 def _month(d: date | datetime) -> str:
@@ -383,7 +356,7 @@ def repeated_escalated(ctx):
         if len(cs) < n:
             continue
         nth = cs[n - 1]
-        if any(a["at"] >= nth["received"] for c in cs for a in _acts(c, "升级")):
+        if any(a["at"] >= nth["received"] for c in cs for _, a in actions(c, "升级")):
             continue
         due = local_date(nth["received"]) + timedelta(days=days)
         limit = f"第 {n} 次投诉后 {days} 天内上报"
