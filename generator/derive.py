@@ -442,7 +442,7 @@ class _Deriver:
             self.pages.append(Page(record_page(c.id, "customer"), "customer.md.j2", f"客户档案 {c.id}", d))
             index.append({"id": c.id, "page": record_page(c.id, "customer"), "name": c["name"],
                           "class": c["class"], "region": c["region"], "major": d["major"],
-                          "records": len(entries), "findings": d["n_findings"], "items": len(d["items"])})
+                          "records": len(entries), "findings": d["n_findings"], "n_items": len(d["items"])})
         self.pages.append(Page("customers/index.md", "customers_index.md.j2", "客户档案", {"customers": index}))
 
     def anonymous(self) -> None:

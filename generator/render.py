@@ -10,6 +10,7 @@ built by this module (links, charts, field reference) is emitted as is.
 from __future__ import annotations
 
 import html
+import json
 import posixpath
 import re
 from datetime import date, datetime
@@ -80,6 +81,8 @@ def text(value) -> str:
     """The one gate every template value goes through: mask, then escape (Markup passes)."""
     if isinstance(value, Markup):
         return value
+    if callable(value):  # a template bug (e.g. d.items is dict.items): fail loudly, never print it
+        raise TypeError(f"模板输出了一个函数：{value!r}")
     if isinstance(value, Address):
         return escape_md(mask_phones(cut_address(str(value))))
     if isinstance(value, Phone):
@@ -87,6 +90,12 @@ def text(value) -> str:
     if isinstance(value, dict) and "address" in value:
         value = dict(value, address=cut_address(str(value["address"] or "")))
     return escape_md(mask_phones(fmt(value)))
+
+
+def safe_title(s: str) -> str:
+    """A page title for <title> and the header: themes print it unescaped, so no markup characters."""
+    s = mask_phones(re.sub(r"\s+", " ", str(s)))
+    return s.translate(str.maketrans({"<": "＜", ">": "＞", "&": "＆", '"': "＂", "`": "｀"}))
 
 
 def percent(v, digits: int = 1) -> str:
@@ -132,7 +141,8 @@ class _Renderer:
     def page(self, p: Page, extra: dict) -> str:
         self.current = p.path
         tpl = self.env.get_template(p.template)
-        return tpl.render(page=p, title=p.title, d=p.data, **extra)
+        body = tpl.render(page=p, title=p.title, d=p.data, **extra)
+        return f"---\ntitle: {json.dumps(safe_title(p.title), ensure_ascii=False)}\n---\n\n{body}"
 
 
 def render(portal: Portal, templates_dir: Path) -> dict[str, str]:

@@ -1,0 +1,236 @@
+"""site: real `huifang build` runs (MkDocs subprocess) and a real headless Chromium check of the portal."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import html as h
+import http.server
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Repo
+from tests.test_derive import make_repo
+
+ROOT = Path(__file__).parent.parent
+AS_OF = "2026-11-30"
+CHROMIUM = "/usr/bin/chromium"
+DOCS = Path(".huifang") / "docs"
+
+
+def huifang(root: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "generator", "--root", str(root), *args],
+                          capture_output=True, text=True, cwd=ROOT, timeout=600)
+
+
+def tree(d: Path) -> dict[str, str]:
+    return {p.relative_to(d).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(d.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory):
+    """The fixture record set, committed to git and built once with the real CLI."""
+    root = tmp_path_factory.mktemp("portal")
+    make_repo(Repo(root))
+    proc = huifang(root, "build", "--as-of", AS_OF)
+    assert proc.returncode == 0, proc.stderr
+    return root, proc
+
+
+def md(root, rel):
+    return (root / DOCS / rel).read_text(encoding="utf-8")
+
+
+def page(root, rel):
+    return (root / "site" / rel).read_text(encoding="utf-8")
+
+
+def visible(html_text: str) -> str:
+    return h.unescape(re.sub(r"<[^>]+>", " ", html_text))
+
+
+def test_build_reports_progress_in_chinese(built):
+    root, proc = built
+    for words in ("已读取 8 条记录", "个错误", "已生成", "MkDocs 构建完成", "site/index.html"):
+        assert words in proc.stderr
+
+
+def test_home_shows_month_figures_and_due_items(built):
+    root, _ = built
+    text = md(root, "index.md")
+    assert "本月概况（2026-11）" in text and "已逾期" in text
+    assert "<svg" in text  # trend chart drawn at build time
+    html = page(root, "index.html")
+    assert "回访门户" in html and "最新记录" in visible(html)
+
+
+def test_customer_archive_masks_and_links(built):
+    root, _ = built
+    text = md(root, "customers/CUST-0001.md")
+    assert "13812345678" not in text and "601" not in text
+    html = page(root, "customers/CUST-0001.html")
+    shown = visible(html)
+    assert "138****5678" in shown and "翠湖花园 3 栋" in shown and "2 单元" not in shown
+    assert "重大顾客" in shown and "试运行结束" in shown and "2025-12-10" in shown
+    assert 'href="../records/complaints/TS-20261102-001.html"' in html
+    assert "地下车库漏水" in shown or "漏水" in shown
+    other = page(root, "customers/CUST-0002.html")
+    assert "<script>alert(1)</script>" not in other and "李华<script>alert(1)</script>" in visible(other)
+    assert "翠湖花园 5 号楼" in visible(other) and "302" not in visible(other)
+
+
+def test_record_page_escapes_hostile_text_and_shows_flow(built):
+    root, _ = built
+    html = page(root, "records/complaints/TS-20261102-001.html")
+    shown = visible(html)
+    assert "[点我](javascript:alert(1))" in shown and "{{ 1+1 }}" in shown and "{% if x %}" in shown
+    article = html.split("<article", 1)[1].split("</article>", 1)[0]
+    assert 'href="javascript' not in article and "<script" not in article and "13812345678" not in html
+    for step in ("受理", "投诉是否成立", "责任部门", "处理方案与批示", "升级", "答复期限与答复", "回访", "结案"):
+        assert step in shown
+    assert "HF-20261106-001" in shown and "版本历史" in shown and "+id: TS-20261102-001" in shown
+    other = page(root, "records/complaints/TS-20261105-001.html")
+    assert "<b>很严重</b>" not in other and "<b>很严重</b>" in visible(other)
+    phone = page(root, "records/visits/HF-20261104-001.html")
+    assert "电话回访" in visible(phone)
+
+
+def test_issue_group_has_draft_letter_and_anonymous_register(built):
+    root, _ = built
+    shown = visible(page(root, "issues/index.html"))
+    assert "地下车库漏水" in shown and "公开信草稿" in shown and "TS-20261105-001" in shown
+    assert "13812345678" not in shown
+    anon = visible(page(root, "anonymous.html"))
+    assert "TS-20261110-001" in anon and "已对保安进行培训" in anon
+
+
+def test_month_reports_rules_due_and_format_pages(built):
+    root, _ = built
+    month = visible(page(root, "months/2026-11.html"))
+    for words in ("期间指标", "按规则分组的问题", "回访方式构成", "满意度分布", "城东"):
+        assert words in month
+    assert "V-" in month and ("达标" in month or "本期没有期间指标" in month)
+    assert "顾客满意度测量报告" in visible(page(root, "reports/satisfaction-2026-11.html"))
+    comp = visible(page(root, "reports/complaints-2026-11.html"))
+    assert "按客户分类" in comp and "按处理方式" in comp
+    cb = visible(page(root, "reports/callbacks-2026-11.html"))
+    assert "派单量" in cb and "当天完成量" in cb and "赵师傅" in cb
+    rules = visible(page(root, "rules.html"))
+    assert "V-DAY-01" in rules and "000 P1 §4.3(3)" in rules
+    assert "待办清单" in visible(page(root, "due.html"))
+    assert "同一问题键" in visible(page(root, "format.html"))
+    # customer and record pages stay out of the navigation
+    assert "CUST-0001" not in page(root, "rules.html") and "TS-20261102-001" not in page(root, "rules.html")
+
+
+def test_no_internet_resources(built):
+    root, _ = built
+    bad = []
+    for p in (root / "site").rglob("*"):
+        if p.suffix in (".html", ".css") and p.is_file():
+            t = p.read_text(encoding="utf-8", errors="replace")
+            if re.search(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//|url\(\s*["']?(?:https?:)?//|@import\s+["']?https?:""", t):
+                bad.append(p.relative_to(root).as_posix())
+    assert not bad, bad
+
+
+def test_rebuild_is_byte_identical_and_drops_stale_pages(built, tmp_path):
+    root, _ = built
+    before = tree(root / DOCS)
+    (root / DOCS / "stale.md").write_text("# 旧页面\n", encoding="utf-8")
+    proc = huifang(root, "build", "--as-of", AS_OF)
+    assert proc.returncode == 0, proc.stderr
+    assert tree(root / DOCS) == before
+    assert not (root / "site" / "stale.html").exists()
+
+
+def test_strict_fails_on_errors_but_still_builds(tmp_path):
+    make_repo(Repo(tmp_path), commit=False)
+    proc = huifang(tmp_path, "build", "--as-of", AS_OF, "--strict")
+    assert proc.returncode == 1
+    assert (tmp_path / "site" / "index.html").exists()
+
+
+def test_demo_records_build(tmp_path):
+    """The shipped demo records/ (when present) build; same --as-of gives the same Markdown."""
+    demo = ROOT / "records"
+    if not demo.is_dir() or not any(demo.rglob("*.yml")):
+        pytest.skip("demo records/ not present yet")
+    shutil.copytree(demo, tmp_path / "records")
+    for f in ("huifang.yml", "staff.yml"):
+        if (ROOT / f).exists():
+            shutil.copy2(ROOT / f, tmp_path / f)
+    t0 = time.monotonic()
+    proc = huifang(tmp_path, "build", "--as-of", AS_OF)
+    assert proc.returncode == 0, proc.stderr
+    first = tree(tmp_path / DOCS)
+    assert any(k.startswith("customers/CUST-") for k in first)
+    assert huifang(tmp_path, "build", "--as-of", AS_OF).returncode == 0
+    assert tree(tmp_path / DOCS) == first
+    print(f"demo build: {time.monotonic() - t0:.1f}s for two builds")
+
+
+# --- a real browser ---------------------------------------------------------------------------
+
+class _Handler(http.server.SimpleHTTPRequestHandler):
+    """http.server serving site/, except that the favicon is answered late: while a fetch is
+    pending Chromium's virtual clock waits, which gives the search worker real time to run."""
+
+    def do_GET(self):
+        if self.path.startswith("/assets/images/favicon"):
+            time.sleep(4)
+        return super().do_GET()
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def browser_url(built):
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} 不存在：请先运行 scripts/install-chromium.sh 安装 Chromium。")
+        pytest.skip("chromium not installed (run scripts/install-chromium.sh)")
+    root, _ = built
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(_Handler, directory=str(root / "site")))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def dump_dom(url: str, tmp_path: Path) -> str:
+    proc = subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--no-first-run", f"--user-data-dir={tmp_path / 'chromium'}",
+         "--dump-dom", "--virtual-time-budget=20000", url],
+        capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return proc.stdout
+
+
+def test_browser_renders_customer_archive(browser_url, tmp_path):
+    dom = dump_dom(f"{browser_url}/customers/CUST-0001.html", tmp_path)
+    shown = visible(dom)
+    assert "客户档案：张明（CUST-0001）" in shown and "138****5678" in shown
+    assert "13812345678" not in dom
+
+
+def test_browser_search_finds_chinese_word_inside_a_sentence(browser_url, tmp_path):
+    # 漏水 sits in the middle of "车库顶板一直在漏水" and "墙面渗水漏水": found only if segmented
+    dom = dump_dom(f"{browser_url}/index.html?q={urllib.parse.quote('漏水')}", tmp_path)
+    meta = re.search(r'md-search-result__meta">([^<]*)<', dom)
+    assert meta and "符合条件" in meta.group(1), meta and meta.group(1)
+    assert dom.count("md-search-result__item") >= 1
+    assert "TS-20261102-001" in visible(dom) or "漏水" in visible(dom.split("md-search-result__list")[1])
