@@ -362,29 +362,27 @@ class _Deriver:
         return out
 
     def _lifecycle(self, cust) -> dict[int, list[dict]]:
-        """The equipment engineer's schedule when it exists; {} when it does not (or fails)."""
+        """The schedule of `rules.equipment.lifecycle` (E-LC-*) when it exists; {} when not (or it fails)."""
         try:
+            from types import SimpleNamespace
+
             from .rules import equipment as eq
             fn = getattr(eq, "lifecycle", None)
             if fn is None:
                 return {}
-            rows = fn(self.rs, self.a.config, self.as_of, cust)
-        except Exception:
+            ctx = SimpleNamespace(records=self.rs, as_of=self.as_of, threshold=self.a.config.threshold)
+            rows = fn(ctx, cust, self.as_of)
+            out: dict[int, list[dict]] = defaultdict(list)
+            for m in rows or []:
+                status = m.status
+                if status == "done" and getattr(m, "late", False):
+                    status = "late"
+                out[m.product].append({"label": m.label, "due": m.due, "window_end": m.window_end,
+                                       "visit": self.ref(m.visit) if m.visit else None, "status": status,
+                                       "rule": m.rule})
+            return dict(out)
+        except Exception:  # the rule module is being written alongside: fall back to our own plan
             return {}
-        out: dict[int, list[dict]] = defaultdict(list)
-        try:
-            for row in rows or []:
-                g = (lambda k: row.get(k) if isinstance(row, dict) else getattr(row, k, None))
-                idx = g("index") if g("index") is not None else g("product_index")
-                visit = g("visit")
-                vid = getattr(visit, "id", visit)
-                out[idx if isinstance(idx, int) else 0].append({
-                    "label": g("label") or g("purpose") or g("rule"), "due": g("due"),
-                    "window_end": g("window_end") or g("until"), "visit": self.ref(vid) if vid else None,
-                    "status": g("status")})
-        except Exception:
-            return {}
-        return dict(out)
 
     def _plan(self, cust, p) -> list[dict]:
         """Fallback schedule (E-LC-02..04) when the rule module offers none: due, window, visit."""

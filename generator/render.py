@@ -32,7 +32,7 @@ _ENTITIES["<"] = "&lt;"
 _ENTITIES[">"] = "&gt;"
 _ESC_RE = re.compile("[" + re.escape("".join(_ENTITIES)) + "]")
 SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "建议"}
-STATUS_ZH = {"done": "已完成", "due": "未到期", "overdue": "已逾期", "open": "未到期", "missed": "已逾期"}
+STATUS_ZH = {"done": "已完成", "late": "已完成（晚于期限）", "due": "未到期", "overdue": "已逾期", "open": "未到期", "missed": "已逾期"}
 
 
 def mask_phones(s: str) -> str:
