@@ -197,7 +197,7 @@ class _Deriver:
         known = r.kind.by_name
         for f in r.kind.fields:
             if f.name in r.data and r.data[f.name] is not None:
-                out.append({"name": f.name, "title": f.title, "value": self._tag(f.name, r.data[f.name])})
+                out.append({"name": f.name, "title": f.title, "value": _titled(f, self._tag(f.name, r.data[f.name]))})
         for k in sorted(set(r.data) - set(known)):
             out.append({"name": k, "title": k, "value": r.data[k]})
         return out
@@ -789,3 +789,14 @@ def letter_draft_yaml(analysis, issue: str, rid: str, day: date, template_text: 
 def _yaml_scalar(s: str) -> str:
     import json
     return json.dumps(s, ensure_ascii=False)
+
+
+def _titled(f, value):
+    """Nested values keyed by their Chinese field titles, so pages never show English keys."""
+    if f.type == "object" and isinstance(value, dict):
+        known = {c.name: c for c in f.fields}
+        return {(known[k].title if k in known else k): _titled(known[k], v) if k in known else v
+                for k, v in value.items() if v is not None}
+    if f.type == "list" and isinstance(value, list) and f.item is not None:
+        return [_titled(f.item, v) for v in value]
+    return value

@@ -69,11 +69,11 @@ def fmt(value) -> str:
     if isinstance(value, float):
         return f"{value:,.2f}".rstrip("0").rstrip(".")
     if isinstance(value, dict):
-        return "；".join(f"{k}：{fmt(v)}" for k, v in value.items() if v is not None)
+        return "，".join(f"{k}：{fmt(v)}" for k, v in value.items() if v is not None)
     if isinstance(value, tuple):  # one line of a flow: (time, who, note)
         return " ".join(fmt(v) for v in value if v not in (None, ""))
-    if isinstance(value, list):
-        return "；".join(fmt(v) for v in value)
+    if isinstance(value, list):  # one item per line (a list of actions reads as a timeline)
+        return ("\n" if any(isinstance(v, dict) for v in value) else "；").join(fmt(v) for v in value)
     return str(value)
 
 
