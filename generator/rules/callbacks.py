@@ -94,7 +94,7 @@ def callback_ratio(ctx):
     """Per month of completion, overall and per region (order region, else the customer's): orders
     whose callback deadline has passed or that have a callback. Not yet due ⇒ open item."""
     ratio = ctx.threshold("callback_ratio")
-    th = f"≥ {ratio:.0%}（callback_ratio）"
+    th = f"≥ {ratio:.0%}（完工单回访比例，可在 huifang.yml 的 callback_ratio 调整）"
     due = defaultdict(list)  # (month, region) -> [(order, called_back)]
     regions = set()
     for o in ctx.records.orders:

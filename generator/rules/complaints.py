@@ -95,7 +95,7 @@ def classified(ctx):
         if not c["type"] or not c["category"]:
             missing = "、".join(n for n, k in (("类型（type）", "type"), ("类别（category）", "category")) if not c[k])
             ctx.finding(c, "type", f"投诉 {c.id} 没有填写{missing}",
-                        threshold="type 与 category 都必须填写")
+                        threshold="类型和类别都要填写")
 
 
 @rule("C-VALID-01", "投诉不成立也要答复", scope="record", modal="返回调查意见", source="003 P5 §4",

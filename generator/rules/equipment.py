@@ -172,7 +172,7 @@ def pre_energization(ctx):
                 ctx.finding(v, "method", f"送电前回访 {v.id} 是“{v['method']}”，应上门现场回访", threshold="上门")
             if v["survey"] is not True:
                 ctx.finding(v, "survey" if v["survey"] is not None else "purpose",
-                            f"送电前回访 {v.id} 没有记录客户已填写满意度调查表（survey: true）", threshold="survey: true")
+                            f"送电前回访 {v.id} 没有记录客户已填写满意度调查表（survey: true）", threshold="客户填写满意度调查表")
 
 
 @rule("E-LC-02", "试运行期回访（送电满 1 个月）", scope="contract", modal="应", source="002 §6.1.1.2",
@@ -227,7 +227,7 @@ def feedback_loop(ctx):
             continue
         if fb["channel"] != "回访发现":
             ctx.finding(v, "feedback", f"信息反馈单 {fb.id} 的渠道是“{fb['channel']}”，应为“回访发现”",
-                        threshold="channel: 回访发现")
+                        threshold="渠道为“回访发现”的信息反馈单")
         if not is_resolved(fb) or not fb["resolved"]:
             continue
         start = local_date(fb["resolved"])

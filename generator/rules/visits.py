@@ -142,7 +142,7 @@ def phone_marker(ctx):
                         threshold="回访内容含“电话回访”四个字")
         if v["signature"] in ("已签名", "拒签"):
             ctx.finding(v, "signature", f"电话回访不可能有业主当面签名或拒签，签名（signature）却写了“{v['signature']}”，"
-                                        f"请改为“无”", threshold="电话回访 signature 为“无”或不填")
+                                        f"请改为“无”", threshold="电话回访不签名（签名为“无”或不填）")
 
 
 # -- follow-up of what the visit raised -------------------------------------------------------
