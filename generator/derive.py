@@ -13,14 +13,13 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from . import model
+from .rules.complaints import DISSATISFIED, SATISFIED
+from .rules.complaints import satisfaction as _satisfaction
 from .workdays import local_date
 
-SATISFIED = ("非常满意", "满意")
-DISSATISFIED = ("不太满意", "很不满意")
 EQUIPMENT_PURPOSES = ("送电前回访", "试运行回访", "质保期回访", "质保期外回访")
 KIND_DIRS = {"customer": "customers", "order": "orders", "complaint": "complaints", "visit": "visits",
              "letter": "letters"}
@@ -118,13 +117,6 @@ def _finding_dict(f) -> dict:
 def _item_dict(o) -> dict:
     return {"rule": o.rule, "record": o.record, "due": o.due, "what": o.what, "customer": o.customer,
             "overdue": o.overdue}
-
-
-def _satisfaction(v) -> str | None:
-    s = v.get("satisfaction", {}) if v is not None else {}
-    if not isinstance(s, dict):
-        return None
-    return s.get("service") or s.get("product")
 
 
 class _Deriver:

@@ -16,7 +16,7 @@ import re
 from datetime import date, datetime
 from pathlib import Path
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape  # noqa: F401
+from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 
 from .derive import Address, Page, Phone, Portal, record_page
