@@ -679,13 +679,13 @@ class _Deriver:
 
     # -- rules, due list, home -------------------------------------------------------------
     def rules_page(self) -> None:
-        from .rules import all_rules, threshold_for
+        from .rules import SCOPES, all_rules, threshold_for
         counts = Counter(f.rule for f in self.a.findings)
         rows = []
         for r in all_rules():
             sw = self.a.config.rules.get(r.id)
             status = "不检查" if r.check is None else ("已关闭" if sw and not sw.enabled else "检查")
-            rows.append({"id": r.id, "title": r.title, "source": r.source, "scope": r.scope,
+            rows.append({"id": r.id, "title": r.title, "source": r.source, "scope": SCOPES.get(r.scope, r.scope),
                          "profile": threshold_for(r, self.a.config), "status": status,
                          "reason": (sw.reason if sw and not sw.enabled else r.reason),
                          "findings": counts.get(r.id, 0), "asks": r.asks})
