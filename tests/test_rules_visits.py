@@ -157,6 +157,43 @@ def test_git_merge_by_supervisor_is_the_review_and_self_merge_is_not(repo):
     assert [(f.severity, f.line) for f in amended] == [("warning", 1)] and "审阅后又被修改" in amended[0].message
 
 
+def test_day_without_recorded_is_judged_from_the_first_commit_time(repo):
+    """No `recorded`: the time the file first entered git decides V-DAY-01 (later edits do not)."""
+    clerk = ("李娜", "lina@example.com")
+    repo.git("init", "-q", "-b", "main", env=_git_env(clerk, clerk, "2026-11-01T09:00:00+08:00"))
+    on_time = visit()                                        # visit 2026-11-03 10:00
+    late_text = visit("HF-20261104-001", "2026-11-04 10:00")
+    path = setup(repo, on_time)[0]
+    repo.git("add", "-A", env=_git_env(clerk, clerk, "2026-11-03T23:30:00+08:00"))
+    repo.git("commit", "-q", "-m", "当天回访", env=_git_env(clerk, clerk, "2026-11-03T23:30:00+08:00"))
+    late = repo.add(late_text)
+    repo.git("add", "-A", env=_git_env(clerk, clerk, "2026-11-06T09:00:00+08:00"))
+    repo.git("commit", "-q", "-m", "补录", env=_git_env(clerk, clerk, "2026-11-06T09:00:00+08:00"))
+    # an amendment days later does not make the on-time record late
+    (repo.root / path).write_text(visit(content="上门了解入住后的使用情况（补充）"), encoding="utf-8")
+    repo.git("commit", "-q", "-am", "补充", env=_git_env(clerk, clerk, "2026-11-09T09:00:00+08:00"))
+    f, = only(repo.analyse().findings, "V-DAY-01")
+    assert (f.record, f.file, f.line) == ("HF-20261104-001", late, line_of(late_text, "date:"))
+    assert "2026-11-06" in f.message and "提交" in f.message
+
+
+def test_day_from_a_shallow_clone_reports_nothing_it_cannot_know(repo, tmp_path):
+    clerk = ("李娜", "lina@example.com")
+    repo.git("init", "-q", "-b", "main", env=_git_env(clerk, clerk, "2026-11-01T09:00:00+08:00"))
+    setup(repo, visit("HF-20261104-001", "2026-11-04 10:00"))
+    repo.git("add", "-A", env=_git_env(clerk, clerk, "2026-11-06T09:00:00+08:00"))
+    repo.git("commit", "-q", "-m", "补录", env=_git_env(clerk, clerk, "2026-11-06T09:00:00+08:00"))
+    repo.git("commit", "-q", "--allow-empty", "-m", "其他", env=_git_env(clerk, clerk, "2026-11-07T09:00:00+08:00"))
+    shallow = tmp_path / "shallow"
+    import subprocess
+    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{repo.root}", str(shallow)], check=True,
+                   env=_git_env(clerk, clerk, "2026-11-07T09:00:00+08:00"))
+    from generator.commands import analyse
+    analysis = analyse(shallow, date(2026, 11, 30))
+    assert only(analysis.findings, "V-DAY-01") == []
+    assert any("浅克隆" in w or "部分" in w for w in analysis.history_warnings)
+
+
 # -- V-SIGN-01 / V-SIGN-02 --------------------------------------------------------------------
 
 def test_onsite_signed_passes(repo):
