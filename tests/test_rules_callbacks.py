@@ -132,8 +132,9 @@ def test_cb01_figures_for_every_month(repo):
     order(repo, completed="2026-09-02 14:00:00+08:00", id="WO-20260902-001")
     callback(repo, "HF-20260903-001", "2026-09-03", "WO-20260902-001")
     a = repo.analyse(date(2026, 11, 30))
-    assert sorted({p for p, _ in figures(a, "W-CB-01")}) == ["2026-09", "2026-10", "2026-11"]
-    assert figures(a, "W-CB-01", "2026-10")[("2026-10", "城东 区域")] == (0, 0, None)
+    # months with records, and always the as-of month; a month without any record gets no figures
+    assert sorted({p for p, _ in figures(a, "W-CB-01")}) == ["2026-09", "2026-11"]
+    assert figures(a, "W-CB-01", "2026-11")[("2026-11", "城东 区域")] == (0, 0, None)
 
 
 # -- W-SPOT-01: SPOT-5 vs SPOT-30 -------------------------------------------------------------

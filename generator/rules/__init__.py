@@ -220,17 +220,15 @@ class Context:
             f"无法按工作日判断：{e}", self.current.source, None))
 
     def months(self) -> list[str]:
-        """Every month from the first dated record to the as-of month, as 'YYYY-MM'."""
+        """The months that have records, up to the as-of month (which is always included), as 'YYYY-MM'.
+
+        Months without a single record (e.g. the gap before a few archive records) get no figures.
+        """
         dates = [r["date"] for r in self.records.visits] + [r["received"] for r in self.records.complaints] \
-            + [r["completed"] for r in self.records.orders]
-        if not dates:
-            return []
-        first = min(dates).date() if isinstance(min(dates), datetime) else min(dates)
-        out, y, m = [], first.year, first.month
-        while (y, m) <= (self.as_of.year, self.as_of.month):
-            out.append(f"{y:04d}-{m:02d}")
-            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-        return out
+            + [r["completed"] for r in self.records.orders] + [r["date"] for r in self.records.letters]
+        limit = f"{self.as_of:%Y-%m}"
+        months = {f"{(d.astimezone(TZ) if isinstance(d, datetime) else d):%Y-%m}" for d in dates}
+        return sorted(m for m in months | {limit} if m <= limit)
 
 
 def _load_areas() -> None:
