@@ -195,6 +195,14 @@ class Context:
             return deadline < self.now
         return deadline < self.as_of
 
+    def deadline(self, record: Record, key, due: datetime | date, late: str, what: str, *,
+                 threshold: str | None = None) -> None:
+        """An unmet deadline: a finding once it has passed (`late`), else an open item (`what`)."""
+        if self.passed(due):
+            self.finding(record, key, late, threshold=threshold)
+        else:
+            self.open_item(record, due.astimezone(TZ).date() if isinstance(due, datetime) else due, what)
+
     def add_workdays(self, record: Record, key, start: date, n: int) -> date | None:
         """start + n working days, or None (with one warning) when the calendar does not know the days."""
         try:

@@ -160,11 +160,8 @@ def second_callback(ctx):
             if any(w["date"] > v["date"] for w in visits[i + 1:]):
                 continue
             due = local_date(v["date"]) + timedelta(days=days)
-            if ctx.passed(due):
-                ctx.finding(v, key, f"回访 {v.id} 结果为不属实/不满意，到 {due} 仍没有对 {o.id} 进行二次回访",
-                            threshold=th)
-            else:
-                ctx.open_item(v, due, f"{o.id} 二次回访（上次不属实/不满意）")
+            ctx.deadline(v, key, due, f"回访 {v.id} 结果为不属实/不满意，到 {due} 仍没有对 {o.id} 进行二次回访",
+                         f"{o.id} 二次回访（上次不属实/不满意）", threshold=th)
 
 
 @rule("W-CB-06", "空号、信息错误 100% 复核", scope="record", modal="要求", source="004 §4.7",
@@ -185,11 +182,8 @@ def reverify(ctx):
         if fixed:
             continue
         due = local_date(v["date"]) + timedelta(days=days)
-        if ctx.passed(due):
-            ctx.finding(v, "reachable", f"回访 {v.id} 没有联系上客户（{v['contact_problem'] or '原因未填'}），"
-                                        f"到 {due} 仍没有复核", threshold=th)
-        else:
-            ctx.open_item(v, due, "复核客户联系信息")
+        ctx.deadline(v, "reachable", due, f"回访 {v.id} 没有联系上客户（{v['contact_problem'] or '原因未填'}），"
+                                          f"到 {due} 仍没有复核", "复核客户联系信息", threshold=th)
     for m in ctx.months():
         rows = by_month.get(m, [])
         ctx.figure(m, "联系信息复核", sum(f for _, f in rows), len(rows), 1.0, ">=", th,

@@ -192,10 +192,9 @@ def reply_deadline(ctx):
             if when > deadline:
                 ctx.finding(c, key, f"投诉 {c.id} 在 {_fmt(when)} 才答复，超过了告知客户的期限 {_fmt(deadline)}",
                             threshold=th)
-        elif ctx.passed(deadline):
-            ctx.finding(c, "reply_by", f"投诉 {c.id} 的答复期限 {_fmt(deadline)} 已过，仍没有答复客户", threshold=th)
         else:
-            ctx.open_item(c, local_date(deadline), "在答复期限内答复客户")
+            ctx.deadline(c, "reply_by", deadline, f"投诉 {c.id} 的答复期限 {_fmt(deadline)} 已过，仍没有答复客户",
+                         "在答复期限内答复客户", threshold=th)
 
 
 @rule("C-REV-01", "措施落实后 5 个工作日内首次回访", scope="record", modal="程序步骤", source="003 P5 §9",
@@ -219,10 +218,9 @@ def first_revisit(ctx):
             if first > due:
                 ctx.finding(c, "resolved", f"投诉 {c.id} 于 {start} 解决，首次回访 {after[0].id} 在 {first}，"
                                            f"超过了 {n} 个工作日的期限 {due}", threshold=th)
-        elif ctx.passed(due):
-            ctx.finding(c, "resolved", f"投诉 {c.id} 于 {start} 解决，到 {due} 仍没有回访", threshold=th)
         else:
-            ctx.open_item(c, due, f"首次回访（解决后 {n} 个工作日内）")
+            ctx.deadline(c, "resolved", due, f"投诉 {c.id} 于 {start} 解决，到 {due} 仍没有回访",
+                         f"首次回访（解决后 {n} 个工作日内）", threshold=th)
 
 
 @rule("C-REV-02", "回访次数：质量投诉至少 2 次，服务投诉 1–2 次", scope="issue", modal="需",
@@ -285,11 +283,10 @@ def off_hours(ctx):
                 ctx.finding(c, "first_response" if c["first_response"] else "received",
                             f"投诉 {c.id} 在非工作时间 {_fmt(got)} 收到，{_fmt(first)} 才首次处理，"
                             f"晚于 {_fmt(deadline)}", threshold=th)
-        elif ctx.passed(deadline):
-            ctx.finding(c, "received", f"投诉 {c.id} 在非工作时间 {_fmt(got)} 收到，到 {_fmt(deadline)} 仍没有首次答复",
-                        threshold=th)
         else:
-            ctx.open_item(c, local_date(deadline), "非工作时间收到的投诉：首次答复")
+            ctx.deadline(c, "received", deadline,
+                         f"投诉 {c.id} 在非工作时间 {_fmt(got)} 收到，到 {_fmt(deadline)} 仍没有首次答复",
+                         "非工作时间收到的投诉：首次答复", threshold=th)
 
 
 # -- not checkable from the records ----------------------------------------------------------

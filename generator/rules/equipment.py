@@ -219,11 +219,8 @@ def feedback_loop(ctx):
         fb = ctx.records.by_id.get(v["feedback"]) if v["feedback"] else None
         if fb is None:
             due = local_date(v["date"]) + timedelta(days=days)
-            if ctx.passed(due):
-                ctx.finding(v, "satisfaction", f"回访 {v.id} 客户不满意，到 {due} 仍没有开《信息反馈单》（feedback）",
-                            threshold=f"{days} 天内开信息反馈单")
-            else:
-                ctx.open_item(v, due, "填写《信息反馈单》")
+            ctx.deadline(v, "satisfaction", due, f"回访 {v.id} 客户不满意，到 {due} 仍没有开《信息反馈单》（feedback）",
+                         "填写《信息反馈单》", threshold=f"{days} 天内开信息反馈单")
             continue
         if fb["channel"] != "回访发现":
             ctx.finding(v, "feedback", f"信息反馈单 {fb.id} 的渠道是“{fb['channel']}”，应为“回访发现”",
@@ -239,11 +236,8 @@ def feedback_loop(ctx):
         due = ctx.add_workdays(v, "feedback", start, wd)
         if due is None:
             continue
-        if ctx.passed(due):
-            ctx.finding(v, "feedback", f"信息反馈单 {fb.id} 已于 {start} 处理完，到 {due} 仍没有带满意度的再次回访",
-                        threshold=f"处理后 {wd} 个工作日内再回访")
-        else:
-            ctx.open_item(v, due, f"信息反馈单 {fb.id} 处理后再回访并调查满意度")
+        ctx.deadline(v, "feedback", due, f"信息反馈单 {fb.id} 已于 {start} 处理完，到 {due} 仍没有带满意度的再次回访",
+                     f"信息反馈单 {fb.id} 处理后再回访并调查满意度", threshold=f"处理后 {wd} 个工作日内再回访")
 
 
 def report_month(d: date) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from ..workdays import local_date
 from . import catalogue, rule
 from .complaints import _fmt, actions
 
@@ -37,11 +36,10 @@ def first_response(ctx):
                 late = (got - start).total_seconds() / 3600
                 ctx.finding(r, "first_response", f"{what} {r.id}（{urgency}）{_fmt(start)} 收到，{_fmt(got)} 才首次答复，"
                                                  f"用了 {late:.1f} 小时", threshold=th)
-        elif ctx.passed(deadline):
-            ctx.finding(r, start_key, f"{what} {r.id}（{urgency}）{_fmt(start)} 收到，超过 {hours} 小时仍没有首次答复",
-                        threshold=th)
         else:
-            ctx.open_item(r, local_date(deadline), f"首次答复客户（{hours} 小时内）")
+            ctx.deadline(r, start_key, deadline,
+                         f"{what} {r.id}（{urgency}）{_fmt(start)} 收到，超过 {hours} 小时仍没有首次答复",
+                         f"首次答复客户（{hours} 小时内）", threshold=th)
 
 
 @rule("T-RESP-03", "答复客户：一般 24 小时、重大 48 小时", scope="record", modal="必须", source="001 Q ch.4 §5",
@@ -63,16 +61,12 @@ def result_reply(ctx):
             if a["at"] > deadline:
                 ctx.finding(c, ("actions", i), f"{sev}问题 {c.id} 在 {_fmt(a['at'])} 才回复客户处理结果，"
                                                f"超过了 {hours} 小时（{_fmt(deadline)}）", threshold=th)
-        elif ctx.passed(deadline):
-            ctx.finding(c, "severity", f"{sev}问题 {c.id} 受理已超过 {hours} 小时，处理过程里还没有“回复”", threshold=th)
         else:
-            ctx.open_item(c, local_date(deadline), f"{hours} 小时内回复客户处理结果")
+            ctx.deadline(c, "severity", deadline, f"{sev}问题 {c.id} 受理已超过 {hours} 小时，处理过程里还没有“回复”",
+                         f"{hours} 小时内回复客户处理结果", threshold=th)
         if sev == "重大" and not actions(c, "升级"):
-            if ctx.passed(deadline):
-                ctx.finding(c, "severity", f"重大问题 {c.id} 没有上报上级领导（处理过程里没有“升级”）",
-                            threshold="重大问题须上报上级领导")
-            else:
-                ctx.open_item(c, local_date(deadline), "重大问题上报上级领导")
+            ctx.deadline(c, "severity", deadline, f"重大问题 {c.id} 没有上报上级领导（处理过程里没有“升级”）",
+                         "重大问题上报上级领导", threshold="重大问题须上报上级领导")
 
 
 _NOT = [

@@ -104,11 +104,10 @@ def supervisor_review(ctx):
         if evidence:
             _, key, problem = evidence[0]
             ctx.finding(v, key, problem, threshold=limit)
-        elif ctx.passed(due):
-            ctx.finding(v, "visitor", f"到 {due} 还没有主管审阅：记录里没有 review（审阅人 by、日期 date、指导意见 comment），"
-                                      f"也没有主管在 git 中合并批准", threshold=limit)
         else:
-            ctx.open_item(v, due, "主管审阅回访记录并写指导意见")
+            ctx.deadline(v, "visitor", due, f"到 {due} 还没有主管审阅：记录里没有 review（审阅人 by、日期 date、"
+                                            f"指导意见 comment），也没有主管在 git 中合并批准",
+                         "主管审阅回访记录并写指导意见", threshold=limit)
 
 
 @rule("V-SIGN-01", "上门回访须有业主签名或记录拒签态度", scope="record", modal="必须", source="000 P4 Art.3(2)",
@@ -164,12 +163,9 @@ def new_issue_reply(ctx):
                        for w in ctx.records.by_customer.get(v["customer"], []))
             if kept:
                 continue
-            if ctx.passed(rb):
-                ctx.finding(v, ("new_issues", i, "reply_by"),
-                            f"答应在 {rb} 前答复新问题“{text}”，到期后没有对客户 {v['customer']} 的后续回访记录",
-                            threshold=f"{rb} 前再次回访答复")
-            else:
-                ctx.open_item(v, rb, f"答复回访中提出的新问题“{text}”")
+            ctx.deadline(v, ("new_issues", i, "reply_by"), rb,
+                         f"答应在 {rb} 前答复新问题“{text}”，到期后没有对客户 {v['customer']} 的后续回访记录",
+                         f"答复回访中提出的新问题“{text}”", threshold=f"{rb} 前再次回访答复")
 
 
 @rule("V-REP-01", "未解决须再次回访；第二次后可电话回访", scope="issue", modal="必须", source="000 P4 Art.3(4)",
@@ -188,12 +184,10 @@ def repeat_visit(ctx):
             due = ctx.add_workdays(c, "status", local_date(last["date"]), n)
             if due is None:
                 pass
-            elif ctx.passed(due):
-                ctx.finding(c, "status", f"最近一次回访 {last.id}（{local_date(last['date'])}）客户仍“{satisfaction(last)}”，"
-                                         f"投诉没有结案，到 {due} 还没有再次回访",
-                            threshold=f"不满意后 {n} 个工作日内再次回访")
             else:
-                ctx.open_item(c, due, f"回访 {last.id} 客户仍不满意，须再次回访")
+                ctx.deadline(c, "status", due, f"最近一次回访 {last.id}（{local_date(last['date'])}）客户仍"
+                                               f"“{satisfaction(last)}”，投诉没有结案，到 {due} 还没有再次回访",
+                             f"回访 {last.id} 客户仍不满意，须再次回访", threshold=f"不满意后 {n} 个工作日内再次回访")
         if p4 and c["category"] in third:
             for v in revs[2:]:
                 if v["method"] == "电话":
@@ -360,12 +354,10 @@ def repeated_escalated(ctx):
             continue
         due = local_date(nth["received"]) + timedelta(days=days)
         limit = f"第 {n} 次投诉后 {days} 天内上报"
-        if ctx.passed(due):
-            ids = "、".join(c.id for c in cs)
-            ctx.finding(nth, "issue", f"同一问题“{issue}”已被投诉 {len(cs)} 次（{ids}），到 {due} 还没有“升级”（上报负责人）的处理记录",
-                        threshold=limit)
-        else:
-            ctx.open_item(nth, due, f"同一问题“{issue}”多次投诉，上报负责人")
+        ids = "、".join(c.id for c in cs)
+        ctx.deadline(nth, "issue", due, f"同一问题“{issue}”已被投诉 {len(cs)} 次（{ids}），到 {due} 还没有“升级”"
+                                        f"（上报负责人）的处理记录",
+                     f"同一问题“{issue}”多次投诉，上报负责人", threshold=limit)
 
 
 @rule("V-DUP-01", "同一投诉人向多个部门投诉同一问题只记一次", scope="issue", modal="应", source="000 P4 Art.3(7)",
