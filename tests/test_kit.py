@@ -20,18 +20,11 @@ import yaml
 
 from generator.history import Staff
 
+from conftest import CUSTOMER
+
 KIT = Path(__file__).resolve().parent.parent / "kit"
 PAGES = Path(__file__).resolve().parent.parent / "templates" / "portal" / "static"
 
-CUSTOMER = """
-id: CUST-0001
-name: 张明
-class: B
-type: 业主
-phone: "13812345678"
-address: 翠湖花园 3 栋 2 单元 601
-region: 城东
-"""
 VISIT = """
 # yaml-language-server: $schema=../../../../templates/schema/visit.json
 id: HF-20261103-001
