@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
-from . import model
+from . import model, shipped
 from .config import Config, ConfigError, load_config
 from .findings import Finding, report, sort_findings
 from .load import RECORDS_DIR, RecordSet, load, record_files
@@ -231,7 +231,7 @@ def record_path(kind: model.Kind, rid: str, day: date) -> str:
 def cmd_new(root: Path, args) -> int:
     kind = model.KINDS[args.kind]
     day = args.date or today()
-    template = _template_dir(root) / "records" / f"{kind.name}.yml"
+    template = shipped.find(root, TEMPLATES_DIR, "records", f"{kind.name}.yml")
     if not template.exists():
         raise UsageError(f"找不到模板 {template}。")
     rid = next_id(root, kind, day)
@@ -257,22 +257,17 @@ def cmd_new(root: Path, args) -> int:
 
 
 def cmd_schema(root: Path, args) -> int:
-    """Rewrite templates/schema/*.json from the model (the test suite fails when they drift)."""
-    out = Path(__file__).resolve().parent.parent / TEMPLATES_DIR / "schema"
+    """Write templates/schema/*.json of the records repository from the model (editor completion).
+
+    In huifang's own checkout these are the shipped schemas (the test suite fails when they drift).
+    """
+    out = root / TEMPLATES_DIR / "schema"
     out.mkdir(parents=True, exist_ok=True)
     for kind in model.KINDS.values():
         path = out / f"{kind.name}.json"
         path.write_text(json.dumps(model.json_schema(kind), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         print(path)
     return 0
-
-
-def _template_dir(root: Path) -> Path:
-    """The repository's own templates/ if it has one, else the templates shipped with huifang."""
-    own = root / TEMPLATES_DIR
-    if (own / "records").is_dir():
-        return own
-    return Path(__file__).resolve().parent.parent / TEMPLATES_DIR
 
 
 def cmd_build(root: Path, args) -> int:

@@ -19,6 +19,7 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 
+from . import shipped
 from .derive import Address, Page, Phone, Portal, record_page
 from .workdays import TZ
 
@@ -109,9 +110,9 @@ def _safe_url(target: str) -> str:
 
 
 class _Renderer:
-    def __init__(self, templates_dir: Path):
+    def __init__(self, templates_dir: Path | list[Path]):
         # autoescape only so that macro output comes back as Markup; `text` does the real escaping
-        self.env = Environment(loader=FileSystemLoader(str(templates_dir)), finalize=lambda v: Markup(text(v)),
+        self.env = Environment(loader=FileSystemLoader(_dirs(templates_dir)), finalize=lambda v: Markup(text(v)),
                                autoescape=True, trim_blocks=True, lstrip_blocks=True,
                                keep_trailing_newline=True)
         self.env.filters.update(percent=percent, fmt=lambda v: fmt(v), sev=lambda s: SEVERITY_ZH.get(s, s),
@@ -145,15 +146,24 @@ class _Renderer:
         return f"---\ntitle: {json.dumps(safe_title(p.title), ensure_ascii=False)}\n---\n\n{body}"
 
 
-def render(portal: Portal, templates_dir: Path) -> dict[str, str]:
+def _dirs(templates_dir: Path | list[Path]) -> list[str]:
+    """A template search path: one folder, or the repository's own folder before the shipped one."""
+    dirs = templates_dir if isinstance(templates_dir, (list, tuple)) else [templates_dir]
+    return [str(d) for d in dirs]
+
+
+def render(portal: Portal, templates_dir: Path | list[Path]) -> dict[str, str]:
     """Every page as Markdown, keyed by its path in the docs folder."""
-    r = _Renderer(Path(templates_dir))
+    r = _Renderer(templates_dir)
     extra = {"as_of": portal.as_of}
     out = {p.path: r.page(p, extra) for p in portal.pages}
-    static = Path(templates_dir) / "static"
-    if static.is_dir():  # hand-written help pages (trusted Markdown, copied as they are)
-        for f in sorted(static.glob("*.md")):
-            out[f"help/{f.name}"] = f.read_text(encoding="utf-8")
+    static_pages: dict[str, Path] = {}
+    for d in reversed(_dirs(templates_dir)):  # the repository's own help pages replace shipped ones
+        static = Path(d) / "static"
+        if static.is_dir():  # hand-written help pages (trusted Markdown, copied as they are)
+            static_pages.update((f.name, f) for f in static.glob("*.md"))
+    for name, f in sorted(static_pages.items()):
+        out[f"help/{name}"] = f.read_text(encoding="utf-8")
     names = sorted(k for k in out if k.startswith("help/") and k != "help/index.md")
     titles = {}
     for k in names:
@@ -168,17 +178,9 @@ def render(portal: Portal, templates_dir: Path) -> dict[str, str]:
 def render_letter_draft(draft: dict, root: Path | None = None) -> str:
     """The draft letter as plain text for a YAML record (masked, not Markdown-escaped)."""
     from jinja2 import Environment as Env
-    tdir = _templates_dir(root)
-    env = Env(loader=FileSystemLoader(str(tdir)), finalize=lambda v: mask_phones(
+    env = Env(loader=FileSystemLoader(_dirs(shipped.search_path(root, "templates", "portal"))), finalize=lambda v: mask_phones(
         cut_address(str(v)) if isinstance(v, Address) else fmt(v)), trim_blocks=True, lstrip_blocks=True)
     return env.get_template("letter_draft.md.j2").render(d=draft, plain=True)
-
-
-def _templates_dir(root: Path | None) -> Path:
-    own = Path(root) / "templates" / "portal" if root else None
-    if own is not None and own.is_dir():
-        return own
-    return Path(__file__).resolve().parent.parent / "templates" / "portal"
 
 
 # --- inline SVG charts (built here, never loaded from the internet) -----------------------

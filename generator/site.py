@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import json
 import os
 import shutil
 import subprocess
@@ -18,23 +19,24 @@ import threading
 import time
 from pathlib import Path
 
+from . import shipped
+
 DOCS_DIR = Path(".huifang") / "docs"
 SITE_DIR = "site"
 CONFIG = "mkdocs.yml"
-SHIPPED = Path(__file__).resolve().parent.parent
+INHERITED = Path(".huifang") / "mkdocs.yml"  # used when the repository has no mkdocs.yml of its own
 
 
 def say(msg: str) -> None:
     print(f"huifang: {msg}", file=sys.stderr, flush=True)
 
 
-def templates_dir(root: Path) -> Path:
-    """The repository's own templates/portal/ if it has one, else the one shipped with huifang."""
-    own = root / "templates" / "portal"
-    return own if own.is_dir() else SHIPPED / "templates" / "portal"
+def templates_dir(root: Path) -> list[Path]:
+    """The portal templates: the repository's own templates/portal/ files first, then the shipped ones."""
+    return shipped.search_path(root, "templates", "portal")
 
 
-def write_docs(root: Path, pages: dict[str, str], tdir: Path) -> Path:
+def write_docs(root: Path, pages: dict[str, str], tdirs: list[Path]) -> Path:
     """Write every page into a fresh temp folder, then swap it in: stale pages never survive."""
     target = root / DOCS_DIR
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -44,13 +46,14 @@ def write_docs(root: Path, pages: dict[str, str], tdir: Path) -> Path:
             p = tmp / rel
             p.parent.mkdir(parents=True, exist_ok=True)
             p.write_text(text, encoding="utf-8", newline="\n")
-        assets = tdir / "assets"
-        if assets.is_dir():
-            shutil.copytree(assets, tmp / "assets", dirs_exist_ok=True)
-        jieba = tdir / "jieba_user.txt"
-        if jieba.exists():
-            (tmp / "assets").mkdir(exist_ok=True)
-            shutil.copy2(jieba, tmp / "assets" / "jieba_user.txt")
+        for tdir in reversed(tdirs):  # shipped first, the repository's own files over them
+            assets = tdir / "assets"
+            if assets.is_dir():
+                shutil.copytree(assets, tmp / "assets", dirs_exist_ok=True)
+            jieba = tdir / "jieba_user.txt"
+            if jieba.exists():
+                (tmp / "assets").mkdir(exist_ok=True)
+                shutil.copy2(jieba, tmp / "assets" / "jieba_user.txt")
         old = None
         if target.exists():
             old = target.parent / f"{target.name}.old.{os.getpid()}"
@@ -64,17 +67,27 @@ def write_docs(root: Path, pages: dict[str, str], tdir: Path) -> Path:
     return target
 
 
-def ensure_config(root: Path) -> Path:
-    """mkdocs.yml of the records repository; a repository without one gets the shipped one."""
-    cfg = root / CONFIG
-    if not cfg.exists():
-        shutil.copy2(SHIPPED / CONFIG, cfg)
-        say(f"仓库里没有 {CONFIG}，已复制默认配置 {cfg}。")
-    return cfg
+def mkdocs_config(root: Path) -> str:
+    """The MkDocs configuration to build with, relative to the root.
+
+    The repository's own mkdocs.yml when it has one; else a file in huifang's work folder that
+    inherits the shipped configuration (nothing is written outside .huifang/ and site/).
+    """
+    if (root / CONFIG).is_file():
+        return CONFIG
+    target = root / INHERITED
+    target.parent.mkdir(parents=True, exist_ok=True)
+    text = (f"# Written by huifang build: the shipped MkDocs configuration, with this repository's folders.\n"
+            f"# To change it, copy the shipped file to mkdocs.yml at the repository root.\n"
+            f"INHERIT: {json.dumps(str(shipped.path(CONFIG)), ensure_ascii=False)}\n"
+            f"docs_dir: docs\nsite_dir: ../{SITE_DIR}\n")
+    if not target.exists() or target.read_text(encoding="utf-8") != text:
+        target.write_text(text, encoding="utf-8")
+    return INHERITED.as_posix()
 
 
 def run_mkdocs(root: Path) -> tuple[int, float, str]:
-    cmd = [sys.executable, "-m", "mkdocs", "build", "--clean", "-f", CONFIG, "-d", SITE_DIR]
+    cmd = [sys.executable, "-m", "mkdocs", "build", "--clean", "-f", mkdocs_config(root), "-d", str(root.resolve() / SITE_DIR)]
     t0 = time.monotonic()
     env = dict(os.environ, PYTHONHASHSEED="0", NO_MKDOCS_2_WARNING="1", DISABLE_MKDOCS_2_WARNING="true")
     proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True, env=env)
@@ -106,7 +119,6 @@ def build(root: Path, args) -> int:
     analysis, pages = generate(root, getattr(args, "as_of", None))
     write_docs(root, pages, templates_dir(root))
     say(f"已生成 {len(pages)} 个页面（{DOCS_DIR.as_posix()}/），用时 {time.monotonic() - t0:.1f} 秒。")
-    ensure_config(root)
     say("正在用 MkDocs 构建网站……")
     code, secs, log = run_mkdocs(root)
     if code != 0:
