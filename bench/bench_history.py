@@ -157,7 +157,7 @@ def main() -> int:
                        StaffMember(name="李主管", role="客服主管", emails=("li@example.com",))])
         t0 = time.perf_counter()
         subprocess.run(
-            ["git", "log", "--full-history", "--topo-order", "--reverse", "--no-renames",
+            ["git", "log", "--full-history", "--topo-order", "--reverse", "--find-renames",
              "--diff-merges=first-parent", "--name-status", "--format=%H%x1f%P%x1f%B", "--",
              "records"], cwd=root, check=True, stdout=subprocess.DEVNULL,
         )

@@ -1,40 +1,61 @@
 """Provenance of record files from git history: who submitted, who approved, what changed.
 
-Clerks submit records by pull request and supervisors approve them by merging; that
-merge is the supervisor review (主管审阅) the procedures demand.  This module turns the
-git history of ``records/`` into, per record file:
+Clerks submit records by pull (merge) request and supervisors approve them; that approval
+is the supervisor review (主管审阅) the procedures demand.  This module turns the git
+history of ``records/`` into, per record file:
 
-* the commit that added it (submitter and time) and every commit that changed it;
-* the latest review on the main line (first-parent chain from HEAD) that covered it:
-  a merge brings files into main, its reviewer is the ``Reviewed-by:`` /
-  ``Approved-by:`` trailer of the merge message (``name <email>``) or, without a
-  trailer, the merge's committer (the person who pressed "merge" on a hosted
-  platform).  A non-merge main-line commit carrying such a trailer (squash merge)
-  approves the files it changes as well;
-* whether the file changed on main after that review without a new one
+* the commit that added it (submitter and time) and every commit that changed it, following
+  the file when it is moved (a rename keeping the file name, e.g. to another month folder);
+* every review on the main line that covered it (``approvals``, oldest first), so a rule can
+  take the first on-time one; ``approval`` is the latest;
+* whether the file changed on main after its latest review without a new one
   (``amended_after_approval``).
 
+Who approved a main-line commit, however it was merged:
+
+* ``Approved-by:`` / ``Reviewed-by:`` trailers (``name <email>``; GitHub, GitLab's
+  ``%{approved_by}`` / ``%{reviewed_by}`` templates, or added by hand) name the approvers;
+* the person who pressed "merge" approves the merge commit too: its AUTHOR (on GitHub and
+  GitLab the committer of a web merge is the forge, e.g. ``GitHub <noreply@github.com>``,
+  while the author is the person), or a ``Merged-by:`` trailer.  A forge's bot identity never
+  approves: when it is all git knows, the approver is unknown (no approval);
+* a non-merge main-line commit approves only through a trailer (a squash merge with one);
+  without one it amends.
+
+The main line is the first-parent chain from HEAD, except that a clerk's ``git pull`` merge
+pushed to main ("Merge branch 'main' of …", "Merge remote-tracking branch 'origin/main'")
+is seen for what it is: the chain continues on its second parent (the real main), and the
+clerk's own changes it brings in count as unreviewed direct pushes, not as a review.
+
+``Approval.authorized`` says whether the approver holds the reviewer role: in ``staff.yml``
+a member marked ``reviewer: true``.  Where no member is so marked it is ``None`` (anyone
+counts).  Whether an approval is a self-approval (approver = submitter or visitor) is for the
+rule to judge; ``Provenance.is_submitter`` compares identities.
+
+In a shallow clone a file whose history lies beyond the cut is ``partial``: its submitter,
+first time and approvals are unknown (not "absent"), and callers must read them so.
+
 The whole history is read by ONE streamed ``git log`` over ``records/`` plus one
-``git rev-list --first-parent`` for the main line; per-file git calls would be
-hundreds of times slower with 10,000 records.  Results are cached under
-``<root>/.huifang/cache/`` keyed by HEAD, the staff list and the shallow boundary,
-since only commits (never the work tree) are read.
+``git log`` of commit parents and subjects for the main line (and one small ``git diff``
+per pull merge); per-file git calls would be hundreds of times slower with 10,000
+records.  Results are cached under ``<root>/.huifang/cache/`` keyed by HEAD, the staff list
+and the shallow boundary, since only commits (never the work tree) are read.
 
 Staff names come from the optional committed file ``staff.yml`` at the repository root,
 mapping git identities to the names and roles people know::
 
     - name: 王丽
       role: 客服主管
+      reviewer: true
       emails: [wangli@example.com]
       git_names: [wangli, Wang Li]
 
-``name`` is required; ``role``, ``emails`` and ``git_names`` are optional (a single
-string is accepted for the lists).  Emails match case-insensitively and take
+``name`` is required; ``role``, ``reviewer``, ``emails`` and ``git_names`` are optional (a
+single string is accepted for the lists).  Emails match case-insensitively and take
 precedence over git names; the staff name itself also counts as a git name.  An email
 or git name may belong to one person only.
 
-Only ``.yml`` / ``.yaml`` files under the records directory are records.  Renames are
-treated as delete + add (``--no-renames``): a renamed record starts a new history.
+Only ``.yml`` / ``.yaml`` files under the records directory are records.
 """
 
 from __future__ import annotations
@@ -75,12 +96,28 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 STAFF_FILE = "staff.yml"
 CACHE_DIR = Path(".huifang") / "cache"
 # Bump whenever the cached structure or the provenance rules change.
-_CACHE_FORMAT = 1
+_CACHE_FORMAT = 2
 _RECORD_SUFFIXES = (".yml", ".yaml")
 _TRAILER_RE = re.compile(
-    r"^\s*(?:reviewed|approved)-by\s*:\s*(?P<name>[^<\n]*?)\s*(?:<(?P<email>[^>\n]*)>)?\s*$",
+    r"^\s*(?P<kind>reviewed|approved|merged)-by\s*:\s*(?P<name>[^<\n]*?)\s*(?:<(?P<email>[^>\n]*)>)?\s*$",
     re.IGNORECASE | re.MULTILINE,
 )
+# Which pull/merge request a main-line commit closed: GitHub "Merge pull request #7 from …",
+# a squash subject "… (#7)", GitLab "See merge request group/project!12".
+_REQUEST_RES = (
+    re.compile(r"^Merge pull request (#\d+)", re.MULTILINE),
+    re.compile(r"^See merge request (\S*![0-9]+)", re.MULTILINE),
+    re.compile(r"\((#\d+)\)\s*$", re.MULTILINE),
+)
+# A merge of the main branch into itself: `git pull` on a local main, or merging the
+# remote-tracking main.  (git writes these subjects in English whatever the locale.)
+_SYNC_RE = re.compile(
+    r"^Merge (?:(?:remote-tracking )?branch '(?P<branch>[^']+)'(?P<of> of \S+)?)(?: into (?P<into>\S+))?\s*$"
+)
+_MAIN_NAMES = ("main", "master")
+# Identities of forges and bots: they carry out a merge, they never approve one.
+_BOT_NAMES = {"github", "gitlab", "gitea", "forgejo", "bitbucket", "web-flow", "gitee"}
+_BOT_LOCALS = {"noreply", "no-reply", "donotreply", "do-not-reply"}
 # Field separators for the log format: control characters never found in names/paths.
 _REC, _FLD, _END = b"\x1e", b"\x1f", b"\x1d"
 _LOG_FORMAT = "--format=%x1e%H%x1f%P%x1f%an%x1f%ae%x1f%at%x1f%cn%x1f%ce%x1f%ct%x1f%B%x1d"
@@ -111,17 +148,23 @@ class Change:
     time: datetime  # committer time, aware (Asia/Shanghai)
     author_time: datetime
     message: str  # first line of the commit message
+    path: str | None = None  # the file's path in this commit (it may have moved since)
+    old_path: str | None = None  # where it was before, when this commit moved it
 
 
 @dataclass(frozen=True)
 class Approval:
-    """The supervisor review that let a record onto main."""
+    """One person's review that let a record (or a change to it) onto main."""
 
     reviewer: str  # staff display name (git/trailer name when not in staff.yml)
     email: str | None
     time: datetime  # committer time of the approving commit
     commit: str
-    source: str  # "trailer" | "merge"
+    source: str  # "trailer" (Approved-by/Reviewed-by) | "merge" (the person who merged)
+    role: str | None = None  # from staff.yml
+    authorized: bool | None = None  # holds the reviewer role; None: staff.yml marks no reviewers
+    request: str | None = None  # "#7" (GitHub) or "group/project!12" (GitLab), when recorded
+    git_name: str = ""  # the raw name in git, for identity comparisons
 
 
 @dataclass
@@ -132,9 +175,27 @@ class Provenance:
     first: Change | None
     partial: bool
     changes: list[Change]
-    approval: Approval | None
+    approval: Approval | None  # the latest review (what the portal shows)
     amended_after_approval: bool
     submitter: str | None
+    approvals: tuple[Approval, ...] = ()  # every review on main, oldest first
+
+    def is_submitter(self, person: Approval | str | None) -> bool:
+        """True when `person` (an approval or a name) is the one who first added the file."""
+        if person is None or self.first is None:
+            return False
+        if isinstance(person, Approval):
+            if person.email and self.first.email and _fold(person.email) == _fold(self.first.email):
+                return True
+            names = {person.reviewer, person.git_name}
+        else:
+            names = {person}
+        mine = {self.first.author, self.submitter or ""}
+        return any(n and _fold(n) in {_fold(m) for m in mine if m} for n in names)
+
+
+def _fold(text: str) -> str:
+    return text.strip().casefold()
 
 
 # --------------------------------------------------------------------------- staff
@@ -146,6 +207,7 @@ class StaffMember:
     role: str | None = None
     emails: tuple[str, ...] = ()
     git_names: tuple[str, ...] = ()
+    reviewer: bool = False  # may approve records (主管审阅)
 
 
 class Staff:
@@ -200,6 +262,33 @@ class Staff:
         m = self._find(git_name, email)
         return m.role if m is not None else None
 
+    @property
+    def has_reviewers(self) -> bool:
+        """Whether staff.yml names who may review; without that, nobody's approval is refused for role."""
+        return any(m.reviewer for m in self.members)
+
+    def authorized(self, git_name: str, email: str | None) -> bool | None:
+        """Holds the reviewer role (True/False); None when staff.yml marks no reviewer at all."""
+        if not self.has_reviewers:
+            return None
+        m = self._find(git_name, email)
+        return bool(m is not None and m.reviewer)
+
+    def is_bot(self, git_name: str, email: str | None) -> bool:
+        """A forge or bot identity (GitHub <noreply@github.com>, dependabot[bot] …), unless staff.yml maps it."""
+        if self._find(git_name, email) is not None:
+            return False
+        name = (git_name or "").strip().casefold()
+        mail = (email or "").strip().casefold()
+        local, _, domain = mail.partition("@")
+        return (
+            not name and not mail
+            or name.endswith("[bot]") or local.endswith("[bot]")
+            or name in _BOT_NAMES
+            or local in _BOT_LOCALS
+            or (domain.startswith(("github.", "gitlab.")) and local.startswith("noreply"))
+        )
+
     def __len__(self) -> int:
         return len(self.members)
 
@@ -207,7 +296,7 @@ class Staff:
         return f"Staff({len(self.members)} members)"
 
 
-_STAFF_KEYS = {"name", "role", "emails", "git_names"}
+_STAFF_KEYS = {"name", "role", "emails", "git_names", "reviewer"}
 _NULL_TAG = "tag:yaml.org,2002:null"
 
 
@@ -242,17 +331,28 @@ def _parse_staff(text: str, path: Path) -> list[StaffMember]:
             raise StaffFileError(path, _line(node), f"{what}应是列表，例如 [a@example.com]")
         return tuple(v for v in (scalar(item, what) for item in node.value) if v)
 
+    def flag(node: yaml.Node, what: str) -> bool:
+        value = scalar(node, what)
+        if value is None:
+            return False
+        low = value.casefold()
+        if low in ("true", "yes", "on", "是"):
+            return True
+        if low in ("false", "no", "off", "否"):
+            return False
+        raise StaffFileError(path, _line(node), f"{what} 只能写 true（可以审阅）或 false")
+
     members: list[StaffMember] = []
     owner: dict[str, tuple[str, int]] = {}  # identity -> (member name, line)
     for item in root.value:
         if not isinstance(item, yaml.MappingNode):
-            raise StaffFileError(path, _line(item), "每一项应包含 name、role、emails、git_names 字段")
+            raise StaffFileError(path, _line(item), "每一项应包含 name、role、reviewer、emails、git_names 字段")
         fields: dict[str, yaml.Node] = {}
         for key_node, value_node in item.value:
             key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
             if key not in _STAFF_KEYS:
                 raise StaffFileError(
-                    path, _line(key_node), f"未知字段“{key}”，只允许 name、role、emails、git_names"
+                    path, _line(key_node), f"未知字段“{key}”，只允许 name、role、reviewer、emails、git_names"
                 )
             if key in fields:
                 raise StaffFileError(path, _line(key_node), f"字段“{key}”重复")
@@ -264,6 +364,7 @@ def _parse_staff(text: str, path: Path) -> list[StaffMember]:
             role=scalar(fields["role"], "role") if "role" in fields else None,
             emails=strings(fields["emails"], "emails") if "emails" in fields else (),
             git_names=strings(fields["git_names"], "git_names") if "git_names" in fields else (),
+            reviewer=flag(fields["reviewer"], "reviewer") if "reviewer" in fields else False,
         )
         line = _line(item)
         idents = [("邮箱", e) for e in member.emails] + [
@@ -290,6 +391,57 @@ def _line(node: yaml.Node) -> int:
 
 def _is_record(path: str, prefix: str) -> bool:
     return path.startswith(prefix) and path.endswith(_RECORD_SUFFIXES)
+
+
+# One file in a commit's name-status list: status is A, M, D, T, "R" (moved, same content) or
+# "RM" (moved and edited); `old` is the previous path of a move.
+_File = tuple[str, str, "str | None"]
+
+
+def _record_files(files: Iterable[_File], prefix: str) -> list[_File]:
+    """Keep record files; a move is a move only when it keeps the file name (e.g. another month
+    folder) inside the records: git pairing two different records by similarity is delete + add."""
+    out: list[_File] = []
+    for status, path, old in files:
+        if old is None:
+            if _is_record(path, prefix):
+                out.append((status, path, None))
+            continue
+        old_ok, new_ok = _is_record(old, prefix), _is_record(path, prefix)
+        if old_ok and new_ok and old.rsplit("/", 1)[-1] == path.rsplit("/", 1)[-1]:
+            out.append((status, path, old))
+            continue
+        if old_ok:
+            out.append(("D", old, None))
+        if new_ok:
+            out.append(("A", path, None))
+    return out
+
+
+def _name_status(line: bytes) -> _File | None:
+    """One `--name-status` line: "M\tpath", "R087\told\tnew" (paths C-quoted when unusual)."""
+    line = line.rstrip(b"\r\n")
+    parts = line.split(b"\t")
+    if len(parts) < 2 or not parts[0]:
+        return None
+    code = chr(parts[0][0])
+    if code in "RC" and len(parts) >= 3:
+        if code == "C":  # copies are not asked for; read one as a new file
+            return ("A", _unquote(parts[2]), None)
+        same = parts[0][1:] == b"100"
+        return ("R" if same else "RM", _unquote(parts[2]), _unquote(parts[1]))
+    return (code, _unquote(parts[1]), None)
+
+
+def _is_sync(subject: str, main_names: set[str]) -> bool:
+    """A merge of the main branch into itself ("Merge branch 'main' of …", "… 'origin/main'")."""
+    m = _SYNC_RE.match(subject.strip())
+    if not m or (m.group("into") and m.group("into").strip("'") not in main_names):
+        return False
+    branch = m.group("branch")
+    if m.group("of"):
+        return branch in main_names
+    return "/" in branch and branch.split("/", 1)[1] in main_names and subject.startswith("Merge remote-tracking")
 
 
 def _when(epoch: bytes | str) -> datetime:
@@ -321,15 +473,43 @@ def _unquote(raw: bytes) -> str:
     return bytes(out).decode("utf-8", "surrogateescape")
 
 
-def _trailer(body: str) -> tuple[str, str | None] | None:
-    """Last Reviewed-by/Approved-by trailer in a message body (the final say wins)."""
-    found = None
+def _trailers(body: str) -> tuple[list[tuple[str, str | None]], tuple[str, str | None] | None]:
+    """(approvers, merger) from a message body: every Reviewed-by/Approved-by identity, in
+    order and without repeats, and the last Merged-by identity."""
+    approvers: list[tuple[str, str | None]] = []
+    seen: set[str] = set()
+    merger = None
     for m in _TRAILER_RE.finditer(body):
         name = m.group("name").strip()
         email = (m.group("email") or "").strip() or None
-        if name or email:
-            found = (name or email or "", email)
-    return found
+        if not (name or email):
+            continue
+        ident = (name or email or "", email)
+        if m.group("kind").lower() == "merged":
+            merger = ident
+            continue
+        key = _fold(email or name)
+        if key not in seen:
+            seen.add(key)
+            approvers.append(ident)
+    return approvers, merger
+
+
+def _request(body: str) -> str | None:
+    for pattern in _REQUEST_RES:
+        m = pattern.search(body)
+        if m:
+            return m.group(1)
+    return None
+
+
+@dataclass
+class _Life:
+    """A record file's history while it is read, whatever paths it had."""
+
+    first: Change | None = None
+    partial: bool = False
+    changes: list[Change] = field(default_factory=list)
 
 
 @dataclass
@@ -343,17 +523,22 @@ class _Commit:
     committer_email: str
     commit_time: bytes
     body: str
-    files: list[tuple[str, str]] = field(default_factory=list)
+    files: list[_File] = field(default_factory=list)
 
-    def change(self) -> Change:
-        subject = self.body.strip().split("\n", 1)[0].strip() if self.body.strip() else ""
+    @property
+    def subject(self) -> str:
+        return self.body.strip().split("\n", 1)[0].strip() if self.body.strip() else ""
+
+    def change(self, path: str | None = None, old: str | None = None) -> Change:
         return Change(
             commit=self.sha,
             author=self.author,
             email=self.email,
             time=_when(self.commit_time),
             author_time=_when(self.author_time),
-            message=subject,
+            message=self.subject,
+            path=path,
+            old_path=old,
         )
 
 
@@ -379,11 +564,9 @@ def _parse_log(lines: Iterable[bytes]) -> Iterator[_Commit]:
             continue
         if current is None:
             continue
-        line = line.rstrip(b"\r\n")
-        tab = line.find(b"\t")
-        if tab <= 0:
-            continue
-        current.files.append((chr(line[0]), _unquote(line[tab + 1 :])))
+        entry = _name_status(line)
+        if entry is not None:
+            current.files.append(entry)
     if current is not None:
         yield current
 
@@ -467,6 +650,11 @@ class History:
         if self.head is None:
             self.warnings.append("git 仓库中还没有任何提交，无法显示记录的提交人和审阅人。")
             return
+        if len(self.staff) and not self.staff.has_reviewers:
+            self.warnings.append(
+                "staff.yml 里没有人标明 reviewer: true（可以审阅）：任何人（回访人、提交人本人除外）的批准"
+                "都会算作主管审阅。请给主管加上 reviewer: true。"
+            )
         shallow_file = Path(self._repo.common_dir) / "shallow"
         try:
             boundary = shallow_file.read_text("ascii").split()
@@ -525,25 +713,25 @@ class History:
         assert self._repo is not None and self.head is not None
         g = self._repo.git
         prefix = self.records_dir + "/"
-        mainline = set(g.rev_list("--first-parent", self.head).split())
+        chain, syncs = self._mainline()
+        mainline = set(chain)
         boundary = self._shallow_commits
 
-        first: dict[str, Change] = {}
-        partial: set[str] = set()
-        seen: set[str] = set()
-        changes: dict[str, list[Change]] = {}
-        present: set[str] = set()
-        approval: dict[str, Approval] = {}
-        amended: dict[str, bool] = {}
+        # per file, following moves (copied, not moved: a branch may move a file main still has)
+        # one life per file, shared by every path it was moved to (a branch may move a file that
+        # main still edits: the same life, so nothing is lost whichever way the merge goes)
+        lives: dict[str, _Life] = {}
+        main_files: dict[str, tuple[_Commit, list[_File]]] = {}
 
         proc = g.execute(
             [
                 g.GIT_PYTHON_GIT_EXECUTABLE or "git",
                 "-c", "core.quotePath=false",
                 "-c", "log.showSignature=false",
+                "-c", "diff.renameLimit=2000",
                 "log", self.head,
                 "--full-history", "--topo-order", "--reverse",
-                "--no-renames", "--no-color", "--no-relative", "--encoding=UTF-8",
+                "--find-renames", "--no-color", "--no-relative", "--encoding=UTF-8",
                 "--diff-merges=first-parent", "--name-status",
                 _LOG_FORMAT,
                 "--", f":(literal){self.records_dir}",
@@ -552,29 +740,28 @@ class History:
         )
         try:
             for c in _parse_log(proc.stdout):
-                files = [(s, p) for s, p in c.files if _is_record(p, prefix)]
+                files = _record_files(c.files, prefix)
+                if c.sha in mainline:
+                    main_files[c.sha] = (c, files)
                 if not files:
                     continue
                 is_boundary = c.sha in boundary
                 is_merge = len(c.parents) > 1
-                change: Change | None = None
-                for status, path in files:
-                    if path not in seen:
-                        seen.add(path)
-                        if is_boundary:
-                            partial.add(path)  # its real first add lies beyond the shallow cut
+                for status, path, old in files:
+                    life = lives.get(path)
+                    if old is not None and old in lives and life is not lives[old]:
+                        life = lives[path] = lives[old]  # moved: the history travels with the file
+                    if life is None:
+                        # first seen at the shallow cut: its real first add lies beyond it
+                        life = lives[path] = _Life(partial=is_boundary)
                     if is_boundary:
                         continue
-                    if status == "A" and path not in first and path not in partial:
-                        change = change or c.change()
-                        first[path] = change
+                    if status == "A" and life.first is None and not life.partial:
+                        life.first = c.change(path)
                         if is_merge:  # content born in the merge itself
-                            changes.setdefault(path, []).append(change)
-                    if not is_merge:
-                        change = change or c.change()
-                        changes.setdefault(path, []).append(change)
-                if c.sha in mainline:
-                    self._apply_mainline(c, files, is_boundary, is_merge, present, approval, amended)
+                            life.changes.append(life.first)
+                    if not is_merge and status != "D":
+                        life.changes.append(c.change(path, old))
         except BaseException:
             proc.proc.kill()
             proc.proc.wait()
@@ -586,60 +773,144 @@ class History:
                 if stream is not None:
                     stream.close()
 
+        # the main line, oldest first: reviews approve, plain commits amend
+        present: set[str] = set()
+        approvals: dict[str, list[Approval]] = {}
+        amended: dict[str, bool] = {}
+        for sha in reversed(chain):
+            got = main_files.get(sha)
+            if sha in syncs:
+                commit = got[0] if got else None
+                files = self._diff(syncs[sha], sha, prefix)
+                self._apply_mainline(commit, files, sha in boundary, False, present, approvals, amended,
+                                     reviews=False)
+            elif got is not None:
+                c, files = got
+                self._apply_mainline(c, files, sha in boundary, len(c.parents) > 1, present, approvals, amended)
+
         result: dict[str, Provenance] = {}
         for path in sorted(present):
-            f = first.get(path)
-            is_partial = path in partial or (self.shallow and f is None)
+            life = lives.get(path) or _Life()
+            f = life.first
+            is_partial = life.partial or (self.shallow and f is None)
+            appr = tuple(approvals.get(path, ()))
             result[path] = Provenance(
                 path=path,
                 first=None if is_partial else f,
                 partial=is_partial,
-                changes=changes.get(path, []),
-                approval=approval.get(path),
+                changes=list(life.changes),
+                approval=appr[-1] if appr else None,
                 amended_after_approval=amended.get(path, False),
                 submitter=self.staff.name(f.author, f.email) if f and not is_partial else None,
+                approvals=appr,
             )
         if not result:
             warnings.append(f"在 git 历史中没有找到 {prefix} 下已提交的记录文件。")
         return result
 
-    def _apply_mainline(self, c, files, is_boundary, is_merge, present, approval, amended) -> None:
-        """Main-line commits decide approval: reviewed merges approve, plain commits amend."""
-        for status, path in files:
+    def _mainline(self) -> tuple[list[str], dict[str, str]]:
+        """The main line from HEAD back (newest first) and its pull merges (sha -> the real main parent).
+
+        First parents, except through a merge of the main branch into itself (a clerk's `git pull`
+        pushed to main): there the real main is the second parent, the clerk's side is not.
+        """
+        assert self._repo is not None and self.head is not None
+        g = self._repo.git
+        out = g.execute(
+            [g.GIT_PYTHON_GIT_EXECUTABLE or "git", "log", "--format=%H%x1f%P%x1f%s", "--encoding=UTF-8", self.head],
+        )
+        graph: dict[str, tuple[list[str], str]] = {}
+        for line in out.splitlines():
+            sha, _, rest = line.partition("\x1f")
+            parents, _, subject = rest.partition("\x1f")
+            graph[sha.strip()] = (parents.split(), subject)
+        names = set(_MAIN_NAMES)
+        try:
+            branch = g.symbolic_ref("-q", "--short", "HEAD").strip()
+            if branch:
+                names.add(branch)
+        except GitCommandError:
+            pass  # detached HEAD (CI): main/master only
+        chain: list[str] = []
+        syncs: dict[str, str] = {}
+        sha: str | None = self.head
+        visited: set[str] = set()
+        while sha and sha in graph and sha not in visited:
+            visited.add(sha)
+            chain.append(sha)
+            parents, subject = graph[sha]
+            if not parents:
+                break
+            if len(parents) > 1 and _is_sync(subject, names):
+                syncs[sha] = parents[1]
+                sha = parents[1]
+            else:
+                sha = parents[0]
+        return chain, syncs
+
+    def _diff(self, base: str, sha: str, prefix: str) -> list[_File]:
+        """Record files changed between two commits (a pull merge against the real main)."""
+        assert self._repo is not None
+        g = self._repo.git
+        out = g.execute(
+            [
+                g.GIT_PYTHON_GIT_EXECUTABLE or "git", "-c", "core.quotePath=false", "diff", "--name-status",
+                "--find-renames", "--no-color", "--no-relative", base, sha, "--", f":(literal){self.records_dir}",
+            ],
+            stdout_as_string=False,
+        )
+        entries = (_name_status(line) for line in out.split(b"\n") if line)
+        return _record_files((e for e in entries if e is not None), prefix)
+
+    def _approvers(self, c: _Commit, is_merge: bool) -> list[Approval]:
+        """Who approved a main-line commit: trailer approvers, then the person who merged."""
+        body = c.body.split("\n", 1)[1] if "\n" in c.body else ""
+        named, merger = _trailers(body)
+        when, request = _when(c.commit_time), _request(c.body)
+
+        def make(name: str, email: str | None, source: str) -> Approval:
+            return Approval(
+                reviewer=self.staff.name(name, email), email=email, time=when, commit=c.sha, source=source,
+                role=self.staff.role(name, email), authorized=self.staff.authorized(name, email),
+                request=request, git_name=name,
+            )
+
+        out = [make(n, e, "trailer") for n, e in named if not self.staff.is_bot(n, e)]
+        if is_merge:
+            if merger is None and not self.staff.is_bot(c.author, c.email):
+                merger = (c.author, c.email or None)
+            if merger is not None and not self.staff.is_bot(*merger):
+                m = make(merger[0], merger[1], "merge")
+                if not any(a.reviewer == m.reviewer for a in out):
+                    out.append(m)
+        return out
+
+    def _apply_mainline(self, c, files, is_boundary, is_merge, present, approvals, amended,
+                        reviews: bool = True) -> None:
+        """One main-line commit: reviewed commits approve what they bring, others amend it."""
+        for status, path, old in files:
+            if old is not None:
+                present.discard(old)
+                if old in approvals:
+                    approvals[path] = approvals.pop(old)
+                if old in amended:
+                    amended[path] = amended.pop(old)
             if status == "D":
                 present.discard(path)
-                approval.pop(path, None)
+                approvals.pop(path, None)
                 amended.pop(path, None)
             else:
                 present.add(path)
         if is_boundary:
             return  # parents unknown: cannot tell whether this was a review
-        trailer = _trailer(c.body.split("\n", 1)[1] if "\n" in c.body else "")
-        appr: Approval | None = None
-        if trailer is not None:
-            name, email = trailer
-            appr = Approval(
-                reviewer=self.staff.name(name, email),
-                email=email,
-                time=_when(c.commit_time),
-                commit=c.sha,
-                source="trailer",
-            )
-        elif is_merge:
-            appr = Approval(
-                reviewer=self.staff.name(c.committer, c.committer_email),
-                email=c.committer_email or None,
-                time=_when(c.commit_time),
-                commit=c.sha,
-                source="merge",
-            )
-        for status, path in files:
-            if status == "D":
+        appr = self._approvers(c, is_merge) if reviews and c is not None else []
+        for status, path, _ in files:
+            if status == "D" or status == "R":  # deleted, or moved unchanged: nothing to review
                 continue
-            if appr is not None:
-                approval[path] = appr
+            if appr:
+                approvals.setdefault(path, []).extend(appr)
                 amended[path] = False
-            elif path in approval:
+            elif path in approvals:
                 amended[path] = True
 
     # -- cache
@@ -708,7 +979,7 @@ class History:
         prov = self.provenance().get(path)
         if prov is None or self._repo is None:
             return []
-        return [(ch, self._blob(f"{ch.commit}:{path}") or "") for ch in prov.changes]
+        return [(ch, self._blob(f"{ch.commit}:{ch.path or path}") or "") for ch in prov.changes]
 
     def diffs(self, path: str) -> list[tuple[Change, str]]:
         """Unified diff of each change against its commit's first parent (the real edit)."""
@@ -717,13 +988,14 @@ class History:
             return []
         out: list[tuple[Change, str]] = []
         for ch in prov.changes:
-            new = self._blob(f"{ch.commit}:{path}")
-            old = self._blob(f"{ch.commit}^:{path}")
+            here, before = ch.path or path, ch.old_path or ch.path or path
+            new = self._blob(f"{ch.commit}:{here}")
+            old = self._blob(f"{ch.commit}^:{before}")
             diff = difflib.unified_diff(
                 _lines(old),
                 _lines(new),
-                fromfile=f"a/{path}" if old is not None else "/dev/null",
-                tofile=f"b/{path}" if new is not None else "/dev/null",
+                fromfile=f"a/{before}" if old is not None else "/dev/null",
+                tofile=f"b/{here}" if new is not None else "/dev/null",
             )
             out.append((ch, "".join(diff)))
         return out

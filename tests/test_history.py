@@ -451,3 +451,255 @@ def test_unusual_file_names_survive_the_log(repo: GitRepo):
     assert set(prov) == set(odd)
     with History(repo.path, cache=False) as h:
         assert h.versions(odd[0])[0][1] == "id: x\n"
+
+
+# --------------------------------------------------------------------------- review that means review
+
+HEAD_CLERK = ("李四", "lisi@example.com")
+
+
+def move(repo: GitRepo, old: str, new: str, message: str, when: datetime, text: str | None = None) -> str:
+    (repo.path / new).parent.mkdir(parents=True, exist_ok=True)
+    repo.git("mv", old, new, when=when)
+    if text is not None:
+        repo.write(new, text)
+        repo.git("add", new, when=when)
+    repo.git("commit", "-q", "-m", message, when=when)
+    return repo.sha()
+
+
+def staff_file(repo: GitRepo, reviewers: bool = True) -> None:
+    flag = "  reviewer: true\n" if reviewers else ""
+    repo.write(
+        "staff.yml",
+        "- name: 王丽\n  role: 客服主管\n" + flag + "  emails: [wangli@example.com]\n"
+        "- name: 张三\n  role: 客服专员\n  emails: [zhangsan@example.com]\n"
+        "- name: 李四\n  role: 客服专员\n  emails: [lisi@example.com]\n",
+    )
+
+
+def test_web_merge_names_the_person_who_pressed_merge_not_the_forge(repo: GitRepo):
+    """GitHub's merge button: author = the person, committer = GitHub <noreply@github.com>."""
+    submit_visit(repo)
+    sha = repo.merge("visit/hf-001", "Merge pull request #7 from cuihu/visit/hf-001\n\n新增回访",
+                     who=SUPERVISOR, committer=BOT, when=at(3, 17))
+    p = provenance(repo.path)[0][VISIT]
+    assert p.approval is not None
+    assert (p.approval.reviewer, p.approval.email, p.approval.source) == ("王丽", "wangli@example.com", "merge")
+    assert (p.approval.commit, p.approval.request, p.approval.time) == (sha, "#7", at(3, 17))
+    assert [a.reviewer for a in p.approvals] == ["王丽"]
+    assert not p.is_submitter(p.approval)
+
+
+def test_web_merge_of_ones_own_pull_request_is_a_self_approval(repo: GitRepo):
+    submit_visit(repo)
+    repo.merge("visit/hf-001", "Merge pull request #8 from cuihu/visit/hf-001", who=CLERK, committer=BOT,
+               when=at(3, 17))
+    p = provenance(repo.path)[0][VISIT]
+    assert p.approval is not None and p.approval.reviewer == "张三"
+    assert p.is_submitter(p.approval) and p.is_submitter("张三") and not p.is_submitter("王丽")
+
+
+def test_a_bot_never_approves(repo: GitRepo):
+    """A merge queue or bot merge without a trailer: the approver is not recorded, so no approval."""
+    submit_visit(repo)
+    repo.merge("visit/hf-001", "Merge pull request #9 from cuihu/visit/hf-001",
+               who=("github-merge-queue[bot]", "118344674+github-merge-queue@users.noreply.github.com"),
+               committer=BOT, when=at(3, 17))
+    p = provenance(repo.path)[0][VISIT]
+    assert p.approval is None and p.approvals == ()
+    # a trailer naming the bot does not help either; one naming a person does
+    repo.git("checkout", "-q", "-b", "fix")
+    repo.commit({VISIT: visit("已回访")}, "补充", when=at(4, 9))
+    repo.git("checkout", "-q", "main")
+    repo.merge("fix", "Merge pull request #10\n\nApproved-by: GitHub <noreply@github.com>\n"
+               "Approved-by: 王丽 <wangli@example.com>", who=BOT, when=at(4, 10))
+    p = provenance(repo.path)[0][VISIT]
+    assert [(a.reviewer, a.source) for a in p.approvals] == [("王丽", "trailer")]
+
+
+def test_only_staff_marked_reviewer_approve(repo: GitRepo):
+    staff_file(repo)
+    repo.commit({"staff.yml": (repo.path / "staff.yml").read_text("utf-8")}, "人员名单", who=SUPERVISOR,
+                when=at(1, 10))
+    submit_visit(repo)
+    repo.merge("visit/hf-001", "合并", who=HEAD_CLERK, when=at(3, 17))  # a colleague, not a supervisor
+    p = provenance(repo.path)[0][VISIT]
+    assert p.approval is not None
+    assert (p.approval.reviewer, p.approval.role, p.approval.authorized) == ("李四", "客服专员", False)
+
+    repo.git("checkout", "-q", "-b", "fix")
+    repo.commit({VISIT: visit("已回访")}, "补充", when=at(4, 9))
+    repo.git("checkout", "-q", "main")
+    repo.merge("fix", "合并补充", who=SUPERVISOR, when=at(4, 18))
+    p = provenance(repo.path)[0][VISIT]
+    assert [(a.reviewer, a.authorized) for a in p.approvals] == [("李四", False), ("王丽", True)]
+
+
+def test_without_reviewer_marks_everyone_may_approve_and_a_warning_says_so(repo: GitRepo):
+    staff_file(repo, reviewers=False)
+    submit_visit(repo)
+    repo.merge("visit/hf-001", "合并", who=HEAD_CLERK, when=at(3, 17))
+    prov, h = provenance(repo.path)
+    assert prov[VISIT].approval is not None and prov[VISIT].approval.authorized is None
+    assert any("reviewer: true" in w for w in h.warnings)
+
+
+def test_reapproval_keeps_the_first_approval(repo: GitRepo):
+    submit_visit(repo)
+    first = repo.merge("visit/hf-001", "合并", when=at(3, 17))
+    repo.commit({VISIT: visit("已回访")}, "直接修改", when=at(12, 9))
+    second = repo.commit({VISIT: visit("已回访", "复核")}, "再次审阅\n\nApproved-by: 王丽 <wangli@example.com>",
+                         committer=BOT, when=at(12, 10))
+    p = provenance(repo.path)[0][VISIT]
+    assert [(a.commit, a.time) for a in p.approvals] == [(first, at(3, 17)), (second, at(12, 10))]
+    assert p.approval is not None and p.approval.commit == second and p.amended_after_approval is False
+
+
+def test_history_follows_a_moved_record(repo: GitRepo):
+    """A record moved to another month folder keeps its submitter, first time and reviews."""
+    clerk_sha = submit_visit(repo)
+    merge = repo.merge("visit/hf-001", "合并", when=at(3, 17))
+    moved = VISIT.replace("/2026/11/", "/2026/12/")
+    repo.git("checkout", "-q", "-b", "move")
+    move_sha = move(repo, VISIT, moved, "移到 12 月目录", when=at(4, 9))
+    repo.git("checkout", "-q", "main")
+    repo.merge("move", "合并移动", who=HEAD_CLERK, when=at(4, 10))
+
+    prov = provenance(repo.path)[0]
+    assert list(prov) == [moved]
+    p = prov[moved]
+    assert p.first is not None and (p.first.commit, p.first.time) == (clerk_sha, at(3, 9, 15))
+    assert p.submitter == "张三"
+    assert [a.commit for a in p.approvals] == [merge]  # an unchanged move needs no new review
+    assert p.amended_after_approval is False
+    assert [(c.commit, c.path, c.old_path) for c in p.changes] == [(clerk_sha, VISIT, None), (move_sha, moved, VISIT)]
+    with History(repo.path, cache=False) as h:
+        assert [text for _, text in h.versions(moved)] == [visit(), visit()]
+        diffs = h.diffs(moved)
+    assert "+id: HF-20261103-001" in diffs[0][1] and diffs[1][1] == ""
+
+    # moved and edited straight on main: the edit is an amendment after review
+    back = move(repo, moved, VISIT, "移回", when=at(5, 9), text=visit("已回访"))
+    p = provenance(repo.path)[0][VISIT]
+    assert p.amended_after_approval is True and p.first is not None and p.first.commit == clerk_sha
+    assert [c.commit for c in p.changes] == [clerk_sha, move_sha, back]
+
+
+def test_a_different_record_is_not_a_move(repo: GitRepo):
+    """git may pair a deleted record with a similar new one; a new file name starts a new history."""
+    submit_visit(repo)
+    repo.merge("visit/hf-001", "合并", when=at(3, 17))
+    other = VISIT.replace("HF-20261103-001", "HF-20261103-002")
+    sha = move(repo, VISIT, other, "改编号", when=at(4, 9))
+    p = provenance(repo.path)[0][other]
+    assert p.first is not None and p.first.commit == sha and p.approvals == ()
+
+
+def test_a_clerks_pull_merge_pushed_to_main_is_not_a_review(repo: GitRepo, tmp_path: Path):
+    """`git pull` on a clerk's main makes "Merge branch 'main' of …" with the clerk as author;
+    the real main is its second parent, and what the clerk pushed is unreviewed."""
+    clerk = GitRepo(tmp_path / "clerk", init=False)
+    repo.commit({ORDER: "id: WO-20261101-001\n"}, "完工单", who=SUPERVISOR, when=at(2, 9))
+    repo.git("checkout", "-q", "-b", "review/order")
+    repo.commit({ORDER: "id: WO-20261101-001\nstatus: 已回访\n"}, "完工单回访", when=at(2, 10))
+    repo.git("checkout", "-q", "main")
+    repo.merge("review/order", "合并完工单", when=at(2, 11))
+    subprocess.run(["git", "clone", "-q", f"file://{repo.path}", str(clerk.path)], check=True, env=clerk.env,
+                   capture_output=True)
+    # upstream: the supervisor merges a colleague's visit
+    submit_visit(repo)
+    upstream_merge = repo.merge("visit/hf-001", "合并回访", when=at(3, 17))
+    # the clerk, meanwhile, commits on her own main: a new complaint and an edit of the approved order
+    complaint = "records/complaints/2026/11/TS-20261103-001.yml"
+    clerk.commit({complaint: "id: TS-20261103-001\n", ORDER: "id: WO-20261101-001\nstatus: 已结案\n"},
+                 "直接提交", who=HEAD_CLERK, when=at(3, 18))
+    clerk.git("pull", "-q", "--no-rebase", "--no-edit", "origin", "main", who=HEAD_CLERK, when=at(3, 19))
+    subject = clerk.git("log", "-1", "--format=%s")
+    assert subject.startswith("Merge branch 'main' of ")
+
+    prov = provenance(clerk.path)[0]
+    assert set(prov) == {VISIT, ORDER, complaint}
+    visit_p = prov[VISIT]
+    assert [(a.reviewer, a.commit) for a in visit_p.approvals] == [("王丽", upstream_merge)]
+    assert visit_p.amended_after_approval is False
+    assert prov[complaint].approvals == () and prov[complaint].submitter == "李四"
+    assert prov[ORDER].amended_after_approval is True
+    assert [a.reviewer for a in prov[ORDER].approvals] == ["王丽"]
+
+
+def test_merging_the_remote_main_by_hand_is_a_pull_merge_too(repo: GitRepo):
+    submit_visit(repo)
+    repo.git("checkout", "-q", "-b", "upstream")
+    upstream = repo.merge("visit/hf-001", "合并回访", when=at(3, 17))
+    repo.git("checkout", "-q", "main")
+    repo.commit({ORDER: "id: WO-20261101-001\n"}, "直接提交", who=HEAD_CLERK, when=at(3, 18))
+    repo.git("merge", "-q", "--no-ff", "upstream", "-m", "Merge remote-tracking branch 'origin/main'",
+             who=HEAD_CLERK, when=at(3, 19))
+    prov = provenance(repo.path)[0]
+    assert [(a.reviewer, a.commit) for a in prov[VISIT].approvals] == [("王丽", upstream)]
+    assert prov[ORDER].approvals == ()
+
+
+def test_gitlab_merge_commit_reads_like_githubs(repo: GitRepo):
+    """GitLab: author = the person who merged; "See merge request …"; approvers as trailers."""
+    submit_visit(repo)
+    sha = repo.merge(
+        "visit/hf-001",
+        "Merge branch 'visit/hf-001' into 'main'\n\n新增回访\n\nSee merge request cuihu/records!12\n\n"
+        "Approved-by: 王丽 <wangli@example.com>\nApproved-by: 赵强 <zhaoqiang@example.com>\n",
+        who=CLERK, when=at(3, 17),  # the clerk merged her own request after the approvals
+    )
+    p = provenance(repo.path)[0][VISIT]
+    assert [(a.reviewer, a.source) for a in p.approvals] == [("王丽", "trailer"), ("赵强", "trailer"), ("张三", "merge")]
+    assert {a.request for a in p.approvals} == {"cuihu/records!12"} and {a.commit for a in p.approvals} == {sha}
+    assert [p.is_submitter(a) for a in p.approvals] == [False, False, True]
+
+
+def test_gitlab_merge_without_approvers_and_merged_by_trailer(repo: GitRepo):
+    submit_visit(repo)
+    repo.merge("visit/hf-001",
+               "Merge branch 'visit/hf-001' into 'main'\n\nSee merge request cuihu/records!13\n\n"
+               "Merged-by: 王丽 <wangli@example.com>", who=("GitLab", "noreply@gitlab.example.com"), when=at(3, 17))
+    p = provenance(repo.path)[0][VISIT]
+    assert [(a.reviewer, a.source, a.request) for a in p.approvals] == [("王丽", "merge", "cuihu/records!13")]
+
+
+def test_shallow_clone_keeps_known_approvals_but_stays_partial(repo: GitRepo, tmp_path: Path):
+    submit_visit(repo)
+    repo.merge("visit/hf-001", "合并回访", when=at(3, 17))
+    repo.git("checkout", "-q", "-b", "fix")
+    repo.commit({VISIT: visit("已回访")}, "补充", when=at(4, 9))
+    repo.git("checkout", "-q", "main")
+    merge = repo.merge("fix", "合并补充", when=at(4, 10))
+    clone = GitRepo(tmp_path / "shallow", init=False)
+    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{repo.path}", str(clone.path)],
+                   check=True, env=clone.env, capture_output=True)
+    p = provenance(clone.path)[0][VISIT]
+    assert p.partial is True and p.first is None
+    assert p.approvals == ()  # the boundary commit's parents are unknown: unknown, not "not reviewed"
+    clone2 = GitRepo(tmp_path / "shallow2", init=False)
+    subprocess.run(["git", "clone", "-q", "--depth", "2", f"file://{repo.path}", str(clone2.path)],
+                   check=True, env=clone2.env, capture_output=True)
+    p2 = provenance(clone2.path)[0][VISIT]
+    assert p2.partial is True and [a.commit for a in p2.approvals] == [merge]
+
+
+def test_staff_reviewer_flag_is_checked():
+    staff = Staff([StaffMember("王丽", "客服主管", ("wangli@example.com",), reviewer=True),
+                   StaffMember("李四", "客服专员", ("lisi@example.com",))])
+    assert staff.authorized("x", "WANGLI@example.com") is True
+    assert staff.authorized("李四", None) is False and staff.authorized("陌生人", "a@b") is False
+    assert Staff([StaffMember("李四")]).authorized("李四", None) is None
+    for name, email in [("GitHub", "noreply@github.com"), ("dependabot[bot]", "49699333+dependabot[bot]@users.noreply.github.com"),
+                        ("GitLab", "noreply@gitlab.com"), ("", "")]:
+        assert staff.is_bot(name, email), (name, email)
+    for name, email in [("张三", "zhangsan@users.noreply.github.com"), ("王丽", "wangli@example.com")]:
+        assert not staff.is_bot(name, email)
+
+
+def test_malformed_reviewer_flag_names_the_line(tmp_path: Path):
+    (tmp_path / "staff.yml").write_text("- name: 王丽\n  reviewer: 主管\n", encoding="utf-8")
+    with pytest.raises(StaffFileError) as info:
+        Staff.load(tmp_path)
+    assert info.value.line == 2 and "reviewer" in str(info.value)

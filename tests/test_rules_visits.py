@@ -108,6 +108,10 @@ def test_review_after_the_deadline_is_a_finding(repo):
 def test_missing_review_is_open_before_the_deadline_and_a_finding_after(repo):
     text = visit("HF-20261125-001", "2026-11-25 10:00", review=None)
     path, = setup(repo, text)
+    clerk = ("李娜", "lina@example.com")
+    repo.git("init", "-q", "-b", "main", env=_git_env(clerk, clerk, "2026-11-25T18:00:00+08:00"))
+    repo.git("add", "-A", env=_git_env(clerk, clerk, "2026-11-25T18:00:00+08:00"))
+    repo.git("commit", "-q", "-m", "回访", env=_git_env(clerk, clerk, "2026-11-25T18:00:00+08:00"))
     before = repo.analyse(date(2026, 11, 30))
     assert only(before.findings, "V-REV-01") == []
     item, = due_items(before, "V-REV-01")
@@ -155,6 +159,109 @@ def test_git_merge_by_supervisor_is_the_review_and_self_merge_is_not(repo):
     repo.git("commit", "-q", "-am", "补记", env=_git_env(clerk, clerk, "2026-11-06T09:00:00+08:00"))
     amended = [f for f in only(repo.analyse(date(2026, 12, 31)).findings, "V-REV-01") if f.file == good]
     assert [(f.severity, f.line) for f in amended] == [("warning", 1)] and "审阅后又被修改" in amended[0].message
+
+
+CLERK, BOSS, COLLEAGUE = ("李娜", "lina@example.com"), ("王丽", "wangli@example.com"), ("刘佳", "liujia@example.com")
+GITHUB = ("GitHub", "noreply@github.com")
+
+
+def _git_repo(repo, staff: str | None = None):
+    """A real repository whose first commit holds the customer (and staff.yml when given)."""
+    env = _git_env(BOSS, BOSS, "2026-11-01T09:00:00+08:00")
+    repo.git("init", "-q", "-b", "main", env=env)
+    repo.add(CUSTOMER)
+    if staff:
+        repo.write("staff.yml", staff)
+    repo.git("add", "-A", env=env)
+    repo.git("commit", "-q", "-m", "初始化", env=env)
+
+
+def _pull_request(repo, text: str, branch: str, submitted: str, merged: str, merger, committer=None,
+                  message: str | None = None) -> str:
+    """The clerk commits `text` on a branch at `submitted`; `merger` merges it into main at `merged`."""
+    repo.git("checkout", "-q", "-b", branch, env=_git_env(CLERK, CLERK, submitted))
+    path = repo.add(text)
+    repo.git("add", path, env=_git_env(CLERK, CLERK, submitted))
+    repo.git("commit", "-q", "-m", f"回访 {branch}", env=_git_env(CLERK, CLERK, submitted))
+    repo.git("checkout", "-q", "main", env=_git_env(CLERK, CLERK, submitted))
+    repo.git("merge", "-q", "--no-ff", "-m", message or f"Merge pull request #1 from cuihu/{branch}", branch,
+             env=_git_env(merger, committer or merger, merged))
+    return path
+
+
+def test_web_merge_by_the_visitor_herself_is_a_self_review(repo):
+    """GitHub's merge button: committer GitHub, author the person; the person is judged."""
+    _git_repo(repo)
+    ok = _pull_request(repo, visit(review=None), "hf-001", "2026-11-03T18:00:00+08:00",
+                       "2026-11-04T09:00:00+08:00", BOSS, GITHUB)
+    text = visit("HF-20261104-001", "2026-11-04 10:00", review=None)
+    bad = _pull_request(repo, text, "hf-002", "2026-11-04T18:00:00+08:00", "2026-11-05T09:00:00+08:00", CLERK, GITHUB)
+    analysis = repo.analyse(date(2026, 12, 31))
+    assert analysis.provenance[ok].approval.reviewer == "王丽"
+    f, = only(analysis.findings, "V-REV-01")
+    assert (f.rule, f.record, f.file, f.line) == ("V-REV-01", "HF-20261104-001", bad, line_of(text, "visitor:"))
+    assert "李娜" in f.message and "本人" in f.message and "GitHub" not in f.message
+
+
+def test_only_staff_with_the_reviewer_role_review(repo):
+    staff = ("- name: 王丽\n  role: 客服主管\n  reviewer: true\n  emails: [wangli@example.com]\n"
+             "- name: 刘佳\n  role: 客服专员\n  emails: [liujia@example.com]\n")
+    _git_repo(repo, staff)
+    _pull_request(repo, visit(review=None), "hf-001", "2026-11-03T18:00:00+08:00", "2026-11-04T09:00:00+08:00", BOSS)
+    text = visit("HF-20261104-001", "2026-11-04 10:00", review=None)
+    bad = _pull_request(repo, text, "hf-002", "2026-11-04T18:00:00+08:00", "2026-11-05T09:00:00+08:00", COLLEAGUE)
+    f, = only(repo.analyse(date(2026, 12, 31)).findings, "V-REV-01")
+    assert (f.record, f.file, f.line) == ("HF-20261104-001", bad, line_of(text, "visitor:"))
+    assert "刘佳" in f.message and "reviewer: true" in f.message
+
+
+def test_first_on_time_review_stands_after_a_late_reapproval(repo):
+    _git_repo(repo)
+    path = _pull_request(repo, visit(review=None), "hf-001", "2026-11-03T18:00:00+08:00",
+                         "2026-11-04T09:00:00+08:00", BOSS)
+    # amended on a branch weeks later and approved again: the first review was on time
+    repo.git("checkout", "-q", "-b", "fix", env=_git_env(CLERK, CLERK, "2026-11-20T09:00:00+08:00"))
+    (repo.root / path).write_text(visit(review=None, content="上门了解入住后的使用情况（补记）"), encoding="utf-8")
+    repo.git("commit", "-q", "-am", "补记", env=_git_env(CLERK, CLERK, "2026-11-20T09:00:00+08:00"))
+    repo.git("checkout", "-q", "main", env=_git_env(CLERK, CLERK, "2026-11-20T09:00:00+08:00"))
+    repo.git("merge", "-q", "--no-ff", "-m", "合并补记", "fix", env=_git_env(BOSS, BOSS, "2026-11-21T09:00:00+08:00"))
+    assert only(repo.analyse(date(2026, 12, 31)).findings, "V-REV-01") == []
+
+
+def test_late_review_says_how_late(repo):
+    _git_repo(repo)
+    text = visit(review=None)
+    path = _pull_request(repo, text, "hf-001", "2026-11-03T18:00:00+08:00", "2026-11-13T09:00:00+08:00", BOSS)
+    f, = only(repo.analyse(date(2026, 12, 31)).findings, "V-REV-01")
+    assert (f.record, f.file, f.line) == ("HF-20261103-001", path, line_of(text, "visitor:"))
+    assert "2026-11-13" in f.message and "晚了 3 天" in f.message
+
+
+def test_review_dated_before_the_visit_is_no_review(repo):
+    text = visit(review={"by": "王丽", "date": date(2026, 11, 1), "comment": "已阅"})
+    path, = setup(repo, text)
+    f, = only(repo.analyse().findings, "V-REV-01")
+    assert (f.record, f.file, f.line) == ("HF-20261103-001", path, line_of(text, "date:", "review:"))
+    assert "早于回访日期" in f.message
+
+
+def test_review_unknown_without_git_history(repo, tmp_path):
+    """No repository, or a shallow clone cut before the record: unknown, neither a finding nor a to-do."""
+    text = visit(review=None)
+    setup(repo, text)
+    analysis = repo.analyse(date(2026, 12, 31))
+    assert only(analysis.findings, "V-REV-01") == [] and due_items(analysis, "V-REV-01") == []
+
+    _git_repo(repo)  # the visit committed straight to main: known, and not reviewed
+    assert [f.record for f in only(repo.analyse(date(2026, 12, 31)).findings, "V-REV-01")] == ["HF-20261103-001"]
+    repo.git("commit", "-q", "--allow-empty", "-m", "其他", env=_git_env(CLERK, CLERK, "2026-11-04T09:00:00+08:00"))
+    shallow = tmp_path / "shallow"
+    import subprocess
+    subprocess.run(["git", "clone", "-q", "--depth", "1", f"file://{repo.root}", str(shallow)], check=True,
+                   env=_git_env(CLERK, CLERK, "2026-11-07T09:00:00+08:00"))
+    from generator.commands import analyse
+    analysis = analyse(shallow, date(2026, 12, 31))
+    assert only(analysis.findings, "V-REV-01") == [] and due_items(analysis, "V-REV-01") == []
 
 
 def test_day_without_recorded_is_judged_from_the_first_commit_time(repo):

@@ -64,50 +64,75 @@ def same_day(ctx):
 @rule("V-REV-01", "主管审阅并提出指导意见", scope="record", modal="负责", source="000 P1 §3.3、§4.4(2)",
       asks="主管审阅每一条回访记录并写出指导意见（审阅人不能是回访人本人）", param="review", kinds=("visit",))
 def supervisor_review(ctx):
-    """A `review` block {by, date, comment} or a supervisor's git merge approval, within review_days.
+    """Done: a `review` block {by, date, comment} by someone else, or a git approval (see history.py)
+    by someone else who holds the reviewer role in staff.yml (where staff.yml marks reviewers).
 
-    Evidence that is present but wrong (self-review, no comment, late) is a finding at once;
-    missing evidence is an open item until the deadline passes.
+    Deadline: the visit day + review_days, compared with the review's `date` or the approval's
+    time; the FIRST valid review decides (a later re-approval after an amendment does not make an
+    on-time review late), and a review dated before the visit reviews nothing.  Verdict: the
+    reviewer's identity against the visitor and the submitter (git email or name), whatever way
+    the merge was made.  Missing fact: with no git history for the file (shallow clone, no
+    repository) the git review is unknown, not missing: only a wrong `review` block is reported.
+    A late review stays a finding that says how late.
     """
     days = ctx.threshold("review_days")
     limit = f"回访后 {days} 天内，审阅人不是回访人（{ctx.profile_text('review')}）"
+    history_known = bool(ctx.provenance)
     for v in ctx.records.visits:
-        due = local_date(v["date"]) + timedelta(days=days)
+        visited = local_date(v["date"])
+        due = visited + timedelta(days=days)
         prov = ctx.provenance.get(v.path)
-        people = (v["visitor"], prov.submitter if prov else None)
+        visitor = v["visitor"]
+        ok: list = []  # on-time, valid
+        late: list[tuple[date, object, str]] = []  # (when, key, who)
+        wrong: list[tuple[object, str]] = []  # (key, problem)
         block = v.get("review") if isinstance(v.get("review"), dict) else {}
-        evidence = []  # (ok, key, problem)
         if block:
-            by = block.get("by")
-            if any(_same(by, p) for p in people):
-                evidence.append((False, ("review", "by"), f"审阅人“{by}”就是这条回访记录的回访人或提交人，不能自己审阅自己"))
+            by, when = block.get("by"), block.get("date")
+            when = local_date(when) if isinstance(when, datetime) else when
+            if _same(by, visitor) or (prov is not None and prov.is_submitter(by)):
+                wrong.append((("review", "by"), f"审阅人“{by}”就是这条回访记录的回访人或提交人，不能自己审阅自己"))
             elif not str(block.get("comment") or "").strip():
-                evidence.append((False, ("review", "comment"), "主管审阅（review）没有写指导意见（comment）"))
-            elif block.get("date") and block["date"] > due:
-                evidence.append((False, ("review", "date"),
-                                 f"主管审阅日期 {block['date']} 晚于期限 {due}（回访后 {days} 天）"))
+                wrong.append((("review", "comment"), "主管审阅（review）没有写指导意见（comment）"))
+            elif isinstance(when, date) and when < visited:
+                wrong.append((("review", "date"), f"主管审阅日期 {when} 早于回访日期 {visited}，审阅的不是这次回访"))
+            elif isinstance(when, date) and when > due:
+                late.append((when, ("review", "date"), f"主管 {by}"))
             else:
-                evidence.append((True, None, ""))
-        appr = prov.approval if prov else None
-        if appr is not None:
-            if any(_same(appr.reviewer, p) for p in people):
-                evidence.append((False, "visitor", f"在 git 中批准（合并）这条记录的“{appr.reviewer}”就是回访人或提交人本人，不算主管审阅"))
-            elif local_date(appr.time) > due:
-                evidence.append((False, "visitor", f"主管 {appr.reviewer} 在 {local_date(appr.time)} 才批准（合并）这条记录，晚于期限 {due}"))
+                ok.append(block)
+        for a in (prov.approvals if prov is not None else ()):
+            when = local_date(a.time)
+            if _same(a.reviewer, visitor) or _same(a.git_name, visitor) or prov.is_submitter(a):
+                wrong.append(("visitor", f"在 git 中批准（合并）这条记录的“{a.reviewer}”就是回访人或提交人本人，不算主管审阅"))
+            elif a.authorized is False:
+                role = f"（{a.role}）" if a.role else ""
+                wrong.append(("visitor", f"在 git 中批准（合并）这条记录的“{a.reviewer}”{role}在 staff.yml 里没有审阅资格"
+                                         f"（reviewer: true），不算主管审阅"))
+            elif when < visited:
+                wrong.append(("visitor", f"{a.reviewer} 在 {when} 批准的是回访（{visited}）之前的版本，审阅的不是这次回访"))
+            elif when > due:
+                late.append((when, "visitor", f"主管 {a.reviewer} 在 git 中"))
             else:
-                evidence.append((True, None, ""))
+                ok.append(a)
         if prov is not None and prov.amended_after_approval:
             ctx.finding(v, "id", "审阅后又被修改：这条记录在主管批准后又有改动，改动还没有经过审阅",
                         threshold=limit, severity="warning")
-        if any(ok for ok, _, _ in evidence):
+        if ok:
             continue
-        if evidence:
-            _, key, problem = evidence[0]
+        if late:
+            when, key, who = min(late, key=lambda t: t[0])
+            ctx.finding(v, key, f"{who}在 {when} 才审阅，晚于期限 {due}（回访后 {days} 天），晚了 {(when - due).days} 天",
+                        threshold=limit)
+            continue
+        if wrong:
+            key, problem = wrong[0]
             ctx.finding(v, key, problem, threshold=limit)
-        else:
-            ctx.deadline(v, "visitor", due, f"到 {due} 还没有主管审阅：记录里没有 review（审阅人 by、日期 date、"
-                                            f"指导意见 comment），也没有主管在 git 中合并批准",
-                         "主管审阅回访记录并写指导意见", threshold=limit)
+            continue
+        if not history_known or (prov is not None and prov.partial):
+            continue  # no git history for this record: its review is unknown, not missing
+        ctx.deadline(v, "visitor", due, f"到 {due} 还没有主管审阅：记录里没有 review（审阅人 by、日期 date、"
+                                        f"指导意见 comment），也没有主管在 git 中合并批准",
+                     "主管审阅回访记录并写指导意见", threshold=limit)
 
 
 @rule("V-SIGN-01", "上门回访须有业主签名或记录拒签态度", scope="record", modal="必须", source="000 P4 Art.3(2)",
