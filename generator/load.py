@@ -18,7 +18,7 @@ import yaml
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
-from . import model
+from . import model, privacy
 from .findings import Finding
 from .workdays import TZ
 
@@ -291,6 +291,8 @@ def load_file(root: Path, rel: str) -> tuple[Record | None, list[Finding], list]
     for p in schema_problems:
         ln = _line_for(lines, p.path)
         add("SCHEMA", ln, p.message, p.severity, rid)
+    for path, msg in privacy.free_text_problems(kind, values):  # a phone or room number typed into free text
+        add("SCHEMA", _line_for(lines, path), msg, "warning", rid)
     record = Record(kind, rid, rel, values, lines)
     record.valid = not any(f.severity == "error" for f in findings)
     _check_month_folder(record, add)

@@ -3,7 +3,7 @@
 Masking and escaping happen here, once: the environment's `finalize` passes every `{{ … }}`
 value through `text()`, so no template can forget it. Record text stays text — HTML, Markdown
 link/image syntax, `javascript:` links and template syntax show literally — mobile numbers are
-masked wherever they appear, and `Address` values are cut to building level. Only `Markup`
+masked wherever they appear (with landlines and room numbers, generator/privacy.py), and `Address` values are cut to building level. Only `Markup`
 built by this module (links, charts, field reference) is emitted as is.
 """
 
@@ -21,9 +21,9 @@ from markupsafe import Markup
 
 from . import shipped
 from .derive import Address, Page, Phone, Portal, record_page
+from .privacy import mask_private
 from .workdays import TZ
 
-PHONE = re.compile(r"(?<!\d)(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
 _BUILDING = re.compile(r"^(.*?(?:号楼|栋|幢|座))")
 _UNIT = re.compile(r"\s*[0-9０-９一二三四五六七八九十A-Za-z-]*\s*(?:单元|室|层|楼(?!盘)).*$")
 # Characters Markdown (or a later template engine) would interpret, as numeric entities.
@@ -34,10 +34,6 @@ _ENTITIES[">"] = "&gt;"
 _ESC_RE = re.compile("[" + re.escape("".join(_ENTITIES)) + "]")
 SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "建议"}
 STATUS_ZH = {"done": "已完成", "late": "已完成（晚于期限）", "due": "未到期", "overdue": "已逾期", "open": "未到期", "missed": "已逾期"}
-
-
-def mask_phones(s: str) -> str:
-    return PHONE.sub(lambda m: f"{m[1]}****{m[3]}", s)
 
 
 def cut_address(s: str) -> str:
@@ -85,17 +81,17 @@ def text(value) -> str:
     if callable(value):  # a template bug (e.g. d.items is dict.items): fail loudly, never print it
         raise TypeError(f"模板输出了一个函数：{value!r}")
     if isinstance(value, Address):
-        return escape_md(mask_phones(cut_address(str(value))))
+        return escape_md(mask_private(cut_address(str(value))))
     if isinstance(value, Phone):
-        return escape_md(mask_phones(str(value)))
+        return escape_md(mask_private(str(value)))
     if isinstance(value, dict) and "address" in value:
         value = dict(value, address=cut_address(str(value["address"] or "")))
-    return escape_md(mask_phones(fmt(value)))
+    return escape_md(mask_private(fmt(value)))
 
 
 def safe_title(s: str) -> str:
     """A page title for <title> and the header: themes print it unescaped, so no markup characters."""
-    s = mask_phones(re.sub(r"\s+", " ", str(s)))
+    s = mask_private(re.sub(r"\s+", " ", str(s)))
     return s.translate(str.maketrans({"<": "＜", ">": "＞", "&": "＆", '"': "＂", "`": "｀"}))
 
 
@@ -178,7 +174,7 @@ def render(portal: Portal, templates_dir: Path | list[Path]) -> dict[str, str]:
 def render_letter_draft(draft: dict, root: Path | None = None) -> str:
     """The draft letter as plain text for a YAML record (masked, not Markdown-escaped)."""
     from jinja2 import Environment as Env
-    env = Env(loader=FileSystemLoader(_dirs(shipped.search_path(root, "templates", "portal"))), finalize=lambda v: mask_phones(
+    env = Env(loader=FileSystemLoader(_dirs(shipped.search_path(root, "templates", "portal"))), finalize=lambda v: mask_private(
         cut_address(str(v)) if isinstance(v, Address) else fmt(v)), trim_blocks=True, lstrip_blocks=True)
     return env.get_template("letter_draft.md.j2").render(d=draft, plain=True)
 
@@ -198,7 +194,7 @@ def bar_chart(rows, label_key="label", value_key="count", title="") -> Markup:
         v = r.get(value_key) or 0
         bw = int(w * v / top)
         y = i * h + 4
-        parts.append(f'<text x="0" y="{y + 14}" font-size="12">{html.escape(mask_phones(fmt(r.get(label_key))))}</text>')
+        parts.append(f'<text x="0" y="{y + 14}" font-size="12">{html.escape(mask_private(fmt(r.get(label_key))))}</text>')
         parts.append(f'<rect x="{lw}" y="{y}" width="{bw}" height="{h - 6}" fill="#3f51b5"></rect>')
         parts.append(f'<text x="{lw + bw + 4}" y="{y + 14}" font-size="12">{v}</text>')
     parts.append("</svg>")
@@ -239,7 +235,7 @@ def diff_html(text_: str) -> Markup:
         m = re.match(r"^([+\- ]\s*address:\s*)(.*)$", ln)
         if m:
             ln = m[1] + cut_address(m[2].strip().strip("\"'"))
-        ln = mask_phones(ln)
+        ln = mask_private(ln)
         cls = "add" if ln.startswith("+") and not ln.startswith("+++") else \
               "del" if ln.startswith("-") and not ln.startswith("---") else ""
         esc = html.escape(ln).replace("{", "&#123;").replace("}", "&#125;")

@@ -10,7 +10,8 @@ import markdown
 import pytest
 
 from generator.derive import Address, Page, Phone, Portal
-from generator.render import cut_address, escape_md, mask_phones, render, text
+from generator.privacy import mask_private
+from generator.render import cut_address, escape_md, render, text
 
 TEMPLATES = Path(__file__).parent.parent / "templates" / "portal"
 HOSTILE = [
@@ -54,9 +55,9 @@ def test_template_syntax_in_data_is_not_expanded_by_jinja(tmp_path):
 
 
 def test_mobile_numbers_masked_in_free_text():
-    assert mask_phones("请拨 13812345678 或 15900001111。") == "请拨 138****5678 或 159****1111。"
-    assert mask_phones("订单号 213812345678901") == "订单号 213812345678901"  # not a phone: digits around
-    assert mask_phones("座机 010-12345678") == "座机 010-12345678"
+    assert mask_private("请拨 13812345678 或 15900001111。") == "请拨 138****5678 或 159****1111。"
+    assert mask_private("订单号 213812345678901") == "订单号 213812345678901"  # not a phone: digits around
+    assert mask_private("座机 010-12345678") == "座机 010-****5678"
     out = text("客户电话13812345678，请回电")
     import html as h
     assert h.unescape(out) == "客户电话138****5678，请回电"

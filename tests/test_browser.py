@@ -1,0 +1,232 @@
+"""The demo portal in a real browser: Playwright drives Debian's headless Chromium (/usr/bin/chromium,
+installed with Chinese fonts by scripts/install-chromium.sh) at a laptop width (1280 px) and a phone
+width (390 px).
+
+The site is the shipped demo records/ plus one hostile complaint (markup, script, template syntax,
+phone and room numbers in every common spelling), committed to a real git repository and built with
+the real CLI. Screenshots of the pages a reader opens first are saved as test artefacts in
+build/screenshots/ (or $HUIFANG_SCREENSHOTS); tests/screenshots/ holds a committed reference set.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+import threading
+import urllib.parse
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+ROOT = Path(__file__).parent.parent
+CHROMIUM = "/usr/bin/chromium"
+AS_OF = "2026-11-23"  # the demo's date (records/README.md)
+WIDTHS = {1280: 800, 390: 844}
+SHOTS = Path(os.environ.get("HUIFANG_SCREENSHOTS") or ROOT / "build" / "screenshots")
+
+HOSTILE_ID = "TS-20261121-901"
+HOSTILE_PAGE = f"records/complaints/{HOSTILE_ID}.html"
+HOSTILE = f"""\
+id: {HOSTILE_ID}
+received: 2026-11-21 09:00:00+08:00
+channel: 电话
+type: 投诉
+category: 工程质量
+customer: CUST-0001
+issue: 翠湖花园1幢2917室-晾衣架
+description: |
+  阳台晾衣架的固定螺丝松动，差点砸到楼下。<script>window.__hf_pwned = 1</script><img src=x onerror="window.__hf_pwned = 2">
+  [点我](javascript:window.__hf_pwned=3) {{{{ 7*7 }}}} {{% if true %}}展开{{% endif %}} **不加粗**
+  请回电 139-0652-8848、139 0652 8848、139.0652.8848、+86 139 0652 8848、8613906528848 或 １３９０６５２８８４８，
+  座机 0571-8765 4321，住 5幢1836室。
+valid: true
+department: 工程部
+first_response: 2026-11-21 09:20:00+08:00
+reply_by: 2026-11-28 18:00:00+08:00
+actions:
+  - at: 2026-11-21 09:00:00+08:00
+    by: 王丽娟
+    action: 受理
+    note: 业主来电，留了手机 13906528848
+status: 处理中
+"""
+# every digit run that must never reach a reader (the masked forms keep only the first 3 / last 4 digits)
+SECRETS = ("0652", "０６５２", "8765", "1836", "2917")
+
+# the pages a reader opens first: saved as screenshots at both widths
+SCREENS = {
+    "home": "index.html",
+    "due": "due.html",
+    "month": "months/2026-10.html",
+    "customer": "customers/CUST-0001.html",
+    "complaint": "records/complaints/TS-20261102-001.html",
+}
+
+
+def _git(root: Path, *args: str, name: str = "王丽娟", email: str = "wanglj@example.com") -> None:
+    env = dict(os.environ, GIT_AUTHOR_NAME=name, GIT_AUTHOR_EMAIL=email, GIT_COMMITTER_NAME=name,
+               GIT_COMMITTER_EMAIL=email, GIT_AUTHOR_DATE="2026-11-22T10:00:00+08:00",
+               GIT_COMMITTER_DATE="2026-11-22T10:00:00+08:00")
+    subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, env=env)
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory) -> Path:
+    """The demo records plus the hostile complaint, in a real git repository, built with the CLI."""
+    root = tmp_path_factory.mktemp("demo")
+    shutil.copytree(ROOT / "records", root / "records")
+    for f in ("huifang.yml", "staff.yml"):
+        if (ROOT / f).exists():
+            shutil.copy2(ROOT / f, root / f)
+    p = root / "records" / "complaints" / "2026" / "11" / f"{HOSTILE_ID}.yml"
+    p.write_text(HOSTILE, encoding="utf-8")
+    _git(root, "init", "-q", "-b", "main")
+    _git(root, "add", "-A")
+    _git(root, "commit", "-q", "-m", "演示记录")
+    proc = subprocess.run([sys.executable, "-m", "generator", "--root", str(root), "build", "--as-of", AS_OF],
+                          capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    return root / "site"
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def base(site):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} 不存在：请先运行 scripts/install-chromium.sh（scripts/test.sh 会自动运行）。")
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        yield b
+        b.close()
+
+
+class Visitor:
+    """One browser context at one width; every request that is not for 127.0.0.1 is recorded and refused,
+    every dialog (alert/confirm/prompt) is recorded and dismissed."""
+
+    def __init__(self, browser, base: str, width: int):
+        self.base, self.width = base, width
+        self.ctx = browser.new_context(viewport={"width": width, "height": WIDTHS[width]}, locale="zh-CN",
+                                       timezone_id="Asia/Shanghai")
+        self.outside: list[str] = []
+        self.dialogs: list[str] = []
+        self.ctx.route("**/*", self._route)
+        self.page = self.ctx.new_page()
+        self.page.on("dialog", self._dialog)
+
+    def _route(self, route):
+        url = route.request.url
+        if urllib.parse.urlsplit(url).hostname == "127.0.0.1" or url.startswith(("data:", "blob:")):
+            route.continue_()
+        else:
+            self.outside.append(url)
+            route.abort()
+
+    def _dialog(self, d):
+        self.dialogs.append(d.message)
+        d.dismiss()
+
+    def open(self, path: str):
+        self.page.goto(f"{self.base}/{path}", wait_until="load")
+        return self.page
+
+
+@pytest.fixture(scope="module", params=sorted(WIDTHS, reverse=True), ids=lambda w: f"{w}px")
+def visitor(request, browser, base):
+    v = Visitor(browser, base, request.param)
+    yield v
+    v.ctx.close()
+
+
+def reader_pages(site: Path) -> list[str]:
+    """Every index-like page, every month, one page of each report and record kind, and a few customers."""
+    pages = [p.relative_to(site).as_posix() for p in sorted(site.glob("*.html")) if p.name != "404.html"]
+    for folder in ("months", "reports", "issues", "help"):
+        pages += [p.relative_to(site).as_posix() for p in sorted((site / folder).glob("*.html"))]
+    pages += ["customers/index.html", "customers/CUST-0001.html", "customers/CUST-0025.html", HOSTILE_PAGE]
+    for kind in ("complaints", "visits", "orders", "letters"):
+        pages += [p.relative_to(site).as_posix() for p in sorted((site / "records" / kind).glob("*.html"))[:2]]
+    return pages
+
+
+def test_no_page_body_is_wider_than_the_screen(visitor, site):
+    wide = {}
+    for path in reader_pages(site):
+        page = visitor.open(path)
+        sw = page.evaluate("document.documentElement.scrollWidth")
+        if sw > visitor.width:
+            wide[path] = sw
+    assert not wide, f"页面比 {visitor.width} px 宽：{wide}"
+
+
+def test_hostile_record_text_runs_nothing_and_shows_no_phone_or_room(visitor, site):
+    for path in (HOSTILE_PAGE, "customers/CUST-0001.html", "issues/index.html", "index.html", "due.html"):
+        page = visitor.open(path)
+        assert page.evaluate("typeof window.__hf_pwned") == "undefined", path
+        shown = page.inner_text("body")
+        for s in SECRETS:
+            assert s not in shown, (path, s)
+        assert "13906528848" not in page.content(), path
+    page = visitor.open(HOSTILE_PAGE)
+    shown = page.inner_text("article")
+    assert "<script>window.__hf_pwned = 1</script>" in shown and "{{ 7*7 }}" in shown and "**不加粗**" in shown
+    assert "139****8848" in shown
+    assert page.locator("article a[href^='javascript']").count() == 0
+    assert page.locator("article img[src='x'], article strong:has-text('不加粗')").count() == 0
+    assert not visitor.dialogs
+
+
+def test_no_request_leaves_the_machine(visitor, site):
+    for path in list(SCREENS.values()) + ["rules.html", "months/index.html", f"index.html?q={HOSTILE_ID}"]:
+        page = visitor.open(path)
+        page.wait_for_load_state("networkidle")
+    assert visitor.outside == []
+
+
+def test_month_page_prints_to_pdf(browser, base, tmp_path):
+    v = Visitor(browser, base, 1280)
+    try:
+        page = v.open(SCREENS["month"])
+        page.emulate_media(media="print")
+        pdf = page.pdf(format="A4", print_background=True)
+        out = tmp_path / "month.pdf"
+        out.write_bytes(pdf)
+        assert pdf.startswith(b"%PDF-")
+        pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+        assert pages >= 2, pages  # a month page has figures, findings and charts: more than one sheet
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(out, SHOTS / "month-print.pdf")
+        assert v.outside == []
+    finally:
+        v.ctx.close()
+
+
+def test_screenshots_of_the_pages_a_reader_opens_first(visitor):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    for name, path in SCREENS.items():
+        page = visitor.open(path)
+        page.wait_for_load_state("networkidle")
+        height = min(page.evaluate("document.documentElement.scrollHeight"), 4000)
+        out = SHOTS / f"{name}-{visitor.width}.png"
+        page.screenshot(path=str(out), full_page=True, clip={"x": 0, "y": 0, "width": visitor.width, "height": height})
+        assert out.stat().st_size > 10_000, out
