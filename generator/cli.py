@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 from . import commands
 from .config import ConfigError
+from .dates import AsOfError, as_of_instant
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
 
@@ -20,11 +21,19 @@ class _Parser(argparse.ArgumentParser):
         sys.exit(EXIT_USAGE)
 
 
-def _as_of(text: str) -> date:
+def _date(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"“{text}”不是有效日期，应写成 YYYY-MM-DD，例如 2026-11-30")
+
+
+def _as_of(text: str) -> datetime:
+    """A date (the end of that day) or a date-time (that instant; without a zone, Beijing time)."""
+    try:
+        return as_of_instant(text)
+    except AsOfError as e:
+        raise argparse.ArgumentTypeError(str(e))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,8 +42,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="命令", parser_class=_Parser)
 
     def judged(sp):
-        sp.add_argument("--as-of", type=_as_of, default=None, metavar="YYYY-MM-DD",
-                        help="按哪一天判断期限（默认：上海时间今天）")
+        sp.add_argument("--as-of", type=_as_of, default=None, metavar="日期或时间",
+                        help="按哪个时刻判断期限：2026-11-30 表示当天结束时，2026-11-30T15:00 表示该时刻"
+                             "（北京时间）；默认：现在")
         sp.add_argument("--format", choices=("text", "json", "github"), default="text", help="输出格式")
 
     c = sub.add_parser("check", help="校验记录并应用程序规则")
@@ -52,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     n = sub.add_parser("new", help="从模板新建一条记录（自动取下一个编号）")
     n.add_argument("kind", choices=("customer", "order", "complaint", "visit", "letter"), help="记录种类")
-    n.add_argument("--date", type=_as_of, default=None, help="记录日期（默认：今天），决定编号和月份文件夹")
+    n.add_argument("--date", type=_date, default=None, help="记录日期（默认：今天），决定编号和月份文件夹")
     n.add_argument("--issue", default=None, help="公开信：按同一问题键预填草稿")
 
     sub.add_parser("schema", help="从记录模型重新生成 templates/schema/ 下的 JSON Schema（开发用）")

@@ -5,16 +5,17 @@ from __future__ import annotations
 import json
 import re
 import sys
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
 from . import model, shipped
-from .config import Config, ConfigError, load_config
-from .findings import Finding, report, sort_findings
-from .load import RECORDS_DIR, RecordSet, load, record_files
-from .rules import Outcome, all_rules, check_config_rules, run, threshold_for
-from .workdays import Calendar, today
+from .config import load_config
+from .dates import today
+from .findings import Finding, report
+from .history import HistoryError, changed_files
+from .load import RECORDS_DIR, RecordSet, record_files
+from .pipeline import Analysis, analyse
+from .rules import REGISTRY, all_rules, threshold_for
 
 TEMPLATES_DIR = "templates"
 
@@ -34,54 +35,6 @@ def find_root(given: Path | None) -> Path:
         if (d / RECORDS_DIR).is_dir():
             return d
     raise UsageError("当前目录及其上级都没有 records/ 文件夹；请在记录仓库里运行，或用 --root 指定。")
-
-
-@dataclass
-class Analysis:
-    """Everything `check` knows; `build` derives pages from it."""
-
-    root: Path
-    config: Config
-    as_of: date
-    records: RecordSet
-    findings: list[Finding]
-    outcome: Outcome
-    provenance: dict = field(default_factory=dict)
-    history_warnings: list[str] = field(default_factory=list)
-    history: object | None = None
-
-
-def analyse(root: Path, as_of: date | None = None, *, with_history: bool = True,
-            only_rules=None) -> Analysis:
-    """load → validate → provenance → rules. Raises ConfigError for an unusable huifang.yml."""
-    config = load_config(root)
-    problems = check_config_rules(config)
-    if problems:
-        raise ConfigError(" ".join(problems))
-    as_of = as_of or today()
-    # load + validate: YAML/SCHEMA findings, every good record kept
-    records, findings = load(root)
-    # provenance: who submitted and approved each record (one git log pass, cached by HEAD)
-    provenance, warnings = {}, []
-    if with_history:
-        provenance, warnings = _provenance(root)
-    # rules: findings with rule ids, open items, period figures
-    outcome = run(records, config, as_of, Calendar(config.days_off, config.workdays), provenance, only_rules)
-    return Analysis(root, config, as_of, records, sort_findings(findings + outcome.findings), outcome,
-                    provenance, warnings)
-
-
-def _provenance(root: Path) -> tuple[dict, list[str]]:
-    try:
-        from .history import History, Staff
-    except ImportError:  # pragma: no cover - history is part of the package
-        return {}, []
-    try:
-        staff = Staff.load(root)
-    except Exception as e:  # a broken staff file must not stop the check
-        return {}, [str(e)]
-    with History(root, staff) as h:
-        return h.provenance(), list(h.warnings)
 
 
 def _related_ids(records: RecordSet, selected: set[str]) -> set[str]:
@@ -110,7 +63,6 @@ def _related_ids(records: RecordSet, selected: set[str]) -> set[str]:
 def _select(analysis: Analysis, paths: list[str], deleted_ids: set[str] = frozenset()) -> list[Finding]:
     """Findings about the selected files, plus the customer-, issue- and period-level findings
     the selected records take part in, plus broken references to records the change deleted."""
-    from .rules import REGISTRY
     files = set(paths)
     selected = {r.id for r in analysis.records.all if r.path in files}
     related = _related_ids(analysis.records, selected | set(deleted_ids))
@@ -160,7 +112,6 @@ def cmd_check(root: Path, args) -> int:
     paths = _paths_from_args(root, args.paths)
     deleted: set[str] = set()
     if args.changed:
-        from .history import HistoryError, changed_files
         try:
             paths = (paths or []) + changed_files(root, args.changed)
             deleted = {p.rsplit("/", 1)[-1].rsplit(".", 1)[0] for p in changed_files(root, args.changed, deleted=True)}
@@ -170,9 +121,9 @@ def cmd_check(root: Path, args) -> int:
     for w in analysis.history_warnings:
         print(f"huifang: 提示：{w}", file=sys.stderr)
     findings = analysis.findings if paths is None else _select(analysis, paths, deleted)
-    n = len(analysis.records) if paths is None else len(set(paths))
+    n = analysis.n_files if paths is None else len(set(paths))
     report(args.format, n, findings)
-    return 1 if any(f.severity == "error" for f in findings) else 0
+    return 1 if any(f.blocking for f in findings) else 0
 
 
 def cmd_rules(root: Path, args) -> int:

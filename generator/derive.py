@@ -8,17 +8,16 @@ git is read only for the per-record version history (`History.diffs`).
 
 from __future__ import annotations
 
-import calendar as _cal
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from . import model
 from .rules.complaints import DISSATISFIED, SATISFIED
 from .rules.complaints import satisfaction as _satisfaction
-from .workdays import local_date
+from .dates import add_months, as_of_day, local_date, show_instant
 
 EQUIPMENT_PURPOSES = ("送电前回访", "试运行回访", "质保期回访", "质保期外回访")
 KIND_DIRS = {"customer": "customers", "order": "orders", "complaint": "complaints", "visit": "visits",
@@ -90,40 +89,42 @@ def day_of(value) -> date | None:
     return None
 
 
-def add_months(d: date, n: int) -> date:
-    """Month arithmetic that clamps to month end (E-DEF-01)."""
-    y, m = divmod(d.month - 1 + n, 12)
-    y, m = d.year + y, m + 1
-    return date(y, m, min(d.day, _cal.monthrange(y, m)[1]))
-
-
 def main_date(r) -> Any:
     return r[r.kind.main_date] if r.kind.main_date else None
 
 
 def _fig_dict(f, link_ids=True) -> dict:
-    value = getattr(f, "value", None)
     return {"rule": f.rule, "period": f.period, "label": f.label, "numerator": f.numerator,
-            "denominator": f.denominator, "value": value, "target": f.target, "op": f.op,
-            "threshold": f.threshold, "passed": getattr(f, "passed", None),
-            "offenders": list(f.offenders)}
+            "denominator": f.denominator, "value": f.value, "target": f.target, "op": f.op,
+            "threshold": f.threshold, "passed": f.passed, "status": f.status, "scope": f.scope,
+            "population": f.population, "offenders": list(f.offenders)}
+
+
+def due_value(instant: datetime | None):
+    """A deadline as pages show it: the day for an end-of-day deadline, else the time."""
+    if instant is None:
+        return None
+    return as_of_day(instant) if instant.timetz().replace(tzinfo=None) == time(0) else instant
 
 
 def _finding_dict(f) -> dict:
     return {"rule": f.rule, "severity": f.severity, "file": f.file, "line": f.line, "record": f.record,
-            "message": f.message, "clause": f.clause, "threshold": f.threshold}
+            "message": f.message, "clause": f.clause, "threshold": f.threshold, "status": f.status,
+            "due": due_value(f.due), "period": f.period, "subject": f.subject}
 
 
 def _item_dict(o) -> dict:
-    return {"rule": o.rule, "record": o.record, "due": o.due, "what": o.what, "customer": o.customer,
-            "overdue": o.overdue}
+    return {"rule": o.rule, "record": o.record, "due": due_value(o.due_at), "due_at": o.due_at, "what": o.what,
+            "customer": o.customer,
+            "overdue": o.overdue, "days_overdue": o.days_overdue, "responsible": o.responsible}
 
 
 class _Deriver:
     def __init__(self, analysis):
         self.a = analysis
         self.rs = analysis.records
-        self.as_of = analysis.as_of
+        self.as_of = analysis.day
+        self.now = analysis.as_of
         self.outcome = analysis.outcome
         self.findings_by_record: dict[str, list[dict]] = defaultdict(list)
         self.period_findings: list[dict] = []
@@ -238,7 +239,7 @@ class _Deriver:
             if self.history is not None:
                 self.history.close()
         self.pages.sort(key=lambda p: p.path)
-        return Portal(self.as_of, self.pages)
+        return Portal(show_instant(self.now), self.pages)
 
     def _months(self) -> list[str]:
         ms = set()
@@ -336,78 +337,23 @@ class _Deriver:
         return out
 
     def equipment(self, cust) -> list[dict]:
-        plans = self._lifecycle(cust)
+        """The customer's products with E-DEF-01's dates and the E-LC schedule, as the rules computed them."""
+        plans = {p.product: p for p in self.a.plans.get(cust.id, [])}
         out = []
         for i, p in enumerate(cust.get("products", [])):
             if not isinstance(p, dict):
                 continue
-            e, s = p.get("energized"), p.get("shipped")
-            trial = add_months(e, 1) if isinstance(e, date) else None
-            warranty = None
-            if isinstance(e, date):
-                warranty = add_months(e, 12)
-                if isinstance(s, date):
-                    warranty = min(warranty, add_months(s, 18))
-            out.append({"model": p.get("model"), "quantity": p.get("quantity"), "shipped": s, "energized": e,
-                        "supporting": bool(p.get("supporting")), "trial_end": trial, "warranty_end": warranty,
-                        "plan": plans.get(i) or self._plan(cust, p)})
-        return out
-
-    def _lifecycle(self, cust) -> dict[int, list[dict]]:
-        """The schedule of `rules.equipment.lifecycle` (E-LC-*) when it exists; {} when not (or it fails)."""
-        try:
-            from types import SimpleNamespace
-
-            from .rules import equipment as eq
-            fn = getattr(eq, "lifecycle", None)
-            if fn is None:
-                return {}
-            ctx = SimpleNamespace(records=self.rs, as_of=self.as_of, threshold=self.a.config.threshold)
-            rows = fn(ctx, cust, self.as_of)
-            out: dict[int, list[dict]] = defaultdict(list)
-            for m in rows or []:
-                status = m.status
-                if status == "done" and getattr(m, "late", False):
-                    status = "late"
-                out[m.product].append({"label": m.label, "due": m.due, "window_end": m.window_end,
-                                       "visit": self.ref(m.visit) if m.visit else None, "status": status,
-                                       "rule": m.rule})
-            return dict(out)
-        except Exception:  # the rule module is being written alongside: fall back to our own plan
-            return {}
-
-    def _plan(self, cust, p) -> list[dict]:
-        """Fallback schedule (E-LC-02..04) when the rule module offers none: due, window, visit."""
-        e = p.get("energized")
-        if not isinstance(e, date) or p.get("supporting"):
-            return []
-        window = int(self.a.config.thresholds.get("lifecycle_window_months", 1))
-        plan = [("送电前回访", "送电前回访", e, e)]
-        for label, purpose, n in (("试运行回访", "试运行回访", 1), ("质保期回访（6 个月）", "质保期回访", 6),
-                                  ("质保期回访（12 个月）", "质保期回访", 12), ("质保期外回访（24 个月）", "质保期外回访", 24),
-                                  ("质保期外回访（36 个月）", "质保期外回访", 36)):
-            due = add_months(e, n)
-            plan.append((label, purpose, due, add_months(due, window)))
-        visits = [v for v in self.rs.by_customer.get(cust.id, []) if v.kind.name == "visit"]
-        out, used = [], set()
-        for label, purpose, due, until in plan:
-            match = None
-            for v in visits:
-                d = day_of(v["date"])
-                if v.id in used or v["purpose"] != purpose or (v["product"] and v["product"] != p.get("model")):
-                    continue
-                if (purpose == "送电前回访" and d <= due) or (purpose != "送电前回访" and due <= d <= until):
-                    match = v
-                    break
-            if match is not None:
-                used.add(match.id)
-                status = "done"
-            elif until < self.as_of:
-                status = "overdue"
-            else:
-                status = "due"
-            out.append({"label": label, "due": due, "window_end": until,
-                        "visit": self.ref(match.id) if match else None, "status": status})
+            plan = plans.get(i)
+            rows = []
+            for m in plan.milestones if plan else ():
+                status = "late" if m.status == "done" and m.late else m.status
+                rows.append({"label": m.label, "due": m.due, "window_end": m.window_end, "rule": m.rule,
+                             "visit": self.ref(m.visit) if m.visit else None, "status": status,
+                             "next": plan.next is m})
+            out.append({"model": p.get("model"), "quantity": p.get("quantity"), "shipped": p.get("shipped"),
+                        "energized": p.get("energized"), "supporting": bool(p.get("supporting")),
+                        "trial_end": plan.terms.trial_end if plan else None,
+                        "warranty_end": plan.terms.warranty_end if plan else None, "plan": rows})
         return out
 
     def customers(self) -> None:
@@ -426,7 +372,7 @@ class _Deriver:
                       "equipment": self.equipment(c), "timeline": entries,
                       "letters": [self.ref(l.id) | {"title": l["title"]} for l in letters],
                       "items": sorted([o for e in entries for o in e["open_items"]] + d["open_items"],
-                                      key=lambda o: (o["due"], o["record"], o["rule"])),
+                                      key=lambda o: (o["due_at"], o["record"], o["rule"])),
                       "n_findings": len(d["findings"]) + sum(len(e["findings"]) for e in entries),
                       "fields": self.fields(c), "history": self.diffs(c)})
             self.pages.append(Page(record_page(c.id, "customer"), "customer.md.j2", f"客户档案 {c.id}", d))
@@ -485,14 +431,16 @@ class _Deriver:
         for m in self.months:
             year = m[:4]
             figs = [f for f in self.figures if f.period == m]
-            ytd = [f for f in self.figures if f.period == year]
+            # a year's figure belongs to the page of its as-of month (running) or of its December (verdict)
+            ytd = [f for f in self.figures if f.period == year
+                   and (m == f"{self.as_of:%Y-%m}" or (m.endswith("-12") and f.status != "running"))]
             month_ids = {r.id for k in ("visit", "complaint", "order") for r in self.month_records(m, k)}
             by_rule: dict[str, list[dict]] = defaultdict(list)
             for rid in sorted(month_ids):
                 for f in self.findings_by_record.get(rid, []):
                     by_rule[f["rule"]].append(f)
             for f in self.period_findings:
-                if f["message"].startswith(m) or (f["message"].startswith(year + "：") and m.endswith("12")):
+                if f["period"] == m or (f["period"] == year and any(x.period == year for x in ytd)):
                     by_rule[f["rule"]].append(f)
             visits = self.month_records(m, "visit")
             methods = Counter(v["method"] for v in visits)
@@ -633,7 +581,7 @@ class _Deriver:
                                              "dispatched": 0, "completed": 0, "attitude": Counter(),
                                              "charges": 0.0, "remarks": []})
                 row["dispatched"] += 1
-                row["completed"] += 1 if day_of(o["completed"]) == key[0] or True else 0
+                row["completed"] += 1 if day_of(o["completed"]) == key[0] else 0
                 if _satisfaction(v):
                     row["attitude"][_satisfaction(v)] += 1
                 row["charges"] += float(o["charge"] or 0)
@@ -694,21 +642,21 @@ class _Deriver:
     def due_items(self) -> list[dict]:
         items = [_item_dict(o) | {"ref": self.ref(o.record), "customer_ref": self.ref(o.customer)}
                  for o in getattr(self.outcome, "open_items", []) or []]
-        return sorted(items, key=lambda o: (not o["overdue"], o["due"], o["record"], o["rule"]))
+        return sorted(items, key=lambda o: (not o["overdue"], o["due_at"], o["record"], o["rule"]))
 
     def due_page(self) -> None:
         self.pages.append(Page("due.md", "due.md.j2", "待办清单", {"items": self.due_items()}))
 
     def home(self) -> None:
         m = f"{self.as_of.year:04d}-{self.as_of.month:02d}"
-        week_end = self.as_of + timedelta(days=6 - self.as_of.weekday())
+        week_end = self.as_of + timedelta(days=7)  # "this week" is the next seven days
         items = self.due_items()
         newest = sorted(self.rs.orders + self.rs.complaints + self.rs.visits + self.rs.letters,
                         key=lambda r: (str(main_date(r)), r.id), reverse=True)[:10]
         figs = [f for f in self.figures if f.period in (m, m[:4])]
         self.pages.append(Page("index.md", "home.md.j2", "首页", {
             "month": m, "figures": [self.fig(f) for f in figs], "has_month_page": m in self.months,
-            "week": [o for o in items if not o["overdue"] and o["due"] <= week_end],
+            "week": [o for o in items if not o["overdue"] and _day(o["due"]) <= week_end],
             "week_end": week_end,
             "overdue": [o for o in items if o["overdue"]],
             "newest": [self.timeline_entry(r) for r in newest],
@@ -718,6 +666,10 @@ class _Deriver:
 
     def format_page(self) -> None:
         self.pages.append(Page("format.md", "format.md.j2", "记录格式", {"reference": model.field_reference()}))
+
+
+def _day(v) -> date:
+    return v.date() if isinstance(v, datetime) else v
 
 
 def _dist(counter: Counter, order) -> list[dict]:

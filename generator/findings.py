@@ -6,16 +6,30 @@ import json
 import os
 import sys
 from collections import defaultdict
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
+from datetime import datetime
 from typing import IO, Iterable
+
+from .dates import show_instant
 
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "建议"}
+# A time-bound duty is done (a finding only when done late), open (a to-do, not a finding) or
+# overdue; a period quota is running until its period ends, then met or missed.
+STATUS_ZH = {"done": "已完成但晚于期限", "open": "未到期", "overdue": "已逾期", "running": "期间进行中",
+             "met": "已达标", "missed": "未达标"}
+# Breaches no edit can repair any more: they stay on record but never make a check fail.
+HISTORY = ("done", "missed")
 
 
 @dataclass(frozen=True)
 class Finding:
-    """One defect or suggestion: which rule, where, and what the procedure asks for (in Chinese)."""
+    """One defect or suggestion: which rule, where, and what the procedure asks for (in Chinese).
+
+    Besides its message a finding carries its facts: `subject` (the record, customer, issue
+    key or period it is about), `period` ('YYYY-MM' or 'YYYY'), `due` (the deadline instant of
+    a time-bound duty) and `status` (see STATUS_ZH; None for findings that are not about time).
+    """
 
     rule: str
     severity: str
@@ -25,12 +39,28 @@ class Finding:
     message: str
     clause: str | None = None  # the seed clause, e.g. "000 P4 Art.4(3)"
     threshold: str | None = None  # what it was judged against, e.g. "≤ 70%（PM-70）"
+    status: str | None = None
+    due: datetime | None = None
+    period: str | None = None
+    subject: str | None = None
+
+    @property
+    def history(self) -> bool:
+        """A breach that can no longer be repaired (done late, a closed period missed)."""
+        return self.status in HISTORY
+
+    @property
+    def blocking(self) -> bool:
+        """Errors make `check` fail, except history: it stays on record but blocks nobody."""
+        return self.severity == "error" and not self.history
 
     def sort_key(self):
         return (self.file or "~", self.line or 0, SEVERITY_ORDER[self.severity], self.rule, self.message)
 
     def as_json(self) -> dict:
-        return asdict(self)
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        out["due"] = self.due.isoformat() if self.due else None
+        return out
 
 
 def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
@@ -46,11 +76,15 @@ def counts(findings: Iterable[Finding]) -> dict[str, int]:
 
 def summary(n_records: int, findings: list[Finding]) -> str:
     c = counts(findings)
-    return (f"共检查 {n_records} 条记录：{c['error']} 个错误，{c['warning']} 个警告，{c['info']} 条建议。")
+    history = sum(1 for f in findings if f.severity == "error" and f.history)
+    note = f"（其中 {history} 个是已成事实的违规，保留在记录中但不阻止提交）" if history else ""
+    return (f"共检查 {n_records} 条记录：{c['error']} 个错误{note}，{c['warning']} 个警告，{c['info']} 条建议。")
 
 
 def _detail(f: Finding) -> str:
     extra = []
+    if f.status in ("overdue", "done", "missed", "running"):
+        extra.append(STATUS_ZH[f.status] + (f"，期限 {show_instant(f.due)}" if f.due else ""))
     if f.threshold:
         extra.append(f"标准：{f.threshold}")
     if f.clause:

@@ -20,7 +20,7 @@ from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from . import model, privacy
 from .findings import Finding
-from .workdays import TZ
+from .dates import TZ
 
 try:  # libyaml's C parser when present (it is in the PyPI wheels), else the pure-Python one
     from yaml import CSafeLoader as _Loader

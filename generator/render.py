@@ -21,8 +21,8 @@ from markupsafe import Markup
 
 from . import shipped
 from .derive import Address, Page, Phone, Portal, record_page
+from .dates import TZ
 from .privacy import mask_private
-from .workdays import TZ
 
 _BUILDING = re.compile(r"^(.*?(?:号楼|栋|幢|座))")
 _UNIT = re.compile(r"\s*[0-9０-９一二三四五六七八九十A-Za-z-]*\s*(?:单元|室|层|楼(?!盘)).*$")

@@ -96,7 +96,7 @@ def run_mkdocs(root: Path) -> tuple[int, float, str]:
 
 def generate(root: Path, as_of) -> tuple[object, dict[str, str]]:
     """analyse → derive → render; returns the analysis and the Markdown pages."""
-    from .commands import analyse
+    from .pipeline import analyse
     from .derive import derive
     from .render import render
     analysis = analyse(root, as_of)

@@ -7,7 +7,7 @@ from datetime import date, datetime
 import pytest
 
 from generator.load import load, parse
-from generator.workdays import TZ
+from generator.dates import TZ
 
 from conftest import FIXTURES
 

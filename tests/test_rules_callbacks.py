@@ -92,10 +92,12 @@ def test_cb02_missing_callback_both_sides(repo):
     rel = order(repo)
     before = repo.analyse(date(2026, 11, 5))
     assert only(before.findings, "W-CB-02") == []
-    assert [(o.record, o.due) for o in before.outcome.open_items if o.rule == "W-CB-01"] == \
-        [("WO-20261102-001", date(2026, 11, 5))]
+    assert [(o.record, o.due, o.overdue) for o in before.outcome.open_items if o.rule == "W-CB-02"] == \
+        [("WO-20261102-001", date(2026, 11, 5), False)]
     after = repo.analyse(date(2026, 11, 6))
     assert where(only(after.findings, "W-CB-02")) == [(rel, line(repo, rel, "completed:"), "WO-20261102-001")]
+    assert [(o.record, o.overdue, o.days_overdue) for o in after.outcome.open_items if o.rule == "W-CB-02"] == \
+        [("WO-20261102-001", True, 1)]
 
 
 # -- W-CB-01 ----------------------------------------------------------------------------------
@@ -124,7 +126,8 @@ def test_cb01_region_below_ratio(repo):
         ("2026-11", "城西 区域"): (1, 1, True)}
     got = only(a.findings, "W-CB-01")
     assert len(got) == 1 and got[0].file is None and "城东" in got[0].message and "WO-20261102-002" in got[0].message
-    assert [o.record for o in a.outcome.open_items if o.rule == "W-CB-01"] == ["WO-20261128-001"]
+    assert got[0].status == "missed" and got[0].severity == "error"  # the month is over at the end of 11-30
+    assert [o.record for o in a.outcome.open_items if o.rule == "W-CB-02" and not o.overdue] == ["WO-20261128-001"]
 
 
 def test_cb01_figures_for_every_month(repo):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from conftest import CUSTOMER, only
-from generator.workdays import Calendar
+from generator.dates import Calendar
 
 BASE = """
 id: {id}
@@ -211,7 +211,8 @@ def test_dl_deadline_both_sides(repo):
     after = repo.analyse(date(2026, 11, 11))
     got = only(after.findings, "C-DL-01")
     assert at(got, rel, line(repo, rel, "reply_by:"), "TS-20261102-001")
-    assert not [o for o in after.outcome.open_items if o.rule == "C-DL-01"]
+    assert [(o.record, o.overdue) for o in after.outcome.open_items if o.rule == "C-DL-01"] == \
+        [("TS-20261102-001", True)]  # an overdue duty stays on the due list
 
 
 def test_dl_reply_late(repo):

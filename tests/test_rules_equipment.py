@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from conftest import only
-from generator.rules.equipment import add_months, lifecycle, report_month, terms
+from generator.rules.equipment import add_months, report_month, terms
 
 CUSTOMER = """
 id: CUST-0002
@@ -202,15 +202,20 @@ def test_lifecycle_api(repo):
     visit(repo, "HF-20260110-001", "2026-01-10", "试运行回访")
     a = repo.analyse(date(2026, 6, 1))
     cust = a.records.by_id["CUST-0002"]
-    got = [(m.rule, m.due, m.window_end, m.status, m.visit, m.late) for m in lifecycle(a.records, cust, date(2026, 6, 1))]
+    plan, = a.plans[cust.id]
+    got = [(m.rule, m.due, m.window_end, m.status, m.visit, m.late) for m in plan.milestones]
     assert got == [
         ("E-LC-01", date(2025, 10, 31), date(2025, 10, 31), "done", "HF-20251030-001", False),
         ("E-LC-02", date(2025, 11, 30), date(2025, 12, 30), "done", "HF-20260110-001", True),
         ("E-LC-03", date(2026, 4, 30), date(2026, 5, 30), "overdue", None, False),
-        ("E-LC-03", date(2026, 10, 31), date(2026, 11, 30), "due", None, False),
-        ("E-LC-04", date(2027, 10, 31), date(2027, 11, 30), "due", None, False),
-        ("E-LC-04", date(2028, 10, 31), date(2028, 11, 30), "due", None, False),
+        ("E-LC-03", date(2026, 10, 31), date(2026, 11, 30), "open", None, False),
+        ("E-LC-04", date(2027, 10, 31), date(2027, 11, 30), "open", None, False),
+        ("E-LC-04", date(2028, 10, 31), date(2028, 11, 30), "open", None, False),
     ]
+    assert plan.next.due == date(2026, 4, 30)
+    # the due list shows the overdue visit and only the next one ahead, not the whole schedule to month 36
+    assert [(o.rule, o.due, o.overdue) for o in a.open_items if o.rule.startswith("E-LC")] == [
+        ("E-LC-03", date(2026, 5, 30), True), ("E-LC-03", date(2026, 11, 30), False)]
 
 
 # -- E-FB-01 ----------------------------------------------------------------------------------

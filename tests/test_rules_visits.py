@@ -8,7 +8,7 @@ from datetime import date, datetime
 import yaml
 
 from conftest import CUSTOMER, only
-from generator.workdays import TZ
+from generator.dates import TZ
 
 
 def T(s: str) -> datetime:
@@ -512,18 +512,27 @@ def test_signed_onsite_share_at_40_percent_passes(repo):
     setup(repo, *_visits(2, 3))
     analysis = repo.analyse()
     assert only(analysis.findings, "V-RATE-02") == []
-    fig = figure(analysis, "V-RATE-02", "2026-11")
-    assert (fig.numerator, fig.denominator, fig.passed) == (2, 5, True)
+    fig = figure(analysis, "V-RATE-02", "2026")
+    assert (fig.numerator, fig.denominator, fig.passed, fig.status) == (2, 5, True, "running")
 
 
-def test_signed_onsite_share_below_40_percent_fails_the_year(repo):
+def test_signed_onsite_share_below_40_percent_is_progress_while_the_year_runs(repo):
     setup(repo, *_visits(2, 4))
     analysis = repo.analyse()
-    month, year = figure(analysis, "V-RATE-02", "2026-11"), figure(analysis, "V-RATE-02", "2026")
-    assert (month.numerator, month.denominator, month.passed) == (2, 6, False)
-    assert (year.numerator, year.denominator, year.passed) == (2, 6, False)
+    year = figure(analysis, "V-RATE-02", "2026")
+    assert (year.numerator, year.denominator, year.passed, year.status) == (2, 6, False, "running")
+    assert not [f for f in analysis.figures if f.rule == "V-RATE-02" and f.period != "2026"]
     f, = only(analysis.findings, "V-RATE-02")
-    assert f.file is None and f.message.startswith("2026：") and f.threshold == "≥ 40%"
+    assert (f.severity, f.status, f.period, f.file) == ("info", "running", "2026", None)
+    assert f.message.startswith("2026：") and "还需 1 项达标" in f.message and f.threshold == "≥ 40%"
+
+
+def test_signed_onsite_share_below_40_percent_fails_the_closed_year(repo):
+    setup(repo, *_visits(2, 4))
+    analysis = repo.analyse(date(2026, 12, 31))
+    assert figure(analysis, "V-RATE-02", "2026").status == "missed"
+    f, = only(analysis.findings, "V-RATE-02")
+    assert (f.severity, f.status, f.period, f.subject) == ("error", "missed", "2026", "2026")
 
 
 def test_phone_share_pm70_passes_pm60_fails(repo):
@@ -533,11 +542,11 @@ def test_phone_share_pm70_passes_pm60_fails(repo):
     fig = figure(analysis, "V-RATE-03", "2026")
     assert (fig.numerator, fig.denominator, fig.passed) == (4, 6, True)
     repo.config("profile:\n  phone_letter: PM-60\n")
-    analysis = repo.analyse()
-    fig = figure(analysis, "V-RATE-03", "2026-11")
-    assert (fig.numerator, fig.denominator, fig.passed) == (4, 6, False)
+    analysis = repo.analyse(date(2026, 12, 31))
+    fig = figure(analysis, "V-RATE-03", "2026")
+    assert (fig.numerator, fig.denominator, fig.passed, fig.status) == (4, 6, False, "missed")
     f, = only(analysis.findings, "V-RATE-03")
-    assert f.file is None and "PM-60" in f.threshold
+    assert f.file is None and "PM-60" in f.threshold and f.severity == "error"
 
 
 # -- V-ESC-01 / V-DUP-01 ----------------------------------------------------------------------

@@ -11,8 +11,9 @@ from collections import defaultdict
 from datetime import date, timedelta
 
 from ..load import Record
-from ..workdays import local_date
-from . import catalogue, rule
+from ..dates import local_date
+from ..dates import month_key as _month
+from .engine import catalogue, rule
 from .complaints import DISSATISFIED
 
 CALLBACK_PURPOSES = ("安装回访", "维修回访")
@@ -38,16 +39,6 @@ def region(ctx, order: Record) -> str:
     return (cust["region"] if cust is not None else None) or NO_REGION
 
 
-def _month(d) -> str:
-    d = local_date(d)
-    return f"{d.year:04d}-{d.month:02d}"
-
-
-def _finished(ctx, month: str) -> bool:
-    """A month is judged (period finding) only once it is over."""
-    return month < f"{ctx.as_of.year:04d}-{ctx.as_of.month:02d}"
-
-
 def unsatisfied(visit: Record) -> bool:
     """A callback that needs a second one: result 不属实/不满意 or a dissatisfied rating."""
     s = visit.get("satisfaction", {})
@@ -61,7 +52,7 @@ def unsatisfied(visit: Record) -> bool:
 def spot_check(ctx):
     """Sample = repair orders of the month (by completion) with a 维修回访 visit. SPOT-5 needs
     ceil(5% × orders) but never more than floor(5% × households) (the cap wins, §4.4); a sample
-    above the cap is only noted. Period findings only for finished months."""
+    above the cap is only noted. A running month shows progress, a closed one its verdict."""
     opt = ctx.option("spot_check")
     rate = 0.05 if opt == "SPOT-5" else 0.30
     cap = math.floor(0.05 * ctx.threshold("households")) if opt == "SPOT-5" else None
@@ -79,10 +70,8 @@ def spot_check(ctx):
             th += f"；按总户数 {ctx.threshold('households')} 户封顶为 {cap} 单"
         target = need / len(orders) if orders else rate
         missed = [o.id for o in orders if o not in sampled]
-        fig = ctx.figure(m, "维修质量抽查", len(sampled), len(orders), target, ">=", th, missed)
-        if fig.passed is False and _finished(ctx, m):
-            ctx.period_finding(m, f"维修单 {len(orders)} 张，只抽查回访了 {len(sampled)} 张，应至少 {need} 张",
-                               missed, threshold=th)
+        ctx.figure(m, "维修质量抽查", len(sampled), len(orders), target, ">=", th, missed,
+                   population="本月完工的维修单", finding=f"维修单 {len(orders)} 张，抽查回访了 {len(sampled)} 张，应至少 {need} 张")
         if cap is not None and len(sampled) > cap:
             ctx.period_finding(m, f"抽查回访 {len(sampled)} 张，超过了总户数 5% 的上限 {cap} 张",
                                [o.id for o in sampled], threshold=th, severity="info")
@@ -92,7 +81,7 @@ def spot_check(ctx):
       asks="安装、维修完工的有效单据原则上要求 100% 回访（旺季比例统一调整）", kinds=("order", "visit"))
 def callback_ratio(ctx):
     """Per month of completion, overall and per region (order region, else the customer's): orders
-    whose callback deadline has passed or that have a callback. Not yet due ⇒ open item."""
+    whose callback deadline has passed or that have a callback (the open callback itself is W-CB-02's)."""
     ratio = ctx.threshold("callback_ratio")
     th = f"≥ {ratio:.0%}（完工单回访比例，可在 huifang.yml 的 callback_ratio 调整）"
     due = defaultdict(list)  # (month, region) -> [(order, called_back)]
@@ -102,19 +91,17 @@ def callback_ratio(ctx):
         regions.add(region(ctx, o))
         if done or ctx.passed(callback_due(o)):
             due[(_month(o["completed"]), region(ctx, o))].append((o, done))
-        else:
-            ctx.open_item(o, callback_due(o), f"{o['type']}完工回访")
+    population = "本月完工、回访期限已到或已回访的完工单"
     for m in ctx.months():
         rows = [x for (mm, _), xs in due.items() if mm == m for x in xs]
         ctx.figure(m, "全部区域", sum(d for _, d in rows), len(rows), ratio, ">=", th,
-                   [o.id for o, d in rows if not d])
+                   [o.id for o, d in rows if not d], population=population)
         for reg in sorted(regions):
             rows = due.get((m, reg), [])
             missed = [o.id for o, d in rows if not d]
-            fig = ctx.figure(m, f"{reg} 区域", len(rows) - len(missed), len(rows), ratio, ">=", th, missed)
-            if fig.passed is False:
-                ctx.period_finding(m, f"{reg} 区域到期应回访的完工单 {len(rows)} 张，已回访 {len(rows) - len(missed)} 张",
-                                   missed, threshold=th)
+            ctx.figure(m, f"{reg} 区域", len(rows) - len(missed), len(rows), ratio, ">=", th, missed, scope=reg,
+                       population=population,
+                       finding=f"到期应回访的完工单 {len(rows)} 张，已回访 {len(rows) - len(missed)} 张")
 
 
 @rule("W-CB-02", "安装次日回访，维修完工 1–3 天内回访", scope="record", modal="要求", source="004 §4.5",
@@ -128,14 +115,14 @@ def callback_timing(ctx):
         th = "完工后第 1 天" if last == 1 else f"完工后 1–{last} 天"
         visits = callbacks(ctx, o)
         if not visits:
-            if ctx.passed(callback_due(o)):
-                ctx.finding(o, "completed", f"{o['type']}单 {o.id} {done} 完工，到 {callback_due(o)} 仍没有回访",
-                            threshold=th)
+            ctx.deadline(o, "completed", callback_due(o), f"{o['type']}单 {o.id} {done} 完工，到 {callback_due(o)} 仍没有回访",
+                         f"{o['type']}完工回访", threshold=th)
             continue
         first = visits[0]
         days = (local_date(first["date"]) - done).days
         if days > last:
-            ctx.finding(first, "date", f"{o['type']}单 {o.id} {done} 完工，第一次回访在 {days} 天后", threshold=th)
+            ctx.finding(first, "date", f"{o['type']}单 {o.id} {done} 完工，第一次回访在 {days} 天后", threshold=th,
+                        status="done", due=callback_due(o))
         elif days <= 0:
             ctx.finding(first, "date", f"{o['type']}单 {o.id} 在完工当天就回访了，比规定的时间早", threshold=th,
                         severity="info")
@@ -187,7 +174,7 @@ def reverify(ctx):
     for m in ctx.months():
         rows = by_month.get(m, [])
         ctx.figure(m, "联系信息复核", sum(f for _, f in rows), len(rows), 1.0, ">=", th,
-                   [v.id for v, f in rows if not f])
+                   [v.id for v, f in rows if not f], population="本月没有联系上客户的回访")
 
 
 _NOT = [

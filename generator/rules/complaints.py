@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from ..load import Record
-from ..workdays import CalendarRangeError, local_date
-from . import catalogue, rule
+from ..dates import CalendarRangeError, local_date
+from .engine import catalogue, rule
 
 SATISFIED = ("非常满意", "满意")
 DISSATISFIED = ("不太满意", "很不满意")
@@ -191,7 +191,7 @@ def reply_deadline(ctx):
         if when is not None:
             if when > deadline:
                 ctx.finding(c, key, f"投诉 {c.id} 在 {_fmt(when)} 才答复，超过了告知客户的期限 {_fmt(deadline)}",
-                            threshold=th)
+                            threshold=th, status="done", due=deadline)
         else:
             ctx.deadline(c, "reply_by", deadline, f"投诉 {c.id} 的答复期限 {_fmt(deadline)} 已过，仍没有答复客户",
                          "在答复期限内答复客户", threshold=th)
@@ -217,7 +217,7 @@ def first_revisit(ctx):
             first = local_date(after[0]["date"])
             if first > due:
                 ctx.finding(c, "resolved", f"投诉 {c.id} 于 {start} 解决，首次回访 {after[0].id} 在 {first}，"
-                                           f"超过了 {n} 个工作日的期限 {due}", threshold=th)
+                                           f"超过了 {n} 个工作日的期限 {due}", threshold=th, status="done", due=due)
         else:
             ctx.deadline(c, "resolved", due, f"投诉 {c.id} 于 {start} 解决，到 {due} 仍没有回访",
                          f"首次回访（解决后 {n} 个工作日内）", threshold=th)
@@ -282,7 +282,7 @@ def off_hours(ctx):
             if first > deadline:
                 ctx.finding(c, "first_response" if c["first_response"] else "received",
                             f"投诉 {c.id} 在非工作时间 {_fmt(got)} 收到，{_fmt(first)} 才首次处理，"
-                            f"晚于 {_fmt(deadline)}", threshold=th)
+                            f"晚于 {_fmt(deadline)}", threshold=th, status="done", due=deadline)
         else:
             ctx.deadline(c, "received", deadline,
                          f"投诉 {c.id} 在非工作时间 {_fmt(got)} 收到，到 {_fmt(deadline)} 仍没有首次答复",

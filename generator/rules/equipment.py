@@ -6,13 +6,12 @@ the customer archive page shows it, so both always agree.
 
 from __future__ import annotations
 
-import calendar as _cal
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from ..dates import add_months, deadline_instant, local_date
 from ..load import Record
-from ..workdays import local_date, today
-from . import catalogue, rule
+from .engine import catalogue, rule
 from .complaints import DISSATISFIED, is_resolved
 
 EQUIPMENT_PURPOSES = ("送电前回访", "试运行回访", "质保期回访", "质保期外回访")
@@ -27,18 +26,11 @@ SCHEDULE = (
 )
 
 
-def add_months(d: date, n: int) -> date:
-    """Calendar months later, clamped to the month's last day (Jan 31 + 1 month = Feb 28/29)."""
-    y, m = divmod(d.month - 1 + n, 12)
-    year, month = d.year + y, m + 1
-    return date(year, month, min(d.day, _cal.monthrange(year, month)[1]))
-
-
 @dataclass(frozen=True)
 class Milestone:
     """One due lifecycle visit of one product.
 
-    status: "done" (a visit counts for it; `late` when it came after the window), "due" (not over
+    status: "done" (a visit counts for it; `late` when it came after the window), "open" (not over
     yet: due in the future or inside its window) or "overdue" (window over, no visit).
     For the pre-energization visit `due` and `window_end` are both the energization day.
     """
@@ -78,23 +70,23 @@ def products(customer: Record) -> list[tuple[int, dict]]:
             if isinstance(p, dict) and not p.get("supporting")]
 
 
-def lifecycle(ctx_or_records, customer: Record, as_of: date | None = None) -> list[Milestone]:
+def lifecycle(ctx, customer: Record) -> list[Milestone]:
     """The six scheduled visits of each energized product, matched to the customer's visits.
 
     A visit counts if its purpose is the milestone's, its `product` is the model (or empty), and it
     lies in [due, due + window] (pre-energization: on or before the energization day); failing that,
     the first later visit before the next due date of the same purpose counts as done but `late`.
-    Pass a Context (as_of and window from it) or a RecordSet with `as_of`.
+    Computed once per customer and run (kept in `ctx.memo`), so every rule and page reads one schedule.
     """
-    records = getattr(ctx_or_records, "records", ctx_or_records)
-    if hasattr(ctx_or_records, "as_of"):
-        as_of = ctx_or_records.as_of
-        window = ctx_or_records.threshold("lifecycle_window_months")
-    else:
-        from ..config import THRESHOLDS
-        window = THRESHOLDS["lifecycle_window_months"][0]
-    as_of = as_of or today()
-    visits = [v for v in records.by_customer.get(customer.id, []) if v.kind.name == "visit"]
+    memo = ctx.memo.setdefault("lifecycle", {})
+    if customer.id not in memo:
+        memo[customer.id] = _schedule(ctx, customer)
+    return memo[customer.id]
+
+
+def _schedule(ctx, customer: Record) -> list[Milestone]:
+    as_of, window = ctx.as_of, ctx.threshold("lifecycle_window_months")
+    visits = [v for v in ctx.records.by_customer.get(customer.id, []) if v.kind.name == "visit"]
     out: list[Milestone] = []
     for i, p in products(customer):
         energized = p.get("energized")
@@ -124,23 +116,58 @@ def lifecycle(ctx_or_records, customer: Record, as_of: date | None = None) -> li
                                      hit.id, local_date(hit["date"]), late))
             else:
                 out.append(Milestone(customer.id, i, model, rid, purpose, label, due, end,
-                                     "overdue" if end < as_of else "due"))
+                                     "overdue" if ctx.passed(end) else "open"))
+    return out
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One product of a customer as the portal shows it: E-DEF-01's dates and the E-LC schedule."""
+
+    customer: str
+    product: int
+    model: str | None
+    terms: Terms
+    milestones: tuple[Milestone, ...]
+
+    @property
+    def next(self) -> Milestone | None:
+        """The first milestone not done yet (what the due list shows for this product)."""
+        return next((m for m in self.milestones if m.status != "done"), None)
+
+
+def plans(ctx) -> dict[str, list[Plan]]:
+    """Every customer's lifecycle products (supporting ones excluded): terms and schedule, once."""
+    out: dict[str, list[Plan]] = {}
+    for c in ctx.records.customers:
+        schedule = lifecycle(ctx, c)
+        rows = [Plan(c.id, i, p.get("model"), terms(p), tuple(m for m in schedule if m.product == i))
+                for i, p in products(c)]
+        if rows:
+            out[c.id] = rows
     return out
 
 
 def _judge(ctx, rid: str) -> None:
-    """E-LC-01..04: an overdue milestone is a finding on products[i]; a pending one an open item."""
+    """E-LC-01..04: an overdue milestone is a finding on products[i] (and overdue on the due list);
+    of the milestones still ahead only each product's next one is a to-do, the rest wait on the
+    customer page."""
     for c in ctx.records.customers:
-        for ms in lifecycle(ctx, c):
-            if ms.rule != rid:
+        schedule = lifecycle(ctx, c)
+        upcoming = {}
+        for ms in schedule:
+            if ms.status == "open":
+                upcoming.setdefault(ms.product, ms)
+        for ms in schedule:
+            if ms.rule != rid or ms.status == "done":
+                continue
+            if ms.status == "open" and upcoming.get(ms.product) is not ms:
                 continue
             when = f"{ms.due}" if ms.due == ms.window_end else f"{ms.due} 至 {ms.window_end}"
             th = "送电当天或之前" if ms.due == ms.window_end else f"{ms.due} 至 {ms.window_end} 之间"
-            if ms.status == "overdue":
-                ctx.finding(c, ("products", ms.product), f"设备 {ms.model} 的{ms.label}应在 {when} 完成，没有找到回访记录",
-                            threshold=th)
-            elif ms.status == "due":
-                ctx.open_item(c, ms.window_end, f"设备 {ms.model} 的{ms.label}（{when}）", customer=c.id)
+            ctx.deadline(c, ("products", ms.product), ms.window_end,
+                         f"设备 {ms.model} 的{ms.label}应在 {when} 完成，没有找到回访记录",
+                         f"设备 {ms.model} 的{ms.label}（{when}）", threshold=th)
 
 
 @rule("E-DEF-01", "试运行期与质保期的界定", scope="contract", modal="规定", source="002 §4.1–§4.2",
@@ -201,7 +228,8 @@ def batched_late(ctx):
             if ms.late and ms.visit:
                 v = ctx.records.by_id[ms.visit]
                 ctx.finding(v, "date", f"设备 {ms.model} 的{ms.label}应在 {ms.due} 至 {ms.window_end} 之间，"
-                                       f"实际 {ms.visit_date} 才回访", threshold=f"不晚于 {ms.window_end}")
+                                       f"实际 {ms.visit_date} 才回访", threshold=f"不晚于 {ms.window_end}",
+                            status="done", due=ms.window_end)
 
 
 @rule("E-FB-01", "不满意 → 信息反馈单 → 处理 → 再回访", scope="record", modal="程序步骤", source="002 §6.2.5",
@@ -269,7 +297,9 @@ def monthly_measurement(ctx):
         got = rows.get(m, [])
         prev = add_months(date.fromisoformat(m + "-01"), -1)
         ctx.figure(m, f"满意度测量报告（{prev:%Y-%m}-26 至 {m}-25）", sum(ok for _, ok in got), len(got), 1.0, ">=",
-                   "产品、服务满意度都要填写", [v.id for v, ok in got if not ok])
+                   "产品、服务满意度都要填写", [v.id for v, ok in got if not ok],
+                   population=f"{prev:%Y-%m}-26 至 {m}-25 的设备回访和意见征询回访（联系上的）",
+                   end=deadline_instant(date.fromisoformat(m + "-25")))
 
 
 @rule("E-REC-01", "回访记录编号含年份和月份", scope="record", modal="程序步骤", source="002 §6.2.4",

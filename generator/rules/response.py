@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from . import catalogue, rule
+from .engine import catalogue, rule
 from .complaints import _fmt, actions
 
 # profile -> urgency -> hours from report to first response (T-RESP-01)
@@ -35,7 +35,8 @@ def first_response(ctx):
             if got > deadline:
                 late = (got - start).total_seconds() / 3600
                 ctx.finding(r, "first_response", f"{what} {r.id}（{urgency}）{_fmt(start)} 收到，{_fmt(got)} 才首次答复，"
-                                                 f"用了 {late:.1f} 小时", threshold=th)
+                                                 f"用了 {late:.1f} 小时", threshold=th, status="done",
+                            due=deadline)
         else:
             ctx.deadline(r, start_key, deadline,
                          f"{what} {r.id}（{urgency}）{_fmt(start)} 收到，超过 {hours} 小时仍没有首次答复",
@@ -60,7 +61,8 @@ def result_reply(ctx):
             i, a = min(replies, key=lambda x: x[1]["at"])
             if a["at"] > deadline:
                 ctx.finding(c, ("actions", i), f"{sev}问题 {c.id} 在 {_fmt(a['at'])} 才回复客户处理结果，"
-                                               f"超过了 {hours} 小时（{_fmt(deadline)}）", threshold=th)
+                                               f"超过了 {hours} 小时（{_fmt(deadline)}）", threshold=th, status="done",
+                            due=deadline)
         else:
             ctx.deadline(c, "severity", deadline, f"{sev}问题 {c.id} 受理已超过 {hours} 小时，处理过程里还没有“回复”",
                          f"{hours} 小时内回复客户处理结果", threshold=th)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from . import catalogue, rule
+from .engine import catalogue, rule
 from .complaints import SATISFIED
 from .visits import reply_time
 

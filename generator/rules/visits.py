@@ -11,8 +11,8 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 
 from ..config import METHODS_BY_OPTION
-from ..workdays import local_date
-from . import catalogue, rule
+from ..dates import local_date
+from .engine import catalogue, rule
 from .complaints import DISSATISFIED, actions, closed_at, is_closed, reply, revisits, satisfaction
 from .complaints import is_resolved as is_done
 
@@ -56,7 +56,7 @@ def same_day(ctx):
         if when >= deadline:
             days = (local_date(when) - local_date(visited)).days
             ctx.finding(v, key, f"回访在 {local_date(visited)}，{how}却是 {local_date(when)}，晚了 {days} 天",
-                        threshold="回访当天 24:00 前")
+                        threshold="回访当天 24:00 前", status="done", due=deadline)
 
 
 # -- review and proof of visit ----------------------------------------------------------------
@@ -281,20 +281,19 @@ def every_case_answered(ctx):
             due_by_month[_month(due)].append((c, handled))
         if handled:
             continue
-        if not ctx.passed(due):
-            ctx.open_item(c, local_date(due), "投诉须有处理结果并答复客户")
-            continue
         missing = []
         if not is_done(c):
             missing.append(f"还没有处理结果（状态是“{c['status']}”，没有解决时间 resolved）")
         if not _answered(ctx, c):
             missing.append("还没有答复客户（没有“回复”处理记录、首次答复时间、回访、公开信或复函）")
         late = f"已过答复期限 {local_date(due)}" if c["reply_by"] else f"受理已超过 {days} 天（没有写答复期限 reply_by）"
-        ctx.finding(c, "reply_by" if c["reply_by"] else "received", f"{late}：" + "；".join(missing), threshold=limit)
+        ctx.deadline(c, "reply_by" if c["reply_by"] else "received", due, f"{late}：" + "；".join(missing),
+                     "投诉须有处理结果并答复客户", threshold=limit)
     for m in ctx.months():
         rows = due_by_month.get(m, [])
         ctx.figure(m, "到期投诉中已有结果并答复的比例", sum(h for _, h in rows), len(rows), 1.0, ">=",
-                   "100%（件件有着落，事事有回音）", [c.id for c, h in rows if not h])
+                   "100%（件件有着落，事事有回音）", [c.id for c, h in rows if not h],
+                   population="答复期限在本月且已到期的投诉")
 
 
 @rule("V-RATE-01", "投诉回访处理率 100%", scope="period", modal="应该", source="000 P4 Art.4(1)",
@@ -315,32 +314,21 @@ def complaint_visit_rate(ctx):
         by_month[_month(done_time(c))].append((c, visited))
     for m in ctx.months():
         rows = by_month.get(m, [])
-        fig = ctx.figure(m, "已解决的投诉中有回访的比例", sum(v for _, v in rows), len(rows), 1.0, ">=",
-                         "100%", [c.id for c, v in rows if not v])
-        if fig.passed is False:
-            ctx.period_finding(m, f"已解决的投诉 {fig.denominator} 条，有回访的只有 {fig.numerator} 条", fig.offenders,
-                               threshold="100%")
+        ctx.figure(m, "已解决的投诉中有回访的比例", sum(v for _, v in rows), len(rows), 1.0, ">=",
+                   "100%", [c.id for c, v in rows if not v], population="本月解决、须回访且回访已到期的投诉",
+                   finding=f"已解决的投诉 {len(rows)} 条，有回访的 {sum(v for _, v in rows)} 条")
 
 
-def _ytd_figures(ctx, label: str, items, offender_is: bool, target: float, op: str, limit: str, what: str) -> None:
-    """Month figures are year to date through that month; the year figure runs to the as-of day.
+def _year_figures(ctx, label: str, items, offender_is: bool, target: float, op: str, limit: str, what: str,
+                  population: str) -> None:
+    """One figure per calendar year: running (progress, never an error) until the year ends, then met or missed.
 
-    `items` are (day, record id, counts-for-numerator); offenders are the records whose flag is
-    `offender_is`; a failing year is a period finding.
+    `items` are (day, record id, counts-for-numerator); offenders are the records whose flag is `offender_is`.
     """
-    for m in ctx.months():
-        y, mo = int(m[:4]), int(m[5:])
-        end = min(date(y + mo // 12, mo % 12 + 1, 1), ctx.as_of + timedelta(days=1))
-        rows = [(rid, ok) for d, rid, ok in items if d.year == y and d < end]
-        ctx.figure(m, f"{label}（{y} 年 1–{mo} 月累计）", sum(ok for _, ok in rows), len(rows), target, op, limit,
-                   [rid for rid, ok in rows if ok == offender_is])
     for y in sorted({int(m[:4]) for m in ctx.months()}):
-        rows = [(rid, ok) for d, rid, ok in items if d.year == y and d <= ctx.as_of]
-        fig = ctx.figure(str(y), f"{label}（{y} 年累计）", sum(ok for _, ok in rows), len(rows), target, op, limit,
-                         [rid for rid, ok in rows if ok == offender_is])
-        if fig.passed is False:
-            ctx.period_finding(str(y), f"{label}为 {fig.value:.0%}（{fig.numerator}/{fig.denominator}），{what}",
-                               fig.offenders, threshold=limit)
+        rows = [(rid, ok) for d, rid, ok in items if d.year == y]
+        ctx.figure(str(y), f"{label}（{y} 年累计）", sum(ok for _, ok in rows), len(rows), target, op, limit,
+                   [rid for rid, ok in rows if ok == offender_is], population=population, finding=f"{label}{what}")
 
 
 @rule("V-RATE-02", "有签名的上门回访不少于 40%", scope="period", modal="不少于", source="000 P4 Art.4(1)",
@@ -350,8 +338,8 @@ def signed_onsite_rate(ctx):
     floor = ctx.threshold("signed_onsite_min")
     items = [(local_date(v["date"]), v.id, v["method"] == "上门" and v["signature"] == "已签名")
              for v in ctx.records.visits]
-    _ytd_figures(ctx, "有签名的上门回访占全年回访", items, False, floor, ">=", f"≥ {floor:.0%}",
-                 f"低于 {floor:.0%}")
+    _year_figures(ctx, "有签名的上门回访占全年回访", items, False, floor, ">=", f"≥ {floor:.0%}",
+                  f"低于 {floor:.0%}", "全年回访记录（公开信不计）")
 
 
 @rule("V-RATE-03", "电话和信函回访不超过全年回访的 70%/60%", scope="period", modal="不超过", source="000 P4 Art.4(3)",
@@ -361,8 +349,9 @@ def phone_letter_rate(ctx):
     ceiling = 0.70 if ctx.option("phone_letter") == "PM-70" else 0.60
     items = [(local_date(v["date"]), v.id, v["method"] in ("电话", "信函")) for v in ctx.records.visits]
     items += [(letter["date"], letter.id, True) for letter in ctx.records.letters]
-    _ytd_figures(ctx, "电话和信函回访占全年回访", items, True, ceiling, "<=",
-                 f"≤ {ceiling:.0%}（{ctx.profile_text('phone_letter')}）", f"超过 {ceiling:.0%}")
+    _year_figures(ctx, "电话和信函回访占全年回访", items, True, ceiling, "<=",
+                  f"≤ {ceiling:.0%}（{ctx.profile_text('phone_letter')}）", f"超过 {ceiling:.0%}",
+                  "全年回访记录加公开信（每封公开信按一次信函回访计，所以比有签名上门回访的分母多）")
 
 
 # -- same issue, duplicates, no-visit complaints ----------------------------------------------

@@ -1,4 +1,14 @@
-"""Working days by the official PRC calendar, judged in Asia/Shanghai.
+"""All date arithmetic: Shanghai time, the as-of instant, months and periods, PRC working days.
+
+Time is an input. The as-of instant is decided once per run (`as_of_instant`); the only
+clock read is `now()`, called by the command line when no --as-of is given. Everything
+else compares against that instant:
+
+- a fact dated with a day only (a letter's date) happened at the start of that day;
+- a deadline given as a day lasts to the end of that day (`deadline_instant`);
+- a deadline has passed when it lies strictly before the as-of instant, so a deadline
+  later on the as-of day is still open;
+- a period (year, quarter, month, ISO week) is running until the instant reaches its end.
 
 Deadlines in the records are counted in working days: weekends and statutory
 holidays are off, the make-up working days (调休) are on. The official data
@@ -23,6 +33,16 @@ __all__ = [
     "local",
     "local_date",
     "today",
+    "now",
+    "AsOfError",
+    "as_of_instant",
+    "as_of_day",
+    "deadline_instant",
+    "fact_instant",
+    "month_key",
+    "add_months",
+    "period_bounds",
+    "show_instant",
 ]
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -219,6 +239,97 @@ def local_date(dt: datetime | date) -> date:
     return _as_day(dt)
 
 
+def now() -> datetime:
+    """The current instant in Asia/Shanghai: the one place huifang reads the clock."""
+    return datetime.now(TZ)
+
+
 def today() -> date:
     """Today in Asia/Shanghai, whatever the server's own time zone."""
-    return datetime.now(TZ).date()
+    return now().date()
+
+
+# --- the as-of instant ----------------------------------------------------------------------
+
+def deadline_instant(d: date | datetime) -> datetime:
+    """When a deadline ends: a day lasts to its end (the next midnight), a time is itself."""
+    if isinstance(d, datetime):
+        return local(d)
+    return datetime.combine(d + _ONE_DAY, time(0), TZ)
+
+
+def fact_instant(d: date | datetime) -> datetime:
+    """When a fact happened: a day-only fact counts from the start of that day."""
+    if isinstance(d, datetime):
+        return local(d)
+    return datetime.combine(d, time(0), TZ)
+
+
+class AsOfError(ValueError):
+    """An --as-of value that is neither a date nor a date-time (message in Chinese)."""
+
+
+def as_of_instant(value: date | datetime | str | None = None) -> datetime:
+    """The one instant a run judges at: a date means the end of that day, a date-time that instant
+    (without a zone: Shanghai time), None means now."""
+    if value is None:
+        return now()
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            if len(text) == 10:
+                value = date.fromisoformat(text)
+            else:
+                value = datetime.fromisoformat(text.replace(" ", "T", 1))
+        except ValueError:
+            raise AsOfError(f"“{value}”不是有效日期或时间，应写成 2026-11-30 或 2026-11-30T15:00（北京时间）")
+    if isinstance(value, datetime):
+        return local(value)
+    return deadline_instant(value)
+
+
+def as_of_day(instant: datetime) -> date:
+    """The Shanghai day an instant belongs to; the end of a day (midnight) still belongs to that day."""
+    return (local(instant) - timedelta(microseconds=1)).date()
+
+
+def show_instant(instant: datetime) -> str:
+    """'2026-11-20' for the end of a day, '2026-11-20 15:30' for any other instant (Chinese pages)."""
+    t = local(instant)
+    if t.time() == time(0):
+        return as_of_day(t).isoformat()
+    return t.strftime("%Y-%m-%d %H:%M")
+
+
+# --- months and periods ---------------------------------------------------------------------
+
+def month_key(value: date | datetime) -> str:
+    """'YYYY-MM' of a day or (Shanghai) time."""
+    d = local_date(value)
+    return f"{d.year:04d}-{d.month:02d}"
+
+
+def add_months(d: date, n: int) -> date:
+    """Calendar months later, clamped to the month's last day (Jan 31 + 1 month = Feb 28/29)."""
+    y, m = divmod(d.month - 1 + n, 12)
+    year, month = d.year + y, m + 1
+    last = (date(year + month // 12, month % 12 + 1, 1) - _ONE_DAY).day
+    return date(year, month, min(d.day, last))
+
+
+def period_bounds(period: str) -> tuple[datetime, datetime]:
+    """[start, end) of a period written 'YYYY', 'YYYY-Qn', 'YYYY-MM' or 'YYYY-Www' (ISO week)."""
+    y = int(period[:4])
+    if len(period) == 4:
+        a, b = date(y, 1, 1), date(y + 1, 1, 1)
+    elif period[5] == "Q":
+        q = int(period[6:])
+        a = date(y, 3 * q - 2, 1)
+        b = add_months(a, 3)
+    elif period[5] == "W":
+        a = date.fromisocalendar(y, int(period[6:]), 1)
+        b = a + timedelta(days=7)
+    else:
+        a = date(y, int(period[5:7]), 1)
+        b = add_months(a, 1)
+    return fact_instant(a), fact_instant(b)

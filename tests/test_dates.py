@@ -1,4 +1,4 @@
-"""Tests for generator.workdays against the official 2026 PRC holiday arrangement."""
+"""Tests for generator.dates against the official 2026 PRC holiday arrangement."""
 
 import pickle
 import re
@@ -7,7 +7,7 @@ from datetime import date, datetime, time, timedelta, timezone
 import chinese_calendar
 import pytest
 
-from generator.workdays import (
+from generator.dates import (
     TZ,
     Calendar,
     CalendarRangeError,
@@ -271,3 +271,46 @@ def test_today_is_shanghai_date():
     got = today()
     after = datetime.now(TZ).date()
     assert got in {before, after}
+
+
+# --- the as-of instant and periods -------------------------------------------
+
+
+def test_as_of_accepts_a_date_or_a_date_time_and_nothing_else():
+    from generator.dates import AsOfError, as_of_day, as_of_instant, show_instant
+    end = as_of_instant("2026-11-30")
+    assert end == datetime(2026, 12, 1, tzinfo=TZ) and as_of_day(end) == D("2026-11-30")
+    assert show_instant(end) == "2026-11-30"
+    t = as_of_instant("2026-11-30 15:00")
+    assert t == datetime(2026, 11, 30, 15, tzinfo=TZ) and show_instant(t) == "2026-11-30 15:00"
+    assert as_of_instant(datetime(2026, 11, 30, 7, tzinfo=timezone.utc)) == t
+    for bad in ("2026-13-01", "昨天", "2026-11-30T25:00"):
+        with pytest.raises(AsOfError):
+            as_of_instant(bad)
+
+
+def test_deadlines_last_to_the_end_of_their_day_and_facts_start_with_it():
+    from generator.dates import deadline_instant, fact_instant
+    assert deadline_instant(D("2026-11-30")) == datetime(2026, 12, 1, tzinfo=TZ)
+    assert fact_instant(D("2026-11-30")) == datetime(2026, 11, 30, tzinfo=TZ)
+    t = datetime(2026, 11, 30, 7, tzinfo=timezone.utc)
+    assert deadline_instant(t) == fact_instant(t) == datetime(2026, 11, 30, 15, tzinfo=TZ)
+
+
+@pytest.mark.parametrize("period, start, end", [
+    ("2026", "2026-01-01", "2027-01-01"),
+    ("2026-Q4", "2026-10-01", "2027-01-01"),
+    ("2026-02", "2026-02-01", "2026-03-01"),
+    ("2026-12", "2026-12-01", "2027-01-01"),
+    ("2026-W53", "2026-12-28", "2027-01-04"),
+])
+def test_period_bounds(period, start, end):
+    from generator.dates import period_bounds
+    assert period_bounds(period) == (datetime.combine(D(start), time(0), TZ), datetime.combine(D(end), time(0), TZ))
+
+
+def test_months_clamp_to_month_end():
+    from generator.dates import add_months, month_key
+    assert add_months(D("2026-01-31"), 1) == D("2026-02-28")
+    assert add_months(D("2026-11-30"), 3) == D("2027-02-28")
+    assert month_key(datetime(2026, 11, 30, 17, tzinfo=timezone.utc)) == "2026-12"

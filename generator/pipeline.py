@@ -1,0 +1,163 @@
+"""The pipeline: load → validate → provenance → rules → one `Analysis` for one as-of instant.
+
+Everything downstream — the `check` report, the export, every page — reads the Analysis and
+never recomputes a figure, a schedule or a status, re-reads the configuration or reads the clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from .config import Config, ConfigError, load_config
+from .dates import Calendar, as_of_day, as_of_instant, fact_instant, show_instant
+from .findings import Finding, sort_findings
+from .history import History, Staff
+from .load import Record, RecordSet, load
+from .rules import Figure, OpenItem, Outcome, check_config_rules, run
+from .rules.equipment import Plan, plans
+
+FUTURE = "FUTURE"  # pseudo rule id of records dated after the as-of instant
+
+
+@dataclass
+class Analysis:
+    """Everything one run knows, computed once: records, findings, open items, period figures, plans.
+
+    `as_of` is the instant judged at; `records` are the records in the analysis (those dated
+    after the instant are left out and listed in `future`); `n_files` counts every record file
+    read, also broken ones.
+    """
+
+    root: Path
+    config: Config
+    as_of: datetime
+    records: RecordSet
+    findings: list[Finding]
+    outcome: Outcome
+    plans: dict[str, list[Plan]] = field(default_factory=dict)
+    provenance: dict = field(default_factory=dict)
+    history_warnings: list[str] = field(default_factory=list)
+    future: list[Record] = field(default_factory=list)
+    n_files: int = 0
+
+    @property
+    def day(self) -> date:
+        """The Shanghai day of the as-of instant."""
+        return as_of_day(self.as_of)
+
+    @property
+    def open_items(self) -> list[OpenItem]:
+        return self.outcome.open_items
+
+    @property
+    def figures(self) -> list[Figure]:
+        return self.outcome.figures
+
+    @property
+    def blocking(self) -> list[Finding]:
+        return [f for f in self.findings if f.blocking]
+
+
+def analyse(root: Path, as_of: datetime | date | str | None = None, *, with_history: bool = True,
+            only_rules=None) -> Analysis:
+    """load → validate → provenance → rules. Raises ConfigError for an unusable huifang.yml.
+
+    `as_of` is decided here once (a date means the end of that day, None means now) and passed down.
+    """
+    config = load_config(root)
+    problems = check_config_rules(config)
+    if problems:
+        raise ConfigError(" ".join(problems))
+    instant = as_of_instant(as_of)
+    loaded, findings = load(root)
+    records, future = _until(loaded, instant)
+    findings += [_future_finding(r, instant) for r in future]
+    provenance, warnings = _provenance(root) if with_history else ({}, [])
+    ctx = run(records, config, instant, Calendar(config.days_off, config.workdays), provenance, only_rules)
+    return Analysis(root, config, instant, records, sort_findings(findings + ctx.outcome.findings), ctx.outcome,
+                    plans(ctx), provenance, warnings, future, len(loaded))
+
+
+# Dated facts inside a record (not deadlines such as reply_by): as of an earlier instant they had not
+# happened yet. kind -> top-level keys, and (list key, item key) pairs.
+FACTS = {
+    "order": (("reported", "first_response"), ()),
+    "complaint": (("first_response", "resolved"), (("actions", "at"),)),
+    "visit": (("recorded", "reverified"), ()),
+    "customer": ((), (("products", "shipped"), ("products", "energized"))),
+}
+
+
+def _until(records: RecordSet, instant: datetime) -> tuple[RecordSet, list[Record]]:
+    """The records as known at the as-of instant: those dated at or after it are split off, and
+    facts inside a record dated after it (a later reply, a closing, a review) are not known yet."""
+    kept, future, changed = [], [], False
+    for r in records.all:
+        main = r.kind.main_date
+        value = r[main] if main else None
+        if isinstance(value, (date, datetime)) and fact_instant(value) >= instant:
+            future.append(r)
+            changed = True
+            continue
+        known = _known(r, instant)
+        changed |= known is not r
+        kept.append(known)
+    return (RecordSet(kept) if changed else records), future
+
+
+def _later(value, instant: datetime) -> bool:
+    return isinstance(value, (date, datetime)) and fact_instant(value) >= instant
+
+
+def _known(r: Record, instant: datetime) -> Record:
+    """`r` without the facts dated at or after the instant (the same object when there are none)."""
+    if not r.valid:
+        return r
+    keys, items = FACTS.get(r.kind.name, ((), ()))
+    data = dict(r.data)
+    for k in keys:
+        if _later(data.get(k), instant):
+            data.pop(k)
+    review = data.get("review")
+    if isinstance(review, dict) and _later(review.get("date"), instant):
+        data.pop("review")
+    for lk, ik in items:
+        rows = data.get(lk)
+        if not isinstance(rows, list):
+            continue
+        if lk == "actions":
+            data[lk] = [a for a in rows if not (isinstance(a, dict) and _later(a.get(ik), instant))]
+        else:
+            data[lk] = [{k: v for k, v in x.items() if not (k == ik and _later(v, instant))}
+                        if isinstance(x, dict) else x for x in rows]
+    if r.kind.name == "complaint":
+        closing = [a for a in r.data.get("actions") or [] if isinstance(a, dict) and a.get("action") == "结案"]
+        if data.get("status") == "已结案" and closing and not any(a in data["actions"] for a in closing):
+            data["status"] = "已解决" if data.get("resolved") else "处理中"
+        if data.get("status") == "已解决" and r.data.get("resolved") and not data.get("resolved"):
+            data["status"] = "处理中"
+    if data == r.data:
+        return r
+    known = Record(r.kind, r.id, r.path, data, r.lines)
+    known.valid = r.valid
+    return known
+
+
+def _future_finding(r: Record, instant: datetime) -> Finding:
+    main = r.kind.main_date
+    value = r[main]
+    when = fact_instant(value).strftime("%Y-%m-%d %H:%M") if isinstance(value, datetime) else value.isoformat()
+    return Finding(FUTURE, "info", r.path, r.line(main), r.id,
+                   f"记录日期 {when} 晚于判断时间 {show_instant(instant)}，"
+                   f"本次检查、待办和统计都不计入这条记录", subject=r.id)
+
+
+def _provenance(root: Path) -> tuple[dict, list[str]]:
+    try:
+        staff = Staff.load(root)
+    except Exception as e:  # a broken staff file must not stop the check
+        return {}, [str(e)]
+    with History(root, staff) as h:
+        return h.provenance(), list(h.warnings)
