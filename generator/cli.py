@@ -9,9 +9,10 @@ from pathlib import Path
 
 from . import commands
 from .config import ConfigError
-from .dates import AsOfError, as_of_instant
+from .dates import TZ, AsOfError, as_of_instant
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
+NO_ROOT = {"init"}  # commands that do not need an existing records repository
 
 
 class _Parser(argparse.ArgumentParser):
@@ -21,19 +22,23 @@ class _Parser(argparse.ArgumentParser):
         sys.exit(EXIT_USAGE)
 
 
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"“{text}”不是有效日期，应写成 YYYY-MM-DD，例如 2026-11-30")
-
-
 def _as_of(text: str) -> datetime:
     """A date (the end of that day) or a date-time (that instant; without a zone, Beijing time)."""
     try:
         return as_of_instant(text)
     except AsOfError as e:
         raise argparse.ArgumentTypeError(str(e))
+
+
+def _when(text: str) -> date | datetime:
+    """A date, or a date with a time of day (Beijing time unless a zone is written)."""
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"“{text}”不是有效的日期或时间，应写成 2026-11-20 或 \"2026-11-20 14:30\"")
+    if len(text.strip()) == 10:
+        return value.date()
+    return value.replace(tzinfo=TZ) if value.tzinfo is None else value.astimezone(TZ)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -62,10 +67,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     n = sub.add_parser("new", help="从模板新建一条记录（自动取下一个编号）")
     n.add_argument("kind", choices=("customer", "order", "complaint", "visit", "letter"), help="记录种类")
-    n.add_argument("--date", type=_date, default=None, help="记录日期（默认：今天），决定编号和月份文件夹")
+    n.add_argument("--date", type=_when, default=None, metavar="日期[ 时:分]",
+                   help="补录：事情发生的日期，可带时刻，如 2026-11-20 或 \"2026-11-20 14:30\"（北京时间）；"
+                        "只写日期时时刻留作 __:__，填好之前 check 会提示。默认：上海时间的现在")
     n.add_argument("--issue", default=None, help="公开信：按同一问题键预填草稿")
 
-    sub.add_parser("schema", help="从记录模型重新生成 templates/schema/ 下的 JSON Schema（开发用）")
+    i = sub.add_parser("init", help="把一个文件夹变成记录仓库（records/、huifang.yml、审阅工具包、git），从不覆盖已有文件")
+    i.add_argument("dir", nargs="?", type=Path, default=None, metavar="文件夹", help="记录仓库的文件夹（默认：当前文件夹）")
+
+    sub.add_parser("schema", help="按当前版本的记录模型重写 templates/schema/ 下编辑器用的 JSON Schema")
 
     r = sub.add_parser("rules", help="列出全部规则：编号、标题、范围、严重程度、配置值和依据条款")
     r.add_argument("--format", choices=("text", "json"), default="text")
@@ -82,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return EXIT_USAGE
     try:
-        root = commands.find_root(args.root)
+        root = None if args.command in NO_ROOT else commands.find_root(args.root)
         handler = getattr(commands, f"cmd_{args.command}")
         return handler(root, args)
     except (ConfigError, commands.UsageError) as e:

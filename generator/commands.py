@@ -10,7 +10,7 @@ from pathlib import Path
 
 from . import model, shipped
 from .config import load_config
-from .dates import today
+from .dates import TZ, today
 from .findings import Finding, report
 from .history import HistoryError, changed_files
 from .load import RECORDS_DIR, RecordSet, record_files
@@ -180,8 +180,15 @@ def record_path(kind: model.Kind, rid: str, day: date) -> str:
 
 
 def cmd_new(root: Path, args) -> int:
+    """A new record from its template, with the next free id, in its month folder; never overwrites.
+
+    Times are Shanghai times whatever the machine's zone: now (read once) when no --date is given,
+    the time given with --date, or, for a bare --date, a placeholder that `check` reports until filled.
+    """
     kind = model.KINDS[args.kind]
-    day = args.date or today()
+    when = args.date if args.date is not None else datetime.now(TZ)
+    day = when.date() if isinstance(when, datetime) else when
+    clock = f"{when.astimezone(TZ):%H:%M}" if isinstance(when, datetime) else model.TIME_PLACEHOLDER
     template = shipped.find(root, TEMPLATES_DIR, "records", f"{kind.name}.yml")
     if not template.exists():
         raise UsageError(f"找不到模板 {template}。")
@@ -189,11 +196,10 @@ def cmd_new(root: Path, args) -> int:
     rel = record_path(kind, rid, day)
     target = root / rel
     text = template.read_text(encoding="utf-8")
-    schema_rel = Path("../" * (rel.count("/"))) / TEMPLATES_DIR / "schema" / f"{kind.name}.json"
-    now = datetime.now().astimezone()
-    text = (text.replace("../schema/", str(schema_rel.parent.as_posix()) + "/")
+    schema = schema_link(rel, kind)
+    text = (text.replace(f"../schema/{kind.name}.json", schema)
             .replace("__ID__", rid).replace("__DATE__", day.isoformat())
-            .replace("__DATETIME__", f"{day.isoformat()} {now:%H:%M}:00+08:00"))
+            .replace("__DATETIME__", f"{day.isoformat()} {clock}:00+08:00"))
     if kind.name == "letter" and args.issue:
         from .derive import letter_draft_yaml
         text = letter_draft_yaml(analyse(root, day, with_history=False), args.issue, rid, day, text)
@@ -204,7 +210,18 @@ def cmd_new(root: Path, args) -> int:
     except FileExistsError:
         raise UsageError(f"{rel} 已存在，不会覆盖。")
     print(rel)
+    if clock == model.TIME_PLACEHOLDER and "__DATETIME__" in template.read_text(encoding="utf-8"):
+        print(f"huifang: 提示：时刻还没有填，请把文件里的 {model.TIME_PLACEHOLDER} 换成实际时刻（例如 14:30）；"
+              f"填好之前 huifang check 会一直报告。", file=sys.stderr)
+    if not (target.parent / schema).resolve().is_file():
+        print(f"huifang: 提示：编辑器提示要用的 {TEMPLATES_DIR}/schema/{kind.name}.json 还不存在，"
+              f"运行 huifang schema 生成。", file=sys.stderr)
     return 0
+
+
+def schema_link(rel: str, kind: model.Kind) -> str:
+    """The `$schema` path of a new record: from its folder to templates/schema/ at the repository root."""
+    return "../" * rel.count("/") + f"{TEMPLATES_DIR}/schema/{kind.name}.json"
 
 
 def cmd_schema(root: Path, args) -> int:
@@ -218,6 +235,29 @@ def cmd_schema(root: Path, args) -> int:
         path = out / f"{kind.name}.json"
         path.write_text(json.dumps(model.json_schema(kind), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         print(path)
+    return 0
+
+
+def cmd_init(root: Path | None, args) -> int:
+    """Turn a folder into a records repository; never overwrites, says what it did."""
+    from .scaffold import init
+    target = (args.dir or Path.cwd()).resolve()
+    if target.exists() and not target.is_dir():
+        raise UsageError(f"{target} 是一个文件，不是文件夹。")
+    result = init(target)
+    print(f"记录仓库：{target}")
+    for rel in result.created:
+        print(f"  新建　{rel}")
+    for rel in result.kept:
+        print(f"  已有　{rel}（没有改动）")
+    print(result.git)
+    if not result.created:
+        print("没有新建任何文件：这里已经是记录仓库。")
+        return 0
+    print("\n下一步：\n"
+          "  1. 读 README.md：每天怎样提交记录、怎样设置审阅、怎样只给员工发布门户；\n"
+          "  2. 改 CODEOWNERS 和 staff.yml 里的示例账号，按需要改 huifang.yml；\n"
+          "  3. huifang check，然后 git add -A && git commit -m \"建立记录仓库\"。")
     return 0
 
 

@@ -213,8 +213,9 @@ def _as_date(v) -> date:
 
 def default_config_text() -> str:
     """The commented huifang.yml a new deployment starts from (also the shipped demo's file)."""
-    lines = ["# huifang 配置：程序文件之间有分歧的地方，在这里选定一种做法（PROCEDURES.md §0.4）。",
-             "# 每条检查结果和每项月度指标都会写明按哪个选项、哪个阈值判断。", "", "profile:"]
+    lines = ["# huifang 配置：程序文件之间有分歧的地方，在这里选定一种做法。",
+             "# 每条检查结果和每项月度指标都会写明按哪个选项、哪个阈值判断；huifang rules 编号 打印一条规则的全文。",
+             "", "profile:"]
     for p in PARAMS.values():
         lines.append(f"  # {p.title}（{'、'.join(p.rules)}）；默认 {p.default}，因为{p.why}。")
         for opt, desc in p.options.items():

@@ -33,6 +33,8 @@ PURPOSES = (
 SATISFACTION = ("非常满意", "满意", "一般", "不太满意", "很不满意")
 SIGNATURES = ("已签名", "拒签", "无")
 CONTACT_PROBLEMS = ("空号", "信息错误", "联系人不符")
+# What `huifang new --date D` writes for the unknown time of day (never an invented time).
+TIME_PLACEHOLDER = "__:__"
 CALLBACK_RESULTS = ("正常", "不属实", "不满意")
 
 
@@ -295,7 +297,10 @@ def _check_value(f: Field, value: Any, path: tuple, out: list[Problem], refs: li
         return value
     if t == "datetime":
         if not isinstance(value, datetime):
-            if isinstance(value, date):
+            if isinstance(value, str) and TIME_PLACEHOLDER in value:
+                out.append(Problem(path, f"“{label}”（{f.name}）还没有填时刻：把 {TIME_PLACEHOLDER} 换成实际的"
+                                         f"几点几分，例如 {value.split()[0]} 14:30:00+08:00。"))
+            elif isinstance(value, date):
                 out.append(Problem(path, f"“{label}”（{f.name}）要写到时和分，例如 {value.isoformat()} 14:30:00+08:00。"))
             else:
                 out.append(Problem(path, f"“{label}”（{f.name}）应为{TYPE_WORDS['datetime']}，这里写的是“{value}”。"))

@@ -77,7 +77,8 @@ def test_workflow_checks_pull_requests_with_full_history():
     checkout = next(s for s in steps(check) if s.get("uses", "").startswith("actions/checkout@"))
     assert checkout["with"]["fetch-depth"] == 0
     assert "huifang check --changed origin/${{ github.base_ref }} --format github" in runs(check)
-    assert re.search(r'pip install "huifang @ git\+https://<[^>]+>/huifang\.git"', runs(check))
+    assert 'pip install "$HUIFANG"' in runs(check)
+    assert wf["env"]["HUIFANG"] == "huifang==__HUIFANG_VERSION__"  # init writes the installed version
     text = (KIT / ".github" / "workflows" / "huifang.yml").read_text(encoding="utf-8")
     assert "浅克隆" in text  # the comment that a shallow checkout makes provenance partial
 
@@ -110,10 +111,17 @@ def test_pre_commit_hook_is_local_and_offline():
     assert not pattern.search("huifang.yml") and not pattern.search("docs/records/x.md")
 
 
-def test_staff_sample_loads_and_codeowners_maps_record_folders():
-    staff = Staff.load(KIT)
+def test_staff_sample_is_empty_and_its_commented_example_loads(tmp_path):
+    text = (KIT / "staff.yml").read_text(encoding="utf-8")
+    assert len(Staff.load(KIT)) == 0  # nobody is mapped until the team writes its own names
+    example = "\n".join(line[2:] for line in text.splitlines() if re.match(r"^# (- |  )\w+: ", line))
+    (tmp_path / "staff.yml").write_text(example, encoding="utf-8")
+    staff = Staff.load(tmp_path)
     assert len(staff) >= 2 and all(m.name for m in staff.members)
     assert any(m.role and "主管" in m.role for m in staff.members)
+
+
+def test_codeowners_maps_record_folders():
     owners = {}
     for line in (KIT / "CODEOWNERS").read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.lstrip().startswith("#"):
@@ -123,7 +131,8 @@ def test_staff_sample_loads_and_codeowners_maps_record_folders():
     assert owners["/records/visits/"] == ["@cuihu/kefu-zhuguan"]
     assert {"/records/complaints/", "/records/orders/", "/records/customers/", "/records/letters/"} <= set(owners)
     readme = (KIT / "README.md").read_text(encoding="utf-8")
-    for name in (".pre-commit-config.yaml", "CODEOWNERS", "staff.yml", "huifang.yml"):
+    for name in (".pre-commit-config.yaml", "CODEOWNERS", "staff.yml", "huifang.yml", ".gitlab-ci.yml",
+                 "deploy/nginx.conf"):
         assert name in readme
 
 
@@ -231,3 +240,56 @@ def test_review_page_explains_merge_as_review():
     text = (PAGES / "review.md").read_text(encoding="utf-8")
     for word in ("V-REV-01", "Reviewed-by:", "Approved-by:", "审阅后又被修改", "--changed", "自己"):
         assert word in text, word
+
+
+# -- GitLab and publishing ---------------------------------------------------------------------
+
+def gitlab() -> dict:
+    return yaml.safe_load((KIT / ".gitlab-ci.yml").read_text(encoding="utf-8"))
+
+
+def test_gitlab_pipeline_reports_code_quality_on_merge_requests_with_full_history():
+    ci = gitlab()
+    assert ci["variables"]["GIT_DEPTH"] == "0"
+    assert ci["variables"]["HUIFANG"] == "huifang==__HUIFANG_VERSION__"
+    assert 'pip install "$HUIFANG"' in ci["default"]["before_script"]
+    job = ci["huifang-check"]
+    assert job["rules"] == [{"if": '$CI_PIPELINE_SOURCE == "merge_request_event"'}]
+    script = "\n".join(job["script"])
+    assert '--changed "origin/$CI_MERGE_REQUEST_TARGET_BRANCH_NAME" --format gitlab > gl-code-quality-report.json' in script
+    assert "refs/remotes/origin/$CI_MERGE_REQUEST_TARGET_BRANCH_NAME" in script  # the base branch is fetched
+    assert script.rstrip().endswith("exit ${status:-0}")  # errors still fail the job, after the report is saved
+    assert job["artifacts"]["when"] == "always"
+    assert job["artifacts"]["reports"]["codequality"] == "gl-code-quality-report.json"
+
+
+def test_gitlab_pages_publishes_only_after_warning_about_access():
+    ci = gitlab()
+    pages = ci["pages"]
+    assert pages["rules"] == [{"if": "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH"}]
+    assert pages["script"] == ["huifang build", "mv site public"]
+    assert pages["artifacts"]["paths"] == ["public"]
+    text = (KIT / ".gitlab-ci.yml").read_text(encoding="utf-8")
+    assert "仅项目成员" in text and "私有" in text and "access_control" in text
+
+
+def test_nginx_example_requires_login_over_https():
+    text = (KIT / "deploy" / "nginx.conf").read_text(encoding="utf-8")
+    live = [ln.split("#", 1)[0].strip() for ln in text.splitlines()]
+    live = [ln for ln in live if ln]
+    assert any(ln.startswith("auth_basic ") for ln in live)
+    assert any(ln.startswith("auth_basic_user_file ") for ln in live)
+    assert "listen 443 ssl;" in live and "return 301 https://$host$request_uri;" in live
+    assert any("X-Robots-Tag" in ln for ln in live)
+    body = "\n".join(live)
+    assert body.count("{") == body.count("}")
+    assert "htpasswd" in text
+
+
+def test_github_workflow_never_publishes_to_pages():
+    wf = workflow()
+    uses = [s.get("uses", "") for job in wf["jobs"].values() for s in steps(job)]
+    assert not [u for u in uses if "pages" in u]
+    publish = wf["jobs"]["publish"]
+    assert "vars.HUIFANG_DEPLOY_TARGET" in publish["if"] and publish["needs"] == "build"
+    assert "rsync -a --delete" in runs(publish)

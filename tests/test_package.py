@@ -121,15 +121,16 @@ def test_every_file_the_commands_open_is_in_the_sdist_and_the_wheel(dist, tmp_pa
     shutil.copy(PROJECT / "tests" / "fixtures" / "load" / "records" / "customers" / "CUST-0001.yml",
                 repo / "records" / "customers")
     r = str(repo)
-    steps = [["--root", r, "new", "visit", "--date", "2026-11-03"],
+    steps = [["init", r],
+             ["--root", r, "new", "visit", "--date", "2026-11-03"],
              ["--root", r, "check", "--as-of", "2026-11-23", "--format", "json"],
              ["--root", r, "rules"],
              ["--root", r, "build", "--as-of", "2026-11-23"]]
     codes, opened = opened_by_commands(tmp_path, steps)
-    assert codes == [0, 1, 0, 0]  # the new visit is a draft with empty required fields: check says so
+    assert codes == [0, 0, 1, 0, 0]  # the new visit is a draft with empty required fields: check says so
     assert (repo / "site" / "index.html").is_file()
     assert "templates/records/visit.yml" in opened and "templates/portal/home.md.j2" in opened
-    assert "generator/cli.py" in opened
+    assert "generator/cli.py" in opened and "kit/.gitlab-ci.yml" in opened
     wheel, sdist = wheel_names(dist["wheel"]), sdist_names(dist["sdist"])
     assert [f for f in opened if in_wheel(f) not in wheel] == []
     assert [f for f in opened if f not in sdist] == []
@@ -150,3 +151,37 @@ def venv(dist, tmp_path_factory) -> Path:
     where = run([str(py), "-c", "import generator; print(generator.__file__)"], cwd=env_dir.parent).stdout
     assert where.startswith(str(env_dir)), where  # huifang itself comes from the wheel, not this checkout
     return env_dir / "bin"
+
+
+def test_done_when_flow_with_the_installed_wheel(venv, tmp_path):
+    """The adoption path of a new team, run with the installed wheel from an unrelated folder."""
+    team = tmp_path / "kefu-records"
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env.update(PATH=str(venv) + os.pathsep + env.get("PATH", ""), GIT_CONFIG_GLOBAL=os.devnull,
+               GIT_CONFIG_NOSYSTEM="1", NO_COLOR="1")
+    huifang = str(venv / "huifang")
+
+    init = run([huifang, "init", str(team)], cwd=tmp_path, env=env)
+    assert "新建　huifang.yml" in init.stdout and (team / ".git").is_dir()
+
+    check = run([huifang, "check"], cwd=team, env=env)
+    assert "0 个错误" in check.stdout
+
+    new = run([huifang, "new", "visit"], cwd=team, env={**env, "TZ": "UTC"})
+    rel = new.stdout.strip()
+    text = (team / rel).read_text(encoding="utf-8")
+    date_line = next(ln for ln in text.splitlines() if ln.startswith("date: "))
+    assert date_line.endswith("+08:00")
+    from datetime import datetime, timedelta, timezone
+    written = datetime.fromisoformat(date_line[6:])
+    now = datetime.now(timezone(timedelta(hours=8)))
+    assert timedelta(0) <= now - written < timedelta(minutes=5)  # Shanghai wall time, not UTC's
+    schema = text.splitlines()[0].split("$schema=", 1)[1]
+    resolved = (team / rel).parent / schema
+    assert resolved.resolve().is_file()
+    assert json.loads(resolved.read_text(encoding="utf-8"))["title"].startswith("回访记录")
+
+    build = run([huifang, "build"], cwd=team, env=env)
+    assert (team / "site" / "index.html").is_file() and (team / "site" / "rules.html").is_file()
+    assert "MkDocs 构建完成" in build.stderr
+    assert not (team / "mkdocs.yml").exists()
