@@ -95,7 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         root = None if args.command in NO_ROOT else commands.find_root(args.root)
         handler = getattr(commands, f"cmd_{args.command}")
         return handler(root, args)
-    except (ConfigError, commands.UsageError) as e:
+    except (ConfigError, commands.UsageError, AsOfError) as e:
         print(f"huifang: {e}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

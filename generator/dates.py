@@ -283,9 +283,12 @@ def as_of_instant(value: date | datetime | str | None = None) -> datetime:
                 value = datetime.fromisoformat(text.replace(" ", "T", 1))
         except ValueError:
             raise AsOfError(f"“{value}”不是有效日期或时间，应写成 2026-11-30 或 2026-11-30T15:00（北京时间）")
-    if isinstance(value, datetime):
-        return local(value)
-    return deadline_instant(value)
+    try:
+        if isinstance(value, datetime):
+            return local(value)
+        return deadline_instant(value)
+    except OverflowError:  # 9999-12-31 has no end of day
+        raise AsOfError(f"“{value}”超出了可以计算的日期范围")
 
 
 def as_of_day(instant: datetime) -> date:

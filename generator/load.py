@@ -1,21 +1,31 @@
 """Load: record files -> Record objects with the line of every key, plus YAML/SCHEMA findings.
 
-Safe YAML only. libyaml's C parser composes the node tree; a small walker turns nodes into
-Python values while keeping each key's line, detecting duplicate keys, refusing tags that are
-not plain YAML types and bounding alias expansion. One broken file never stops the others.
+Safe YAML only, and nothing a file can hold escapes as an exception. Only regular files inside the
+repository are opened, and only up to MAX_BYTES. libyaml's C parser yields events; a small
+iterative builder (no recursion, so no nesting depth can crash the process) turns them into
+values while keeping each key's line, enforcing depth and size limits as it goes, detecting
+duplicate keys, refusing tags that are not plain YAML types and bounding alias expansion.
+Every scalar goes through `_scalar`, the one place that turns YAML text into a value or a
+`model.Bad` carrying the Chinese reason. One broken file never stops the others.
 """
 
 from __future__ import annotations
 
+import errno
+import math
 import os
 import re
+import stat
 from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from functools import cached_property
 from pathlib import Path
 
 import yaml
 from yaml.constructor import SafeConstructor
+from yaml.events import (AliasEvent, DocumentStartEvent, MappingEndEvent, MappingStartEvent, ScalarEvent,
+                         SequenceEndEvent, SequenceStartEvent, StreamEndEvent)
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from . import model, privacy
@@ -29,10 +39,14 @@ except ImportError:  # pragma: no cover
 
 RECORDS_DIR = "records"
 EXTENSIONS = (".yml", ".yaml")
-MAX_NODES = 20_000  # a record has a few hundred nodes; more means an alias bomb
+MAX_NODES = 20_000  # values after alias expansion; a record has a few hundred, more means an alias bomb
+MAX_DEPTH = 50  # a record nests three or four levels; deeper is a mistake or an attack
+MAX_BYTES = 1_000_000  # the largest real record is a few KB; a bigger file is not read at all
+MAX_DIGITS = 18  # no field holds a longer number; longer ones are pasted IDs or garbage
+YEARS = (1990, 2100)  # time stamps outside this window are typing mistakes (load(..., years=) changes it)
+_ID = re.compile(r"[A-Za-z]+-[A-Za-z0-9-]+")
 _Y = "tag:yaml.org,2002:"
 _PLAIN = {_Y + t for t in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq", "value")}
-_SC = SafeConstructor()
 _TS = re.compile(
     r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})"
     r"(?:(?:[Tt]|[ \t]+)(?P<H>\d{1,2}):(?P<M>\d{2}):(?P<S>\d{2})(?:\.(?P<f>\d*))?"
@@ -51,6 +65,8 @@ _SYNTAX = [
     ("found undefined alias", "引用了没有定义的别名（*名称）"),
     ("did not find expected node content", "这里缺少内容，检查是否多写了“-”或逗号"),
     ("found unknown escape character", "双引号里的反斜杠“\\”被当成转义符了，请改用单引号或写成“\\\\”"),
+    ("control characters are not allowed", "文件里有不可见的控制字符，请删除它们（常见于从其他软件复制的文字）"),
+    ("special characters are not allowed", "文件里有不可见的控制字符，请删除它们（常见于从其他软件复制的文字）"),
 ]
 
 
@@ -82,104 +98,267 @@ class Record:
         return f"<{self.kind.name} {self.id}>"
 
 
-class _Walk:
-    """Turns a composed node tree into values and a line map, collecting problems as it goes."""
+# --- scalars: the one place YAML text becomes a value -------------------------------------------
 
-    def __init__(self):
-        self.lines: dict[tuple, int] = {}
-        self.problems: list[tuple[int, str, str]] = []  # (line, rule, message)
-        self.nodes = 0
-        self.stack: set[int] = set()
+def _scalar(tag: str, text: str, years: tuple[int, int] = YEARS):
+    """A resolved scalar -> its value, or model.Bad with the Chinese reason. Never raises.
 
-    def value(self, node, path: tuple):
-        self.nodes += 1
-        if self.nodes > MAX_NODES:
-            raise _Abort(node.start_mark.line + 1,
-                         f"文件展开后超过 {MAX_NODES} 个值，可能是恶意的别名（&/*）嵌套，已停止读取。")
-        tag = node.tag
-        if tag not in _PLAIN:
-            self.problems.append((node.start_mark.line + 1, "YAML",
-                                  f"不允许使用 YAML 标签“{tag.replace(_Y, '!!')}”：记录里只能写文字、数字、日期、"
-                                  f"true/false、列表和键值对。"))
-            return None
-        if isinstance(node, ScalarNode):
-            return self.scalar(node)
-        if id(node) in self.stack:
-            raise _Abort(node.start_mark.line + 1, "别名（*）引用了它自己所在的内容，形成了死循环。")
-        self.stack.add(id(node))
-        try:
-            if isinstance(node, SequenceNode):
-                out = []
-                for i, item in enumerate(node.value):
-                    self.lines[path + (i,)] = item.start_mark.line + 1
-                    out.append(self.value(item, path + (i,)))
-                return out
-            out = {}
-            seen: dict[str, int] = {}
-            for knode, vnode in node.value:
-                line = knode.start_mark.line + 1
-                if knode.tag == _Y + "merge":
-                    self.problems.append((line, "YAML", "不支持 YAML 合并键“<<”，请把字段直接写出来。"))
-                    continue
-                if not isinstance(knode, ScalarNode) or knode.tag not in _PLAIN:
-                    self.problems.append((line, "YAML", "字段名必须是普通文字。"))
-                    continue
-                key = str(self.scalar(knode))
-                if key in seen:
-                    self.problems.append((line, "YAML",
-                                          f"字段“{key}”写了两次（第 {seen[key]} 行和第 {line} 行），"
-                                          f"只会保留后一个；请删掉多余的一个。"))
-                seen[key] = line
-                self.lines[path + (key,)] = line
-                out[key] = self.value(vnode, path + (key,))
-            return out
-        finally:
-            self.stack.discard(id(node))
-
-    def scalar(self, node: ScalarNode):
-        tag, text = node.tag, node.value
-        if tag == _Y + "str":
+    YAML 1.1 turns some typed text into surprising numbers (0755 is octal, 1:30 is 90); those are
+    refused here instead of passing silently. Text fields get the source text back (see model).
+    """
+    try:
+        if tag == _Y + "str" or tag == _Y + "value":
             return text
         if tag == _Y + "null":
             return None
         if tag == _Y + "bool":
-            return _SC.bool_values[text.lower()]
+            value = SafeConstructor.bool_values.get(text.strip().lower())
+            return value if value is not None else model.Bad(f"“{text}”不是 true 或 false")
         if tag == _Y + "int":
-            return _SC.construct_yaml_int(node)
+            return _int(text)
         if tag == _Y + "float":
-            return _SC.construct_yaml_float(node)
+            return _float(text)
         if tag == _Y + "timestamp":
-            return self.timestamp(node)
-        return text
+            return _timestamp(text, years)
+    except (ValueError, ArithmeticError, IndexError, TypeError):
+        pass
+    word = _TAG_WORDS.get(tag, "值")
+    return model.Bad(f"标明是{word}，却没有填写" if not text.strip() else f"“{_short(text)}”无法读取为{word}")
 
-    def timestamp(self, node: ScalarNode):
-        m = _TS.match(node.value.strip())
-        if not m:
-            self.problems.append((node.start_mark.line + 1, "SCHEMA", f"“{node.value}”不是有效的日期。"))
-            return model.INVALID
-        try:
-            d = date(int(m["y"]), int(m["m"]), int(m["d"]))
-            if m["H"] is None:
-                return d
-            frac = int((m["f"] or "0")[:6].ljust(6, "0"))
-            dt = datetime(d.year, d.month, d.day, int(m["H"]), int(m["M"]), int(m["S"]), frac)
-        except ValueError:
-            self.problems.append((node.start_mark.line + 1, "SCHEMA",
-                                  f"日期“{node.value}”不存在（检查月份和日期，例如 2 月没有 30 日）。"))
-            return model.INVALID
-        if m["tz"] is None:
-            return dt.replace(tzinfo=TZ)  # no zone means Asia/Shanghai
-        if m["tz"] == "Z":
-            return dt.replace(tzinfo=timezone.utc).astimezone(TZ)
-        offset = timedelta(hours=int(m["th"]), minutes=int(m["tm"] or 0))
-        tz = timezone(offset if m["sign"] == "+" else -offset)
-        return dt.replace(tzinfo=tz).astimezone(TZ)
+
+_TAG_WORDS = {_Y + "int": "整数", _Y + "float": "数字", _Y + "timestamp": "日期", _Y + "bool": "true 或 false"}
+
+
+def _short(text: str, n: int = 40) -> str:
+    text = text.replace("\n", " ")
+    return text if len(text) <= n else text[:n] + "…"
+
+
+def _int(text: str):
+    t = text.strip().replace("_", "")
+    sign = -1 if t[:1] == "-" else 1
+    digits = t.lstrip("+-")
+    if len(digits) > MAX_DIGITS:
+        return model.Bad(f"数字“{_short(text)}”位数太多（超过 {MAX_DIGITS} 位）；如果是编号或电话，请加引号写成文字")
+    if ":" in digits:
+        return model.Bad(f"“{text}”会被当成六十进制数字；如果是时间或文字，请加引号")
+    if digits[:2] in ("0b", "0x"):
+        return sign * int(digits[2:], 2 if digits[1] == "b" else 16)
+    if len(digits) > 1 and digits[0] == "0":
+        return model.Bad(f"“{text}”以 0 开头，会被当成八进制数字；请去掉开头的 0，编号或电话请加引号")
+    return sign * int(digits)
+
+
+def _float(text: str):
+    t = text.strip().replace("_", "").lower()
+    if t.lstrip("+-") in (".inf", ".nan"):
+        return model.Bad(f"“{text}”不是一个有限的数字")
+    if ":" in t:
+        return model.Bad(f"“{text}”会被当成六十进制数字；如果是时间或文字，请加引号")
+    if len(t.lstrip("+-").split("e")[0].replace(".", "")) > MAX_DIGITS + 2:
+        return model.Bad(f"数字“{_short(text)}”位数太多")
+    value = float(t)
+    if not math.isfinite(value):
+        return model.Bad(f"数字“{_short(text)}”超出范围")
+    return value
+
+
+def _timestamp(text: str, years: tuple[int, int]):
+    m = _TS.match(text.strip())
+    if not m:
+        return model.Bad(f"“{_short(text)}”不是有效的日期")
+    y = int(m["y"])
+    if not years[0] <= y <= years[1]:
+        return model.Bad(f"日期“{text}”的年份 {y} 不在 {years[0]}–{years[1]} 年之间，请检查是否写错")
+    try:
+        d = date(y, int(m["m"]), int(m["d"]))
+        if m["H"] is None:
+            return d
+        frac = int((m["f"] or "0")[:6].ljust(6, "0"))
+        dt = datetime(d.year, d.month, d.day, int(m["H"]), int(m["M"]), int(m["S"]), frac)
+    except ValueError:
+        return model.Bad(f"日期“{text}”不存在（检查月份、日期和时间，例如 2 月没有 30 日、一天没有 25 点）")
+    if m["tz"] is None:
+        return dt.replace(tzinfo=TZ)  # no zone means Asia/Shanghai
+    if m["tz"] == "Z":
+        return dt.replace(tzinfo=timezone.utc).astimezone(TZ)
+    hours, minutes = int(m["th"]), int(m["tm"] or 0)
+    if hours > 14 or minutes > 59:
+        return model.Bad(f"日期时间“{text}”的时区“{m['tz']}”不存在（时区在 -12:00 到 +14:00 之间，北京时间是 +08:00）")
+    offset = timedelta(hours=hours, minutes=minutes)
+    return dt.replace(tzinfo=timezone(offset if m["sign"] == "+" else -offset)).astimezone(TZ)
+
+
+# --- YAML text -> values, iteratively -----------------------------------------------------------
+
+@dataclass
+class Parsed:
+    """What one YAML text holds: values (or None), the line of every key path, the source text of
+    every scalar that did not resolve to text (for text fields), and problems (line, rule, message)."""
+
+    data: dict | None
+    lines: dict = field(default_factory=dict)
+    texts: dict = field(default_factory=dict)
+    problems: list = field(default_factory=list)
 
 
 class _Abort(Exception):
     def __init__(self, line: int, message: str):
         super().__init__(message)
         self.line, self.message = line, message
+
+
+class _Frame:
+    __slots__ = ("value", "path", "anchor", "tag_ok", "as_key", "key", "seen", "mark", "size")
+
+    def __init__(self, value, path, anchor, tag_ok, as_key, mark):
+        self.value, self.path, self.anchor, self.tag_ok, self.as_key = value, path, anchor, tag_ok, as_key
+        self.key: object = _NOKEY  # mapping: the pending key, _BADKEY, or _NOKEY while a key is expected
+        self.seen: dict = {}
+        self.mark = mark  # index into _Builder.order where this collection's line entries start
+        self.size = 1  # values inside, aliases expanded
+
+
+_NOKEY, _BADKEY = object(), object()
+
+
+class _Builder:
+    """Events -> values and a line map with an explicit stack; every limit is checked before it is exceeded."""
+
+    def __init__(self, loader, years):
+        self.loader, self.years = loader, years
+        self.lines: dict[tuple, int] = {}
+        self.order: list[tuple] = []  # line-map keys in the order they were added
+        self.texts: dict[tuple, str] = {}
+        self.problems: list[tuple[int, str, str]] = []
+        self.nodes = 0
+        self.anchors: dict[str, tuple | None] = {}  # name -> (value, path, first, last, size); None while open
+        self.stack: list[_Frame] = []
+        self.root = None
+        self.root_line = 1
+
+    def _count(self, n: int, line: int) -> None:
+        self.nodes += n
+        if self.nodes > MAX_NODES:
+            raise _Abort(line, f"文件展开后超过 {MAX_NODES} 个值，可能是恶意的别名（&/*）嵌套，已停止读取。")
+
+    def _line(self, path, line) -> None:
+        if path is not None:
+            self.lines[path] = line
+            self.order.append(path)
+
+    def _slot(self, line: int):
+        """Where the next value goes: (its path or None when discarded, whether it is a mapping key)."""
+        if not self.stack:
+            self.root_line = line
+            return (), False
+        top = self.stack[-1]
+        if isinstance(top.value, list):
+            path = None if top.path is None else top.path + (len(top.value),)
+            self._line(path, line)
+            return path, False
+        if top.key is _NOKEY:
+            return None, True
+        if top.key is _BADKEY or top.path is None:
+            return None, False
+        return top.path + (top.key,), False
+
+    def _attach(self, value, size: int) -> None:
+        if not self.stack:
+            self.root = value
+            return
+        top = self.stack[-1]
+        top.size += size
+        if isinstance(top.value, list):
+            top.value.append(value)
+            return
+        if top.key is not _BADKEY:
+            top.value[top.key] = value
+        top.key = _NOKEY
+
+    def _tag(self, tag, kind, value, implicit, line) -> tuple[str, bool]:
+        if tag is None or tag == "!":
+            tag = self.loader.resolve(kind, value, implicit)
+        if tag not in _PLAIN and tag != _Y + "merge":
+            self.problems.append((line, "YAML", f"不允许使用 YAML 标签“{tag.replace(_Y, '!!')}”：记录里只能写文字、"
+                                                f"数字、日期、true/false、列表和键值对。"))
+            return tag, False
+        return tag, True
+
+    def _key(self, top: _Frame, text, line: int) -> None:
+        if not isinstance(text, str):
+            self.problems.append((line, "YAML", "字段名必须是普通文字。"))
+            top.key = _BADKEY
+            return
+        if text in top.seen:
+            self.problems.append((line, "YAML", f"字段“{text}”写了两次（第 {top.seen[text]} 行和第 {line} 行），"
+                                                f"只会保留后一个；请删掉多余的一个。"))
+        top.seen[text] = line
+        top.key = text
+        if top.path is not None:
+            self._line(top.path + (text,), line)
+
+    def event(self, ev) -> None:
+        line = ev.start_mark.line + 1
+        if isinstance(ev, ScalarEvent):
+            path, is_key = self._slot(line)
+            self._count(1, line)
+            tag, ok = self._tag(ev.tag, ScalarNode, ev.value, ev.implicit, line)
+            if is_key:
+                top = self.stack[-1]
+                if tag == _Y + "merge":
+                    self.problems.append((line, "YAML", "不支持 YAML 合并键“<<”，请把字段直接写出来。"))
+                    top.key = _BADKEY
+                else:
+                    self._key(top, ev.value if ok else None, line)
+                return
+            value = _scalar(tag, ev.value, self.years) if ok and tag != _Y + "merge" else (ev.value if ok else None)
+            if path is not None and ok and not isinstance(value, str):
+                self.texts[path] = ev.value
+            if ev.anchor:
+                self.anchors[ev.anchor] = (value, path, len(self.order), len(self.order), 1)
+            self._attach(value, 1)
+        elif isinstance(ev, (MappingStartEvent, SequenceStartEvent)):
+            path, is_key = self._slot(line)
+            self._count(1, line)
+            if len(self.stack) >= MAX_DEPTH:
+                raise _Abort(line, f"文件嵌套超过 {MAX_DEPTH} 层，已停止读取；记录只需要几层键值对和列表。")
+            is_map = isinstance(ev, MappingStartEvent)
+            _, ok = self._tag(ev.tag, MappingNode if is_map else SequenceNode, None, ev.implicit, line)
+            if is_key:
+                self.problems.append((line, "YAML", "字段名必须是普通文字。"))
+            if ev.anchor:
+                self.anchors[ev.anchor] = None  # open: an alias to it from inside would be a loop
+            self.stack.append(_Frame({} if is_map else [], path if ok and not is_key else None,
+                                     ev.anchor, ok, is_key, len(self.order)))
+        elif isinstance(ev, (MappingEndEvent, SequenceEndEvent)):
+            frame = self.stack.pop()
+            value = frame.value if frame.tag_ok else None
+            if frame.anchor:
+                self.anchors[frame.anchor] = (value, frame.path, frame.mark, len(self.order), frame.size)
+            if frame.as_key:
+                self.stack[-1].key = _BADKEY  # the collection was a key; the value that follows is dropped
+                return
+            self._attach(value, frame.size)
+        elif isinstance(ev, AliasEvent):
+            path, is_key = self._slot(line)
+            if ev.anchor not in self.anchors:
+                raise _Abort(line, f"引用了没有定义的别名“*{ev.anchor}”。")
+            target = self.anchors[ev.anchor]
+            if target is None:
+                raise _Abort(line, "别名（*）引用了它自己所在的内容，形成了死循环。")
+            value, apath, first, last, size = target
+            self._count(size, line)
+            if is_key:
+                self._key(self.stack[-1], value, line)
+                return
+            if path is not None and apath is not None:
+                n = len(apath)
+                for k in self.order[first:last]:
+                    self._line(path + k[n:], self.lines[k])
+                if apath in self.texts:
+                    self.texts[path] = self.texts[apath]
+            self._attach(value, size)
 
 
 def _syntax_message(err: yaml.MarkedYAMLError) -> str:
@@ -197,47 +376,58 @@ def _decode(raw: bytes) -> tuple[str | None, int, str]:
     except UnicodeDecodeError as e:
         line = raw.count(b"\n", 0, e.start) + 1
         guess = ""
-        for enc, name in (("gb18030", "GBK/GB2312"), ("big5", "Big5")):
-            try:
-                raw.decode(enc)
-                guess = f"看起来是 {name} 编码，"
-                break
-            except UnicodeDecodeError:
-                pass
+        if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+            guess = "看起来是 UTF-16 编码，"
+        else:
+            for enc, name in (("gb18030", "GBK/GB2312"), ("big5", "Big5")):
+                try:
+                    raw.decode(enc)
+                    guess = f"看起来是 {name} 编码，"
+                    break
+                except UnicodeDecodeError:
+                    pass
         return None, line, (f"文件不是 UTF-8 编码（第 {line} 行有无法识别的文字），{guess}"
                             f"请用编辑器“另存为”并选择 UTF-8 编码。")
 
 
-def parse(text: str) -> tuple[dict | None, dict, list[tuple[int, str, str]]]:
-    """YAML text -> (mapping or None, line map, problems). Never raises on bad input."""
+def parse(text: str, years: tuple[int, int] = YEARS) -> Parsed:
+    """YAML text -> Parsed (values, line map, source texts, problems). Never raises on any text."""
     loader = _Loader(text)
+    b = _Builder(loader, years)
+    docs = 0
     try:
-        node = loader.get_single_node()
+        while True:
+            ev = loader.get_event()
+            if ev is None or isinstance(ev, StreamEndEvent):
+                break
+            if isinstance(ev, DocumentStartEvent):
+                docs += 1
+                if docs > 1:
+                    return Parsed(None, problems=b.problems + [(
+                        ev.start_mark.line + 1, "YAML",
+                        "一个文件里只能有一条记录，这里出现了第二个文档（---）；请拆成两个文件。")])
+                continue
+            if isinstance(ev, (ScalarEvent, AliasEvent, MappingStartEvent, MappingEndEvent,
+                               SequenceStartEvent, SequenceEndEvent)):
+                b.event(ev)
+    except _Abort as a:
+        return Parsed(None, problems=b.problems + [(a.line, "YAML", a.message)])
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
-        if "another document" in str(e.problem) or "single document" in str(e.context):
-            return None, {}, [(mark.line + 1 if mark else 1, "YAML",
-                               "一个文件里只能有一条记录，这里出现了第二个文档（---）；请拆成两个文件。")]
-        return None, {}, [(mark.line + 1 if mark else 1, "YAML", _syntax_message(e))]
-    except yaml.YAMLError as e:
-        return None, {}, [(1, "YAML", f"YAML 格式错误：{e}。")]
+        return Parsed(None, problems=[(mark.line + 1 if mark else 1, "YAML", _syntax_message(e))])
+    except (yaml.YAMLError, ValueError, UnicodeError, MemoryError, RecursionError) as e:
+        return Parsed(None, problems=[(1, "YAML", f"YAML 格式错误：{type(e).__name__}。")])
     finally:
         loader.dispose()
-    if node is None:
-        return None, {}, [(1, "YAML", "文件是空的：请填写记录内容，或删除这个文件。")]
-    if not isinstance(node, MappingNode):
-        what = "列表" if isinstance(node, SequenceNode) else "一段文字"
-        return None, {}, [(node.start_mark.line + 1, "YAML",
-                           f"记录必须是“字段: 值”的键值对，这个文件的最外层却是{what}。")]
-    walk = _Walk()
-    walk.lines[()] = node.start_mark.line + 1
-    try:
-        data = walk.value(node, ())
-    except _Abort as a:
-        return None, {}, walk.problems + [(a.line, "YAML", a.message)]
-    except RecursionError:
-        return None, {}, [(1, "YAML", "文件嵌套层次太深，无法读取。")]
-    return data, walk.lines, walk.problems
+    root = b.root
+    if docs == 0 or root is None or (root == "" and not isinstance(root, (dict, list))):
+        return Parsed(None, problems=[(1, "YAML", "文件是空的：请填写记录内容，或删除这个文件。")])
+    if not isinstance(root, dict):
+        what = "列表" if isinstance(root, list) else "一段文字"
+        return Parsed(None, problems=[(b.root_line, "YAML",
+                                       f"记录必须是“字段: 值”的键值对，这个文件的最外层却是{what}。")])
+    b.lines[()] = b.root_line
+    return Parsed(root, b.lines, b.texts, b.problems)
 
 
 def _kind_of_path(rel: str) -> model.Kind | None:
@@ -245,8 +435,54 @@ def _kind_of_path(rel: str) -> model.Kind | None:
     return model.BY_FOLDER.get(parts[1]) if len(parts) > 2 and parts[0] == RECORDS_DIR else None
 
 
-def load_file(root: Path, rel: str) -> tuple[Record | None, list[Finding], list]:
-    """One file -> (record or None, findings, unresolved references to check later)."""
+_OS_ERRORS = {errno.EACCES: "没有读取权限", errno.EPERM: "没有读取权限", errno.ENOENT: "文件在读取时不见了",
+              errno.ELOOP: "它是一个链接（symlink）", errno.EISDIR: "它是一个文件夹", errno.ENXIO: "它不是普通文件"}
+
+
+def _os_reason(e: OSError) -> str:
+    return _OS_ERRORS.get(e.errno, f"系统错误 {errno.errorcode.get(e.errno, e.errno)}")
+
+
+def read_regular(path: Path, limit: int = MAX_BYTES) -> tuple[bytes | None, str]:
+    """The bytes of a regular file of at most `limit` bytes, or (None, Chinese reason).
+
+    Opened without following a final symlink and without blocking (a FIFO would hang a plain
+    open); the type and size are checked on the open descriptor, so a file swapped in between
+    cannot slip through, and at most limit + 1 bytes are ever read.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as e:
+        return None, _os_reason(e)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return None, "它不是普通文件（例如命名管道、设备或套接字）"
+        if st.st_size > limit:
+            return None, f"文件有 {st.st_size:,} 字节，超过了 {limit:,} 字节的上限；一条记录只需要几千字节"
+        chunks, size = [], 0
+        while size <= limit:
+            chunk = os.read(fd, limit + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > limit:
+            return None, f"文件超过了 {limit:,} 字节的上限"
+        return b"".join(chunks), ""
+    except OSError as e:
+        return None, _os_reason(e)
+    finally:
+        os.close(fd)
+
+
+def load_file(root: Path, rel: str, years: tuple[int, int] = YEARS,
+              real: Path | None = None) -> tuple[Record | None, list[Finding], list]:
+    """One file -> (record or None, findings, unresolved references to check later).
+
+    `real` is the file to read when `rel` is a link to another file inside the repository.
+    """
     findings: list[Finding] = []
 
     def add(rule, line, message, severity="error", rid=None):
@@ -257,17 +493,17 @@ def load_file(root: Path, rel: str) -> tuple[Record | None, list[Finding], list]
         kinds = "、".join(f"{k.folder}/（{k.title}）" for k in model.KINDS.values())
         add("SCHEMA", 1, f"文件不在任何记录类别的文件夹里，没有读取；记录应放在 records/ 下的 {kinds}。", "warning")
         return None, findings, []
-    try:
-        raw = (root / rel).read_bytes()
-    except OSError as e:
-        add("YAML", 1, f"无法读取文件：{e.strerror}。")
+    raw, why = read_regular(real or (Path(root) / rel))
+    if raw is None:
+        add("YAML", 1, f"无法读取这个文件：{why}。")
         return None, findings, []
     text, line, why = _decode(raw)
     if text is None:
         add("YAML", line, why)
         return None, findings, []
-    data, lines, problems = parse(text)
-    for pline, rule, msg in problems:
+    parsed = parse(text, years)
+    data, lines = parsed.data, parsed.lines
+    for pline, rule, msg in parsed.problems:
         add(rule, pline, msg)
     if data is None:
         return None, findings, []
@@ -275,7 +511,7 @@ def load_file(root: Path, rel: str) -> tuple[Record | None, list[Finding], list]
     stem = rel.rsplit("/", 1)[-1].rsplit(".", 1)[0]
     rid = data.get("id")
     kind = folder_kind
-    if isinstance(rid, str) and rid:
+    if isinstance(rid, str) and _ID.fullmatch(rid):  # a malformed id is reported by the model; the stem stands in
         id_kind = model.kind_for_id(rid)
         if id_kind is not None and id_kind is not folder_kind:
             add("SCHEMA", lines.get(("id",), 1),
@@ -287,7 +523,7 @@ def load_file(root: Path, rel: str) -> tuple[Record | None, list[Finding], list]
                 f"编号“{rid}”与文件名“{stem}”不一致；两者必须相同（改文件名或改编号）。", rid=rid)
     else:
         rid = stem
-    values, schema_problems, refs = model.validate(kind, data)
+    values, schema_problems, refs = model.validate(kind, data, parsed.texts)
     for p in schema_problems:
         ln = _line_for(lines, p.path)
         add("SCHEMA", ln, p.message, p.severity, rid)
@@ -320,15 +556,98 @@ def _check_month_folder(record: Record, add) -> None:
             "warning", record.id)
 
 
-def record_files(root: Path) -> list[str]:
-    """Every record file under records/, repo-relative with '/' separators, sorted."""
+def shown_name(name: str) -> str:
+    """A file name as text that is always valid UTF-8: undecodable bytes become \\xNN escapes."""
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        return os.fsencode(name).decode("utf-8", "backslashreplace")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A file to load: its repository path, and the file to read when it is a link inside the repository."""
+
+    rel: str
+    real: Path | None = None
+
+
+def scan(root: Path) -> tuple[list[Entry], list[Finding]]:
+    """Every file under records/ is either returned for loading or named in a finding; none is skipped silently.
+
+    Hidden files and folders (.gitkeep, .git) and Markdown notes (README.md) are not records and are passed over.
+    Only regular files are returned; a link is followed only to a regular file inside the repository.
+    """
+    root = Path(root)
     base = root / RECORDS_DIR
-    out: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(base):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-        rel_dir = Path(dirpath).relative_to(root).as_posix()
-        out.extend(f"{rel_dir}/{n}" for n in filenames if n.endswith(EXTENSIONS) and not n.startswith("."))
-    return sorted(out)
+    entries: list[Entry] = []
+    findings: list[Finding] = []
+    real_root = os.path.realpath(root)
+
+    def report(rel: str, message: str, severity: str = "error", rule: str = "YAML") -> None:
+        findings.append(Finding(rule, severity, rel, 1, None, message))
+
+    todo = [base]
+    while todo:
+        folder = todo.pop()
+        rel_dir = folder.relative_to(root).as_posix()
+        try:
+            with os.scandir(folder) as it:
+                items = sorted(it, key=lambda e: e.name)
+        except OSError as e:
+            report(rel_dir + "/", f"无法读取这个文件夹（{_os_reason(e)}），其中的记录都没有检查。")
+            continue
+        for item in items:
+            name = item.name
+            rel = f"{rel_dir}/{shown_name(name)}"
+            if name.startswith("."):
+                continue
+            if shown_name(name) != name:
+                report(rel, "文件名不是 UTF-8 编码的文字，没有读取；请用只含字母、数字和“-”的名字重新命名（记录的文件名就是它的编号）。")
+                continue
+            try:
+                if item.is_symlink():
+                    target = os.path.realpath(item.path)
+                    if os.path.commonpath([real_root, target]) != real_root:
+                        report(rel, "这是一个指向仓库之外的链接（symlink），没有读取；记录必须是仓库里的普通文件。")
+                        continue
+                    if os.path.isdir(target):
+                        report(rel, "这是一个指向文件夹的链接（symlink），没有读取其中的文件；请把记录直接放在 records/ 下。",
+                               "warning")
+                        continue
+                    if not os.path.isfile(target):
+                        report(rel, "这个链接（symlink）指向的不是普通文件（或目标不存在），没有读取。")
+                        continue
+                    real = Path(target)
+                elif item.is_dir(follow_symlinks=False):
+                    todo.append(Path(item.path))
+                    continue
+                elif not item.is_file(follow_symlinks=False):
+                    report(rel, "这不是普通文件（例如命名管道、设备或套接字），没有读取。")
+                    continue
+                else:
+                    real = None
+            except OSError as e:
+                report(rel, f"无法读取这个文件（{_os_reason(e)}）。")
+                continue
+            lower = name.lower()
+            if lower.endswith(EXTENSIONS):
+                if not name.endswith(EXTENSIONS):
+                    report(rel, f"扩展名“{name[name.rfind('.'):]}”应写成小写的 .yml；这条记录已照常检查。",
+                           "warning", "SCHEMA")
+                entries.append(Entry(rel, real))
+            elif not lower.endswith(".md"):
+                report(rel, "这不是记录文件（扩展名不是 .yml 或 .yaml），没有读取；记录文件请改用 .yml，其他文件请移出 records/。",
+                       "warning", "SCHEMA")
+    entries.sort(key=lambda e: e.rel)
+    findings.sort(key=lambda f: f.file)
+    return entries, findings
+
+
+def record_files(root: Path) -> list[str]:
+    """Every record file under records/ that `load` reads, repo-relative with '/' separators, sorted."""
+    return [e.rel for e in scan(root)[0]]
 
 
 class RecordSet:
@@ -385,14 +704,14 @@ class RecordSet:
         return out
 
 
-def load(root: Path) -> tuple[RecordSet, list[Finding]]:
+def load(root: Path, years: tuple[int, int] = YEARS) -> tuple[RecordSet, list[Finding]]:
     """Load every record under root/records; one broken file never stops the others."""
     root = Path(root)
     records: list[Record] = []
-    findings: list[Finding] = []
+    entries, findings = scan(root)
     pending: list = []
-    for rel in record_files(root):
-        rec, found, refs = load_file(root, rel)
+    for entry in entries:
+        rec, found, refs = load_file(root, entry.rel, years, entry.real)
         findings.extend(found)
         pending.extend(refs)
         if rec is not None:

@@ -52,6 +52,7 @@ class Field:
     fields: tuple["Field", ...] = ()  # keys of an object
     pattern: str | None = None
     minimum: float | None = None
+    maximum: float | None = None
     default: Any = None
     help: str = ""
     added: bool = False  # optional field added beyond RECORDS.md (documented as such)
@@ -101,10 +102,10 @@ CUSTOMER = Kind("customer", "客户", "customers", "CUST", None, (
     _text("phone", "电话", help="门户上只显示 138****5678"),
     _text("address", "地址", help="门户上只显示到楼栋"),
     _text("region", "区域"),
-    Field("contract_amount", "number", "合同金额（元）", minimum=0, help="累计 ≥ 3,000,000 元为重大顾客"),
+    Field("contract_amount", "number", "合同金额（元）", minimum=0, maximum=1e12, help="累计 ≥ 3,000,000 元为重大顾客"),
     Field("products", "list", "设备", item=Field("product", "object", "设备", fields=(
         _text("model", "型号", True),
-        Field("quantity", "int", "数量", minimum=0),
+        Field("quantity", "int", "数量", minimum=0, maximum=1_000_000),
         Field("shipped", "date", "发货日期"),
         Field("energized", "date", "送电日期"),
         Field("supporting", "bool", "配套/自用设备", added=True,
@@ -120,7 +121,7 @@ ORDER = Kind("order", "完工单", "orders", "WO", "completed", (
     _text("technician", "安装/维修工"),
     _text("region", "区域"),
     _text("category", "品类"),
-    Field("charge", "number", "服务收费（元）", minimum=0),
+    Field("charge", "number", "服务收费（元）", minimum=0, maximum=1e9),
     _enum("service_mode", "服务方式", SERVICE_MODES, added=True, help="上门或送修，用于周报/月报"),
     Field("reported", "datetime", "报修时间", added=True, help="维修单的报修时间，用于响应时限（T-RESP-01）"),
     _enum("urgency", "紧急程度", URGENCIES, added=True),
@@ -230,6 +231,21 @@ class _Invalid:
 INVALID = _Invalid()
 
 
+class Bad(_Invalid):
+    """A scalar the loader could not turn into a value (1e999, 0755, 2026-02-30, 9999-01-01); `reason` says why.
+
+    A text field takes the scalar's source text instead; any other field reports the reason.
+    """
+
+    __slots__ = ("reason",)
+
+    def __init__(self, reason: str):
+        self.reason = reason
+
+    def __repr__(self):
+        return f"Bad({self.reason!r})"
+
+
 @dataclass
 class Problem:
     """A schema defect found in one record: where (key path) and what (Chinese sentence)."""
@@ -239,10 +255,23 @@ class Problem:
     severity: str = "error"
 
 
-def nearest(value: str, choices) -> str | None:
-    """The allowed value closest to what was typed, for 'did you mean' hints."""
-    got = difflib.get_close_matches(str(value), [str(c) for c in choices], n=1, cutoff=0.5)
-    return got[0] if got else None
+_NEGATIONS = re.compile(r"不|没|未|无|拒|否|非(?!常)|^un|^not?_|^non|^dis|^in(?=valid|correct|complete)")
+
+
+def _polarity(text: str) -> int:
+    return len(_NEGATIONS.findall(text.lower())) % 2
+
+
+def nearest(value, choices) -> str | None:
+    """The allowed value closest to what was typed, for 'did you mean' hints — never one that flips the
+    meaning: a suggestion that adds or drops a negation (很满意 → 很不满意, 未签名 → 已签名) is not offered."""
+    text = str(value)
+    if not text.strip() or len(text) > 200:
+        return None
+    for got in difflib.get_close_matches(text, [str(c) for c in choices], n=5, cutoff=0.5):
+        if _polarity(got) == _polarity(text):
+            return got
+    return None
 
 
 def _hint(value, choices) -> str:
@@ -250,50 +279,70 @@ def _hint(value, choices) -> str:
     return f"，是不是想写“{near}”？" if near else "。"
 
 
-def _check_value(f: Field, value: Any, path: tuple, out: list[Problem], refs: list) -> Any:
-    """Check one value against its field; returns the value (dates normalised by the loader)."""
+def _check_value(f: Field, value: Any, path: tuple, out: list[Problem], refs: list, texts: dict) -> Any:
+    """Check one value against its field; returns the value, or None when it is not of the field's type
+    (so nothing downstream ever sees a list where a reference belongs)."""
     label = f.title
+    t = f.type
+    if isinstance(value, Bad) or (not isinstance(value, str) and t in ("text", "ref") and path in texts):
+        if t in ("text", "ref") and path in texts:
+            value = texts[path]  # as typed: 0571 stays 0571, 1:30 stays 1:30
+        elif isinstance(value, Bad):
+            out.append(Problem(path, f"“{label}”（{f.name}）：{value.reason}。"))
+            return None
     if value is INVALID:
         return None
     if value is None:
         if f.required:
             out.append(Problem(path, f"“{label}”（{f.name}）不能为空。"))
         return None
-    t = f.type
     if t in ("text", "ref"):
-        if isinstance(value, bool) or isinstance(value, (dict, list)):
+        if isinstance(value, (bool, dict, list)):
             out.append(Problem(path, f"“{label}”（{f.name}）应为{TYPE_WORDS[t]}，这里写的是{_describe(value)}。"))
-            return value
+            return None
         if not isinstance(value, str):
-            value = str(value)  # numbers and dates typed into a text field are kept as text
+            value = str(value)  # a value from an alias or a typed tag: kept as text
         if f.required and not value.strip():
             out.append(Problem(path, f"“{label}”（{f.name}）不能为空。"))
-        if f.pattern and not re.match(f.pattern, value):
-            out.append(Problem(path, f"“{label}”（{f.name}）“{value}”格式不对：{f.help}。"))
+        if f.pattern and not re.fullmatch(f.pattern.strip("^$"), value):
+            out.append(Problem(path, f"“{label}”（{f.name}）“{_shown(value)}”格式不对：{f.help}。"))
+            return None
         if t == "ref":
+            if value != value.strip():
+                out.append(Problem(path, f"“{label}”（{f.name}）“{_shown(value)}”前后有空格或换行，编号里不能有。"))
+                return None
             refs.append((path, value, f.refs))
         return value
     if t == "enum":
         if not isinstance(value, str) or value not in f.enum:
             allowed = "、".join(f.enum)
-            out.append(Problem(path, f"“{label}”（{f.name}）不能是“{value}”，只能是：{allowed}{_hint(value, f.enum)}"))
+            out.append(Problem(path, f"“{label}”（{f.name}）不能是{_describe(value)}，只能是：{allowed}"
+                                     f"{_hint(value, f.enum) if isinstance(value, str) else '。'}"))
+            return None
         return value
     if t == "bool":
         if not isinstance(value, bool):
-            out.append(Problem(path, f"“{label}”（{f.name}）应为 true 或 false，这里写的是“{value}”。"))
+            out.append(Problem(path, f"“{label}”（{f.name}）应为 true 或 false，这里写的是{_describe(value)}。"))
+            return None
         return value
     if t in ("int", "number"):
         ok = isinstance(value, int) if t == "int" else isinstance(value, (int, float))
         if isinstance(value, bool) or not ok:
-            out.append(Problem(path, f"“{label}”（{f.name}）应为{TYPE_WORDS[t]}，这里写的是“{value}”。"))
-        elif f.minimum is not None and value < f.minimum:
+            out.append(Problem(path, f"“{label}”（{f.name}）应为{TYPE_WORDS[t]}，这里写的是{_describe(value)}。"))
+            return None
+        if f.minimum is not None and value < f.minimum:
             out.append(Problem(path, f"“{label}”（{f.name}）不能小于 {f.minimum:g}。"))
+            return None
+        if f.maximum is not None and value > f.maximum:
+            out.append(Problem(path, f"“{label}”（{f.name}）不能大于 {f.maximum:,.0f}，请检查是否多写了数字。"))
+            return None
         return value
     if t == "date":
         if isinstance(value, datetime):
             return value.date()
         if not isinstance(value, date):
-            out.append(Problem(path, f"“{label}”（{f.name}）应为{TYPE_WORDS['date']}，这里写的是“{value}”。"))
+            out.append(Problem(path, f"“{label}”（{f.name}）应为{TYPE_WORDS['date']}，这里写的是{_describe(value)}。"))
+            return None
         return value
     if t == "datetime":
         if not isinstance(value, datetime):
@@ -303,22 +352,23 @@ def _check_value(f: Field, value: Any, path: tuple, out: list[Problem], refs: li
             elif isinstance(value, date):
                 out.append(Problem(path, f"“{label}”（{f.name}）要写到时和分，例如 {value.isoformat()} 14:30:00+08:00。"))
             else:
-                out.append(Problem(path, f"“{label}”（{f.name}）应为{TYPE_WORDS['datetime']}，这里写的是“{value}”。"))
+                out.append(Problem(path, f"“{label}”（{f.name}）应为{TYPE_WORDS['datetime']}，这里写的是{_describe(value)}。"))
+            return None
         return value
     if t == "list":
         if not isinstance(value, list):
             out.append(Problem(path, f"“{label}”（{f.name}）应为{TYPE_WORDS['list']}。"))
-            return value
-        return [_check_value(f.item, v, path + (i,), out, refs) for i, v in enumerate(value)]
+            return None
+        return [_check_value(f.item, v, path + (i,), out, refs, texts) for i, v in enumerate(value)]
     if t == "object":
         if not isinstance(value, dict):
             out.append(Problem(path, f"“{label}”（{f.name}）应为{TYPE_WORDS['object']}。"))
-            return value
-        return _check_mapping(f.fields, value, path, out, refs)
+            return None
+        return _check_mapping(f.fields, value, path, out, refs, texts)
     raise AssertionError(t)
 
 
-def _check_mapping(fields, data: dict, path: tuple, out: list[Problem], refs: list) -> dict:
+def _check_mapping(fields, data: dict, path: tuple, out: list[Problem], refs: list, texts: dict) -> dict:
     known = {f.name: f for f in fields}
     result = {}
     for key, value in data.items():
@@ -326,14 +376,31 @@ def _check_mapping(fields, data: dict, path: tuple, out: list[Problem], refs: li
         if f is None:
             near = nearest(key, known)
             hint = f"，是不是“{near}”（{known[near].title}）？" if near else "，系统会忽略它。"
-            out.append(Problem(path + (key,), f"不认识的字段“{key}”{hint}", "warning"))
-            result[key] = value
+            out.append(Problem(path + (key,), f"不认识的字段“{_shown(key)}”{hint}", "warning"))
+            result[key] = _plain(value, path + (key,), texts)  # shown as written, never read by rules
             continue
-        result[key] = _check_value(f, value, path + (key,), out, refs)
+        result[key] = _check_value(f, value, path + (key,), out, refs, texts)
     for f in fields:
         if f.required and f.name not in data:
             out.append(Problem(path, f"缺少必填字段“{f.title}”（{f.name}）。"))
     return result
+
+
+def _plain(value, path: tuple, texts: dict):
+    """An unknown key's value with every unreadable scalar replaced by its source text."""
+    if isinstance(value, _Invalid):
+        return texts.get(path)
+    if isinstance(value, dict):
+        return {k: _plain(v, path + (k,), texts) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v, path + (i,), texts) for i, v in enumerate(value)]
+    return value
+
+
+def _shown(text: str, n: int = 60) -> str:
+    """Text quoted inside a message: control characters visible, long text cut."""
+    text = text.encode("unicode_escape").decode("ascii") if any(ord(c) < 32 for c in text) else text
+    return text if len(text) <= n else text[:n] + "…"
 
 
 def _describe(value) -> str:
@@ -341,14 +408,19 @@ def _describe(value) -> str:
         return "键值对"
     if isinstance(value, list):
         return "列表"
-    return f"“{value}”"
+    if isinstance(value, bool):
+        return f"“{str(value).lower()}”"
+    return f"“{_shown(str(value))}”"
 
 
-def validate(kind: Kind, data: dict) -> tuple[dict, list[Problem], list]:
-    """Check a record's data against its kind; returns (data, problems, references to resolve)."""
+def validate(kind: Kind, data: dict, texts: dict | None = None) -> tuple[dict, list[Problem], list]:
+    """Check a record's data against its kind; returns (well-typed data, problems, references to resolve).
+
+    `texts` holds the source text of scalars that YAML resolved to something other than text (the loader's
+    Parsed.texts); text fields take it, so an unquoted 0571 or 1:30 stays as typed."""
     out: list[Problem] = []
     refs: list = []
-    result = _check_mapping(kind.fields, data, (), out, refs)
+    result = _check_mapping(kind.fields, data, (), out, refs, texts or {})
     return result, out, refs
 
 
@@ -383,6 +455,8 @@ def _schema(f: Field) -> dict:
         s.update(_object_schema(f.fields))
     if f.minimum is not None:
         s["minimum"] = f.minimum
+    if f.maximum is not None:
+        s["maximum"] = f.maximum
     if f.default is not None:
         s["default"] = f.default
     return s

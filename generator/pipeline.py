@@ -11,7 +11,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from .config import Config, ConfigError, load_config
-from .dates import Calendar, as_of_day, as_of_instant, fact_instant, show_instant
+from .dates import AsOfError, Calendar, as_of_day, as_of_instant, fact_instant, show_instant
 from .findings import Finding, sort_findings
 from .history import History, Staff
 from .load import Record, RecordSet, load
@@ -71,7 +71,11 @@ def analyse(root: Path, as_of: datetime | date | str | None = None, *, with_hist
     if problems:
         raise ConfigError(" ".join(problems))
     instant = as_of_instant(as_of)
-    loaded, findings = load(root)
+    years = (int(config.threshold("year_min")), int(config.threshold("year_max")))
+    if not years[0] <= instant.year <= years[1]:
+        raise AsOfError(f"--as-of {show_instant(instant)} 不在 {years[0]}–{years[1]} 年之间"
+                        f"（可在 huifang.yml 的 thresholds.year_min / year_max 调整）。")
+    loaded, findings = load(root, years)
     records, future = _until(loaded, instant)
     findings += [_future_finding(r, instant) for r in future]
     provenance, warnings = _provenance(root) if with_history else ({}, [])
