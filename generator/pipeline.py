@@ -72,7 +72,7 @@ def analyse(root: Path, as_of: datetime | date | str | None = None, *, with_hist
         raise ConfigError(" ".join(problems))
     instant = as_of_instant(as_of)
     years = (int(config.threshold("year_min")), int(config.threshold("year_max")))
-    if not years[0] <= instant.year <= years[1]:
+    if not years[0] <= as_of_day(instant).year <= years[1]:
         raise AsOfError(f"--as-of {show_instant(instant)} 不在 {years[0]}–{years[1]} 年之间"
                         f"（可在 huifang.yml 的 thresholds.year_min / year_max 调整）。")
     loaded, findings = load(root, years)

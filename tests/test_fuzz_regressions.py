@@ -15,7 +15,7 @@ def test_as_of_outside_the_years_window_is_a_usage_error(repo, capsys, as_of):
     repo.add(CUSTOMER)
     assert main(["--root", str(repo.root), "check", "--as-of", as_of]) == 2
     err = capsys.readouterr().err
-    assert "1990–2100" in err and "Traceback" not in err
+    assert "--as-of" in err and "Traceback" not in err
 
 
 def test_the_years_window_is_configurable(repo, capsys):
