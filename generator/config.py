@@ -7,12 +7,14 @@ reason the portal shows) or downgrade a "shall" (应/要) rule to a warning.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
+from . import model
+from .load import parse
 
 CONFIG_FILE = "huifang.yml"
 
@@ -131,15 +133,38 @@ class RuleSwitch:
     severity: str | None = None
 
 
+@dataclass(frozen=True)
+class Holiday:
+    """One holiday of a State Council arrangement: the days off (first..last) and its make-up working days."""
+
+    name: str
+    first: date
+    last: date
+    workdays: tuple[date, ...] = ()
+
+
+@dataclass(frozen=True)
+class CalendarYear:
+    """A year's official arrangement entered by hand, for a year chinesecalendar does not know yet."""
+
+    year: int
+    source: str
+    holidays: tuple[Holiday, ...]
+
+
 @dataclass
 class Config:
+    """huifang.yml as typed options; every default lives in PARAMS / THRESHOLDS above."""
+
     profile: dict[str, str] = field(default_factory=lambda: {p.name: p.default for p in PARAMS.values()})
     thresholds: dict[str, Any] = field(default_factory=lambda: {k: v[0] for k, v in THRESHOLDS.items()})
     rules: dict[str, RuleSwitch] = field(default_factory=dict)
     days_off: list[date] = field(default_factory=list)
     workdays: list[date] = field(default_factory=list)
+    years: dict[int, CalendarYear] = field(default_factory=dict)
     third_category: list[str] = field(default_factory=list)  # REP-P4: categories where phone stays barred
     path: str | None = None
+    lines: dict[tuple, int] = field(default_factory=dict)  # key path -> line in huifang.yml
 
     def option(self, param: str) -> str:
         return self.profile[param]
@@ -152,65 +177,235 @@ class Config:
         opt = self.profile[param]
         return f"{opt}：{PARAMS[param].options[opt]}"
 
+    def where(self, *path) -> str:
+        """'huifang.yml 第 12 行' for a key path (the file alone when the line is unknown)."""
+        line = self.lines.get(tuple(path))
+        return f"{CONFIG_FILE} 第 {line} 行" if line else CONFIG_FILE
+
+
+SECTIONS = {"profile": "程序选项", "thresholds": "阈值", "rules": "规则开关", "calendar": "日历",
+            "third_category": "第三类投诉"}
+CALENDAR_KEYS = ("days_off", "workdays", "years")
+RULE_KEYS = ("enabled", "reason", "severity")
+YEAR_KEYS = ("source", "holidays")
+HOLIDAY_KEYS = ("name", "from", "to", "workdays")
+_CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+class _Problems:
+    """Collects every problem of the file with its line, so one run names them all."""
+
+    def __init__(self, lines: dict):
+        self.lines, self.items = lines, []
+
+    def add(self, path: tuple, text: str) -> None:
+        for n in range(len(path), 0, -1):
+            line = self.lines.get(path[:n])
+            if line:
+                break
+        else:
+            line = None
+        self.items.append(f"{CONFIG_FILE}{f' 第 {line} 行' if line else ''}：{text}")
+
 
 def load_config(root: Path) -> Config:
-    """Read huifang.yml (missing file = defaults); raise ConfigError with a Chinese sentence on bad values."""
+    """Read huifang.yml once into typed options (missing file = defaults).
+
+    Raises ConfigError naming every bad key with its line, in Chinese; never a traceback.
+    """
     path = Path(root) / CONFIG_FILE
     cfg = Config()
     if not path.exists():
         return cfg
     cfg.path = CONFIG_FILE
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (yaml.YAMLError, UnicodeDecodeError, ValueError) as e:
-        mark = getattr(e, "problem_mark", None)
-        where = f"第 {mark.line + 1} 行" if mark else ""
-        raise ConfigError(f"{CONFIG_FILE} {where}无法读取：请检查 YAML 格式（{getattr(e, 'problem', e)}）。")
-    if not isinstance(data, dict):
-        raise ConfigError(f"{CONFIG_FILE} 的最外层必须是键值对。")
-    unknown = set(data) - {"profile", "thresholds", "rules", "calendar", "third_category"}
-    if unknown:
-        raise ConfigError(f"{CONFIG_FILE} 里有不认识的段落：{'、'.join(sorted(unknown))}。")
-    for name, opt in (data.get("profile") or {}).items():
-        if name not in PARAMS:
-            raise ConfigError(f"{CONFIG_FILE} profile 里没有参数“{name}”，可用的有：{'、'.join(PARAMS)}。")
-        opt = str(opt)
-        if opt not in PARAMS[name].options:
-            raise ConfigError(f"{CONFIG_FILE} profile.{name} 不能是“{opt}”，只能是：{'、'.join(PARAMS[name].options)}。")
-        cfg.profile[name] = opt
-    for name, value in (data.get("thresholds") or {}).items():
-        if name not in THRESHOLDS:
-            raise ConfigError(f"{CONFIG_FILE} thresholds 里没有“{name}”，可用的有：{'、'.join(THRESHOLDS)}。")
-        default = THRESHOLDS[name][0]
-        if isinstance(default, (int, float)) and (isinstance(value, bool) or not isinstance(value, (int, float))):
-            raise ConfigError(f"{CONFIG_FILE} thresholds.{name} 应为数字。")
-        cfg.thresholds[name] = value
-    for rid, sw in (data.get("rules") or {}).items():
-        if not isinstance(sw, dict):
-            raise ConfigError(f"{CONFIG_FILE} rules.{rid} 应写成 enabled / reason / severity 键值对。")
-        switch = RuleSwitch(bool(sw.get("enabled", True)), str(sw.get("reason") or ""), sw.get("severity"))
-        if not switch.enabled and not switch.reason:
-            raise ConfigError(f"{CONFIG_FILE} 关闭规则 {rid} 时必须写明原因（reason），门户上会显示。")
-        if switch.severity not in (None, "error", "warning", "info"):
-            raise ConfigError(f"{CONFIG_FILE} rules.{rid}.severity 只能是 error、warning 或 info。")
-        cfg.rules[str(rid)] = switch
-    cal = data.get("calendar") or {}
-    try:
-        cfg.days_off = [_as_date(d) for d in cal.get("days_off") or []]
-        cfg.workdays = [_as_date(d) for d in cal.get("workdays") or []]
-    except ValueError as e:
-        raise ConfigError(f"{CONFIG_FILE} calendar 里的日期“{e}”无效，应写成 2026-12-31。")
-    cfg.third_category = [str(c) for c in data.get("third_category") or []]
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ConfigError(f"{CONFIG_FILE} 不是 UTF-8 编码，请用编辑器“另存为”UTF-8 后再试。")
+    except OSError as e:
+        raise ConfigError(f"{CONFIG_FILE} 无法读取：{e.strerror or e}。")
+    data, lines, parse_problems = parse(text)
+    cfg.lines = lines
+    if data is None:
+        if not text.strip():
+            return cfg
+        line, _, message = parse_problems[0]
+        raise ConfigError(f"{CONFIG_FILE} 第 {line} 行无法读取：{message}")
+    out = _Problems(lines)
+    for line, _, message in parse_problems:
+        out.items.append(f"{CONFIG_FILE} 第 {line} 行：{message}")
+    for key in data:
+        if key not in SECTIONS:
+            near = model.nearest(str(key), SECTIONS)
+            out.add((key,), f"不认识的段落“{key}”" + (f"，是不是“{near}”？" if near else "")
+                    + f"可用的有：{'、'.join(SECTIONS)}。")
+    _profile(cfg, data.get("profile"), out)
+    _thresholds(cfg, data.get("thresholds"), out)
+    _rules(cfg, data.get("rules"), out)
+    _calendar(cfg, data.get("calendar"), out)
+    third = data.get("third_category")
+    if third is not None:
+        if not isinstance(third, list) or not all(isinstance(c, str) for c in third):
+            out.add(("third_category",), "third_category 应是投诉类别的列表，例如 [工程质量]。")
+        else:
+            cfg.third_category = list(third)
+    if out.items:
+        raise ConfigError("\n".join(out.items))
     return cfg
 
 
-def _as_date(v) -> date:
-    if isinstance(v, date):
-        return v
-    try:
-        return date.fromisoformat(str(v))
-    except ValueError:
-        raise ValueError(v)
+def _mapping(value, path: tuple, out: _Problems, what: str) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        out.add(path, f"{what}应写成“名称: 值”的键值对。")
+        return {}
+    return value
+
+
+def _profile(cfg: Config, value, out: _Problems) -> None:
+    for name, opt in _mapping(value, ("profile",), out, "profile ").items():
+        if name not in PARAMS:
+            near = model.nearest(str(name), PARAMS)
+            out.add(("profile", name), f"profile 里没有参数“{name}”" + (f"，是不是“{near}”？" if near else "，")
+                    + f"可用的有：{'、'.join(PARAMS)}。")
+            continue
+        opt = str(opt)
+        if opt not in PARAMS[name].options:
+            out.add(("profile", name), f"profile.{name} 不能是“{opt}”，只能是：{'、'.join(PARAMS[name].options)}。")
+            continue
+        cfg.profile[name] = opt
+
+
+def _threshold_value(name: str, value):
+    """The value in its declared type, or a Chinese reason why it cannot be."""
+    default, unit, _ = THRESHOLDS[name]
+    if unit == "时刻":
+        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 60:
+            value = f"{value // 60:02d}:{value % 60:02d}"  # YAML 1.1 reads an unquoted 09:00 as 540
+        m = _CLOCK.match(str(value).strip()) if isinstance(value, (str, int)) else None
+        if not m:
+            return None, "应为 24 小时制时刻，例如 \"09:00\""
+        return f"{int(m[1]):02d}:{m[2]}", None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None, "应为数字"
+    if unit == "比例":
+        if not 0 < value <= 1:
+            return None, "应为 0 到 1 之间的比例，例如 0.4 表示 40%"
+        return float(value), None
+    if value < 0:
+        return None, "不能是负数"
+    if isinstance(default, int) and not float(value).is_integer():
+        return None, f"应为整数（单位：{unit}）"
+    return (int(value) if isinstance(default, int) else value), None
+
+
+def _thresholds(cfg: Config, value, out: _Problems) -> None:
+    for name, v in _mapping(value, ("thresholds",), out, "thresholds ").items():
+        if name not in THRESHOLDS:
+            near = model.nearest(str(name), THRESHOLDS)
+            out.add(("thresholds", name), f"thresholds 里没有“{name}”" + (f"，是不是“{near}”？" if near else "。")
+                    + "全部阈值见 huifang.yml 的注释或 README。")
+            continue
+        typed, problem = _threshold_value(name, v)
+        if problem:
+            out.add(("thresholds", name), f"thresholds.{name} 是“{v}”，{problem}。")
+            continue
+        cfg.thresholds[name] = typed
+    if _as_minutes(cfg.thresholds["work_start"]) >= _as_minutes(cfg.thresholds["work_end"]):
+        out.add(("thresholds", "work_end"), "下班时间（work_end）必须晚于上班时间（work_start）。")
+
+
+def _as_minutes(clock: str) -> int:
+    h, m = str(clock).split(":")
+    return int(h) * 60 + int(m)
+
+
+def _rules(cfg: Config, value, out: _Problems) -> None:
+    for rid, sw in _mapping(value, ("rules",), out, "rules ").items():
+        path = ("rules", rid)
+        if not isinstance(sw, dict):
+            out.add(path, f"rules.{rid} 应写成 enabled / reason / severity 键值对。")
+            continue
+        bad = [k for k in sw if k not in RULE_KEYS]
+        for k in bad:
+            out.add(path + (k,), f"rules.{rid} 里没有“{k}”，只能写 enabled（true/false）、reason（原因）、"
+                                 f"severity（error/warning/info）。")
+        enabled = sw.get("enabled", True)
+        if not isinstance(enabled, bool):
+            out.add(path + ("enabled",), f"rules.{rid}.enabled 只能是 true 或 false。")
+            continue
+        switch = RuleSwitch(enabled, str(sw.get("reason") or "").strip(), sw.get("severity"))
+        if not switch.enabled and not switch.reason:
+            out.add(path, f"关闭规则 {rid} 时必须写明原因（reason），门户上会显示。")
+        if switch.severity not in (None, "error", "warning", "info"):
+            out.add(path + ("severity",), f"rules.{rid}.severity 只能是 error、warning 或 info。")
+            continue
+        cfg.rules[str(rid)] = switch
+
+
+def _dates(value, path: tuple, out: _Problems, what: str) -> list[date]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        out.add(path, f"{what}应是日期列表，例如 [2027-01-04]。")
+        return []
+    got = []
+    for i, d in enumerate(value):
+        if isinstance(d, date) and not isinstance(d, datetime):
+            got.append(d)
+        else:
+            out.add(path + (i,), f"{what}里的“{d}”不是日期，应写成 2027-01-04。")
+    return got
+
+
+def _calendar(cfg: Config, value, out: _Problems) -> None:
+    cal = _mapping(value, ("calendar",), out, "calendar ")
+    for k in cal:
+        if k not in CALENDAR_KEYS:
+            out.add(("calendar", k), f"calendar 里没有“{k}”，只能写 days_off（本单位额外休息日）、workdays（额外上班日）"
+                                     f"和 years（官方日历还没有的年份的放假安排）。")
+    cfg.days_off = _dates(cal.get("days_off"), ("calendar", "days_off"), out, "calendar.days_off ")
+    cfg.workdays = _dates(cal.get("workdays"), ("calendar", "workdays"), out, "calendar.workdays ")
+    for d in sorted(set(cfg.days_off) & set(cfg.workdays)):
+        out.add(("calendar", "workdays"), f"{d} 同时写在了 days_off 和 workdays 里，只能是其中一种。")
+    for year, spec in _mapping(cal.get("years"), ("calendar", "years"), out, "calendar.years ").items():
+        path = ("calendar", "years", year)
+        if not str(year).isdigit() or not 2000 <= int(year) <= 2100:
+            out.add(path, f"calendar.years 的“{year}”应是年份，例如 2027。")
+            continue
+        year = int(year)
+        spec = _mapping(spec, path, out, f"calendar.years.{year} ")
+        if not spec:
+            out.add(path, f"calendar.years.{year} 须写明 source 和 holidays。")
+            continue
+        for k in spec:
+            if k not in YEAR_KEYS:
+                out.add(path + (k,), f"calendar.years.{year} 里没有“{k}”，只能写 source（通知的名称和文号）和 holidays。")
+        source = str(spec.get("source") or "").strip()
+        if not source:
+            out.add(path, f"calendar.years.{year} 须写明 source：国务院办公厅通知的名称和文号，门户上会显示来源。")
+        rows = spec.get("holidays")
+        if not isinstance(rows, list) or not rows:
+            out.add(path + ("holidays",), f"calendar.years.{year}.holidays 应列出当年每个节日的放假日期和调休上班日。")
+            continue
+        holidays = []
+        for i, h in enumerate(rows):
+            hp = path + ("holidays", i)
+            h = _mapping(h, hp, out, "每个节日")
+            for k in h:
+                if k not in HOLIDAY_KEYS:
+                    out.add(hp + (k,), f"节日里没有“{k}”，只能写 name（名称）、from（放假第一天）、to（最后一天）"
+                                       f"和 workdays（调休上班日）。")
+            first, last = h.get("from"), h.get("to", h.get("from"))
+            if not all(isinstance(d, date) and not isinstance(d, datetime) and d.year == year for d in (first, last)) \
+                    or first > last:
+                out.add(hp, f"节日要写 from（放假第一天）和 to（最后一天，只放一天可不写），都是 {year} 年的日期，"
+                            f"且 from 不晚于 to。")
+                continue
+            holidays.append(Holiday(str(h.get("name") or f"第 {i + 1} 个节日"), first, last,
+                                    tuple(_dates(h.get("workdays"), hp + ("workdays",), out, "workdays "))))
+        cfg.years[year] = CalendarYear(year, source, tuple(holidays))
 
 
 def default_config_text() -> str:
@@ -230,8 +425,13 @@ def default_config_text() -> str:
     lines += ["", "# 关闭某条规则（必须写原因，门户上会显示），或把“应/要”类规则降为警告：",
               "rules: {}", "#  V-DAY-01:", "#    enabled: false", "#    reason: 本部门回访记录由夜班统一录入",
               "#  C-REV-02:", "#    severity: warning", "",
-              "# 本单位额外的休息日 / 上班日（在国家法定节假日安排之外）：",
-              "calendar:", "  days_off: []", "  workdays: []", "",
+              "# 本单位额外的休息日 / 上班日（在国家法定节假日安排之外）；",
+              "# years：chinesecalendar 还不知道的年份，按国务院办公厅通知填写放假日期和调休上班日（huifang calendar 查看覆盖情况）：",
+              "calendar:", "  days_off: []", "  workdays: []", "  years: {}",
+              "#  2027:", "#    source: 国务院办公厅关于2027年部分节假日安排的通知（国办发明电〔2026〕○号）",
+              "#    holidays:", "#      - name: 元旦", "#        from: 2027-01-01", "#        to: 2027-01-03",
+              "#      - name: 春节", "#        from: 2027-02-06", "#        to: 2027-02-12", "#        workdays: [2027-02-14]",
+              "",
               "# REP-P4 下第二次之后仍不可电话回访的投诉类别（“第三类投诉”，种子文件未定义，默认为空）：",
               "third_category: []", ""]
     return "\n".join(lines)

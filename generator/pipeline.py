@@ -69,7 +69,7 @@ def analyse(root: Path, as_of: datetime | date | str | None = None, *, with_hist
     config = load_config(root)
     problems = check_config_rules(config)
     if problems:
-        raise ConfigError(" ".join(problems))
+        raise ConfigError("\n".join(problems))
     instant = as_of_instant(as_of)
     years = (int(config.threshold("year_min")), int(config.threshold("year_max")))
     if not years[0] <= as_of_day(instant).year <= years[1]:

@@ -65,14 +65,15 @@ def unknown_rule_ids(config: Config) -> list[str]:
 
 
 def check_config_rules(config: Config) -> list[str]:
-    """Chinese problems with the rules section of the config (unknown ids, illegal downgrades)."""
+    """Chinese problems with the rules section of the config (unknown ids, illegal downgrades), with lines."""
     problems = []
     for rid, sw in config.rules.items():
         r = REGISTRY.get(rid)
+        where = config.where("rules", rid)
         if r is None:
-            problems.append(f"huifang.yml rules 里的“{rid}”不是已知的规则编号（用 huifang rules 查看）。")
+            problems.append(f"{where}：rules 里的“{rid}”不是已知的规则编号（用 huifang rules 查看）。")
         elif sw.severity and sw.severity != "error" and r.default_severity == "error" and not r.downgradable:
-            problems.append(f"规则 {rid} 的依据是“{r.modal}”，不能降级，只能在写明原因后关闭。")
+            problems.append(f"{where}：规则 {rid} 的依据是“{r.modal}”，不能降级，只能在写明原因后关闭。")
     return problems
 
 
