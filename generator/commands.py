@@ -8,14 +8,16 @@ import sys
 from datetime import date, datetime
 from pathlib import Path
 
-from . import model, shipped
+from . import model, shipped, site
 from .config import load_config
 from .dates import TZ, today
+from .derive import letter_draft_yaml
 from .findings import Finding, report
 from .history import HistoryError, changed_files
 from .load import RECORDS_DIR, RecordSet, record_files
-from .pipeline import Analysis, analyse
+from .pipeline import Analysis, analyse, generate
 from .rules import REGISTRY, all_rules, threshold_for
+from .scaffold import init
 
 TEMPLATES_DIR = "templates"
 
@@ -201,7 +203,6 @@ def cmd_new(root: Path, args) -> int:
             .replace("__ID__", rid).replace("__DATE__", day.isoformat())
             .replace("__DATETIME__", f"{day.isoformat()} {clock}:00+08:00"))
     if kind.name == "letter" and args.issue:
-        from .derive import letter_draft_yaml
         text = letter_draft_yaml(analyse(root, day, with_history=False), args.issue, rid, day, text)
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -240,7 +241,6 @@ def cmd_schema(root: Path, args) -> int:
 
 def cmd_init(root: Path | None, args) -> int:
     """Turn a folder into a records repository; never overwrites, says what it did."""
-    from .scaffold import init
     target = (args.dir or Path.cwd()).resolve()
     if target.exists() and not target.is_dir():
         raise UsageError(f"{target} 是一个文件，不是文件夹。")
@@ -262,10 +262,8 @@ def cmd_init(root: Path | None, args) -> int:
 
 
 def cmd_build(root: Path, args) -> int:
-    from .site import build
-    return build(root, args)
+    return site.build(root, args, generate)
 
 
 def cmd_serve(root: Path, args) -> int:
-    from .site import serve
-    return serve(root, args)
+    return site.serve(root, args, generate)

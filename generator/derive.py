@@ -8,20 +8,24 @@ git is read only for the per-record version history (`History.diffs`).
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+import yaml
+
 from . import model
+from .history import History
+from .render import Address, Page, Phone, Portal, record_page, render_letter_draft
+from .rules import SCOPES, all_rules, threshold_for
 from .rules.complaints import DISSATISFIED, SATISFIED
 from .rules.complaints import satisfaction as _satisfaction
 from .dates import add_months, as_of_day, local_date, show_instant
 
 EQUIPMENT_PURPOSES = ("送电前回访", "试运行回访", "质保期回访", "质保期外回访")
-KIND_DIRS = {"customer": "customers", "order": "orders", "complaint": "complaints", "visit": "visits",
-             "letter": "letters"}
 # Complaint flow steps: (key, Chinese label, rules judged at that step).
 FLOW = (
     ("intake", "受理", ("C-CLS-01", "T-RESP-01", "C-OFFH-01", "V-DUP-01", "K-CLASS-01")),
@@ -35,42 +39,6 @@ FLOW = (
     ("satisfaction", "满意度", ("S-SCALE-01", "E-FB-01")),
     ("closing", "结案", ("C-CLOSE-01", "V-ANON-01", "V-ANON-02")),
 )
-
-
-class Address(str):
-    """An address: render shows it only to building level."""
-
-
-class Phone(str):
-    """A phone number field: render masks it (free text is masked by pattern too)."""
-
-
-@dataclass
-class Page:
-    path: str  # Markdown path inside the docs folder, '/'-separated
-    template: str  # file in templates/portal/
-    title: str
-    data: dict = field(default_factory=dict)
-
-
-@dataclass
-class Portal:
-    as_of: date
-    pages: list[Page] = field(default_factory=list)
-
-    def page(self, path: str) -> Page | None:
-        return next((p for p in self.pages if p.path == path), None)
-
-
-def record_page(rid: str, kind: str | None = None) -> str:
-    """Where a record's page lives (ids are validated; anything odd is made path-safe)."""
-    if kind is None:
-        k = model.kind_for_id(rid)
-        kind = k.name if k else "order"
-    safe = re.sub(r"[^A-Za-z0-9-]", "_", rid)
-    if kind == "customer":
-        return f"customers/{safe}.md"
-    return f"records/{KIND_DIRS[kind]}/{safe}.md"
 
 
 def month_of(value) -> str | None:
@@ -216,7 +184,6 @@ class _Deriver:
     # -- pages -----------------------------------------------------------------------------
     def run(self) -> Portal:
         try:
-            from .history import History
             self.history = History(self.a.root, cache=True)
             if getattr(self.history, "_repo", None) is None or self.history.head is None:
                 self.history.close()
@@ -627,7 +594,6 @@ class _Deriver:
 
     # -- rules, due list, home -------------------------------------------------------------
     def rules_page(self) -> None:
-        from .rules import SCOPES, all_rules, threshold_for
         counts = Counter(f.rule for f in self.a.findings)
         rows = []
         for r in all_rules():
@@ -691,8 +657,6 @@ def derive(analysis) -> Portal:
 
 def letter_draft_yaml(analysis, issue: str, rid: str, day: date, template_text: str) -> str:
     """A new letter record for `issue`, pre-filled from the portal's draft (huifang new letter --issue)."""
-    import yaml
-    from .render import render_letter_draft
     d = _Deriver(analysis).letter_draft(issue)
     d["date"] = day
     body = render_letter_draft(d, analysis.root)
@@ -731,7 +695,6 @@ def letter_draft_yaml(analysis, issue: str, rid: str, day: date, template_text: 
 
 
 def _yaml_scalar(s: str) -> str:
-    import json
     return json.dumps(s, ensure_ascii=False)
 
 

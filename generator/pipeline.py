@@ -10,11 +10,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+from . import site
 from .config import Config, ConfigError, load_config
 from .dates import AsOfError, Calendar, as_of_day, as_of_instant, fact_instant, show_instant
+from .derive import derive
 from .findings import Finding, sort_findings
 from .history import History, Staff
 from .load import Record, RecordSet, load
+from .render import render
 from .rules import Figure, OpenItem, Outcome, check_config_rules, run
 from .rules.equipment import Plan, plans
 
@@ -165,3 +168,18 @@ def _provenance(root: Path) -> tuple[dict, list[str]]:
         return {}, [str(e)]
     with History(root, staff) as h:
         return h.provenance(), list(h.warnings)
+
+
+def generate(root: Path, as_of=None) -> tuple[Analysis, dict[str, str]]:
+    """analyse → page data → Markdown pages (keyed by their path in the docs folder)."""
+    analysis = analyse(root, as_of)
+    for w in analysis.history_warnings:
+        site.say(f"提示：{w}")
+    site.say(f"已读取 {analysis.n_files} 条记录，判断时间 {show_instant(analysis.as_of)}。")
+    c = {"error": 0, "warning": 0, "info": 0}
+    for f in analysis.findings:
+        c[f.severity] += 1
+    overdue = sum(1 for o in analysis.open_items if o.overdue)
+    site.say(f"检查结果：{c['error']} 个错误，{c['warning']} 个警告，{c['info']} 条建议；"
+             f"{len(analysis.open_items)} 项待办（其中 {overdue} 项已逾期），{len(analysis.figures)} 个期间指标。")
+    return analysis, render(derive(analysis), site.templates_dir(root))

@@ -13,16 +13,58 @@ import html
 import json
 import posixpath
 import re
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 
-from . import shipped
-from .derive import Address, Page, Phone, Portal, record_page
+from . import model, shipped
 from .dates import TZ
 from .privacy import mask_private
+
+# --- page data types: pages build them, render turns them into Markdown ----------------------
+
+KIND_DIRS = {"customer": "customers", "order": "orders", "complaint": "complaints", "visit": "visits",
+             "letter": "letters"}
+
+
+class Address(str):
+    """An address: render shows it only to building level."""
+
+
+class Phone(str):
+    """A phone number field: render masks it (free text is masked by pattern too)."""
+
+
+@dataclass
+class Page:
+    path: str  # Markdown path inside the docs folder, '/'-separated
+    template: str  # file in templates/portal/
+    title: str
+    data: dict = field(default_factory=dict)
+
+
+@dataclass
+class Portal:
+    as_of: str  # the as-of instant as pages show it
+    pages: list[Page] = field(default_factory=list)
+
+    def page(self, path: str) -> Page | None:
+        return next((p for p in self.pages if p.path == path), None)
+
+
+def record_page(rid: str, kind: str | None = None) -> str:
+    """Where a record's page lives (ids are validated; anything odd is made path-safe)."""
+    if kind is None:
+        k = model.kind_for_id(rid)
+        kind = k.name if k else "order"
+    safe = re.sub(r"[^A-Za-z0-9-]", "_", rid)
+    if kind == "customer":
+        return f"customers/{safe}.md"
+    return f"records/{KIND_DIRS[kind]}/{safe}.md"
+
 
 _BUILDING = re.compile(r"^(.*?(?:号楼|栋|幢|座))")
 _UNIT = re.compile(r"\s*[0-9０-９一二三四五六七八九十A-Za-z-]*\s*(?:单元|室|层|楼(?!盘)).*$")
@@ -173,8 +215,7 @@ def render(portal: Portal, templates_dir: Path | list[Path]) -> dict[str, str]:
 
 def render_letter_draft(draft: dict, root: Path | None = None) -> str:
     """The draft letter as plain text for a YAML record (masked, not Markdown-escaped)."""
-    from jinja2 import Environment as Env
-    env = Env(loader=FileSystemLoader(_dirs(shipped.search_path(root, "templates", "portal"))), finalize=lambda v: mask_private(
+    env = Environment(loader=FileSystemLoader(_dirs(shipped.search_path(root, "templates", "portal"))), finalize=lambda v: mask_private(
         cut_address(str(v)) if isinstance(v, Address) else fmt(v)), trim_blocks=True, lstrip_blocks=True)
     return env.get_template("letter_draft.md.j2").render(d=draft, plain=True)
 

@@ -94,26 +94,10 @@ def run_mkdocs(root: Path) -> tuple[int, float, str]:
     return proc.returncode, time.monotonic() - t0, proc.stderr + proc.stdout
 
 
-def generate(root: Path, as_of) -> tuple[object, dict[str, str]]:
-    """analyse → derive → render; returns the analysis and the Markdown pages."""
-    from .pipeline import analyse
-    from .derive import derive
-    from .render import render
-    analysis = analyse(root, as_of)
-    for w in analysis.history_warnings:
-        say(f"提示：{w}")
-    say(f"已读取 {len(analysis.records)} 条记录。")
-    c = {"error": 0, "warning": 0, "info": 0}
-    for f in analysis.findings:
-        c[f.severity] = c.get(f.severity, 0) + 1
-    say(f"检查结果：{c['error']} 个错误，{c['warning']} 个警告，{c['info']} 条建议；"
-        f"{len(analysis.outcome.open_items)} 项待办，{len(analysis.outcome.figures)} 个期间指标。")
-    portal = derive(analysis)
-    pages = render(portal, templates_dir(root))
-    return analysis, pages
+def build(root: Path, args, generate) -> int:
+    """Write the pages `generate(root, as_of)` returns (with their analysis) and run MkDocs.
 
-
-def build(root: Path, args) -> int:
+    The caller passes the generator in, so this module stays a leaf of the import graph."""
     root = Path(root)
     t0 = time.monotonic()
     analysis, pages = generate(root, getattr(args, "as_of", None))
@@ -130,7 +114,7 @@ def build(root: Path, args) -> int:
         sys.stderr.write(ln + "\n")
     say(f"MkDocs 构建完成，用时 {secs:.1f} 秒。")
     say(f"打开 {(root / SITE_DIR / 'index.html')} 查看门户，或运行 huifang serve 在浏览器中浏览（含搜索）。")
-    if getattr(args, "strict", False) and any(f.severity == "error" for f in analysis.findings):
+    if getattr(args, "strict", False) and any(f.blocking for f in analysis.findings):
         say("--strict：记录中有错误，构建返回非零状态。")
         return 1
     return 0
@@ -159,10 +143,10 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def serve(root: Path, args) -> int:
+def serve(root: Path, args, generate) -> int:
     """Build, serve site/ on 127.0.0.1, rebuild when records/ or templates/ change (Ctrl-C stops)."""
     root = Path(root)
-    build(root, args)
+    build(root, args, generate)
     port = getattr(args, "port", 8000) or 8000
     handler = functools.partial(_Quiet, directory=str(root / SITE_DIR))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
@@ -177,7 +161,7 @@ def serve(root: Path, args) -> int:
                 seen = now
                 say("检测到改动，重新构建……")
                 try:
-                    build(root, args)
+                    build(root, args, generate)
                 except Exception as e:  # keep serving the last good site
                     say(f"重建失败：{e}")
                 seen = _snapshot(root)

@@ -9,7 +9,7 @@ from pathlib import Path
 import markdown
 import pytest
 
-from generator.derive import Address, Page, Phone, Portal
+from generator.render import Address, Page, Phone, Portal
 from generator.privacy import mask_private
 from generator.render import cut_address, escape_md, render, text
 
