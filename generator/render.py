@@ -181,7 +181,9 @@ class _Renderer:
         self.current = p.path
         tpl = self.env.get_template(p.template)
         body = tpl.render(page=p, title=p.title, d=p.data, **extra)
-        return f"---\ntitle: {json.dumps(safe_title(p.title), ensure_ascii=False)}\n---\n\n{body}"
+        # the top tabs are the navigation: the left sidebar is hidden so tables get the width
+        return (f"---\ntitle: {json.dumps(safe_title(p.title), ensure_ascii=False)}\nhide:\n  - navigation\n---\n\n"
+                f"{body}")
 
 
 def _dirs(templates_dir: Path | list[Path]) -> list[str]:
@@ -221,52 +223,103 @@ def render_letter_draft(draft: dict, root: Path | None = None) -> str:
 
 
 # --- inline SVG charts (built here, never loaded from the internet) -----------------------
+# Each chart is a <figure>: an SVG that scales with the page (viewBox, width 100%) with axis labels
+# and units, a caption, and the same numbers as a table under "数据表" for readers and printers.
 
-def bar_chart(rows, label_key="label", value_key="count", title="") -> Markup:
-    """A horizontal bar chart of a distribution as inline SVG."""
+def _e(v) -> str:
+    return html.escape(mask_private(fmt(v)))
+
+
+def _figure(svg: str, title: str, head: list[str], rows: list[list]) -> Markup:
+    table = "".join(f"<th>{_e(h)}</th>" for h in head)
+    body = "".join("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in r) + "</tr>" for r in rows)
+    return Markup(f'<figure class="hf-figure" data-search-exclude>{svg}<figcaption>{_e(title)}</figcaption>'
+                  f'<details><summary>数据表</summary><table><thead><tr>{table}</tr></thead>'
+                  f'<tbody>{body}</tbody></table></details></figure>')
+
+
+def _ticks(top: int) -> list[int]:
+    """0, a round middle and a round top for a count axis."""
+    step = next(s for s in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10**4, 10**5, 10**6)
+                if top / s <= 4) if top else 1
+    n = -(-top // step) if top else 1
+    return [i * step for i in range(n + 1)]
+
+
+def bar_chart(rows, label_key="label", value_key="count", title="", unit="次") -> Markup:
+    """A horizontal bar chart of a distribution: count axis with its unit, value at each bar."""
     rows = [r for r in rows]
     if not rows or not any(r.get(value_key) for r in rows):
         return Markup("")
-    top = max(r.get(value_key) or 0 for r in rows) or 1
-    h, w, lw = 22, 420, 110
-    parts = [f'<svg class="hf-chart" role="img" aria-label="{html.escape(title)}" width="{w + lw + 60}" '
-             f'height="{h * len(rows) + 10}" xmlns="http://www.w3.org/2000/svg">']
+    ticks = _ticks(max(r.get(value_key) or 0 for r in rows))
+    top = ticks[-1] or 1
+    w, lw, rw, bh, gap = 360, 76, 44, 18, 6
+    plot = w - lw - rw
+    h = len(rows) * (bh + gap) + 34
+    parts = [f'<svg class="hf-chart" viewBox="0 0 {w} {h}" width="100%" role="img" '
+             f'aria-label="{html.escape(title)}" xmlns="http://www.w3.org/2000/svg">']
+    for t in ticks:
+        x = lw + plot * t / top
+        parts.append(f'<line class="hf-grid" x1="{x:.1f}" y1="0" x2="{x:.1f}" y2="{h - 30}"></line>'
+                     f'<text x="{x:.1f}" y="{h - 18}" font-size="10" text-anchor="middle">{t}</text>')
+    parts.append(f'<line class="hf-axis" x1="{lw}" y1="{h - 30}" x2="{lw + plot}" y2="{h - 30}"></line>'
+                 f'<text x="{lw + plot / 2:.0f}" y="{h - 3}" font-size="10" text-anchor="middle">数量（{html.escape(unit)}）</text>')
     for i, r in enumerate(rows):
         v = r.get(value_key) or 0
-        bw = int(w * v / top)
-        y = i * h + 4
-        parts.append(f'<text x="0" y="{y + 14}" font-size="12">{html.escape(mask_private(fmt(r.get(label_key))))}</text>')
-        parts.append(f'<rect x="{lw}" y="{y}" width="{bw}" height="{h - 6}" fill="#3f51b5"></rect>')
-        parts.append(f'<text x="{lw + bw + 4}" y="{y + 14}" font-size="12">{v}</text>')
+        y = i * (bh + gap) + 4
+        bw = plot * v / top
+        parts.append(f'<text x="{lw - 6}" y="{y + 13}" font-size="11" text-anchor="end">{_e(r.get(label_key))}</text>'
+                     f'<rect class="hf-bar" x="{lw}" y="{y}" width="{bw:.1f}" height="{bh}"></rect>'
+                     f'<text x="{lw + bw + 4:.1f}" y="{y + 13}" font-size="11">{v} {html.escape(unit)}</text>')
     parts.append("</svg>")
-    return Markup("".join(parts))
+    shares = any("share" in r for r in rows)
+    head = ["项目", f"数量（{unit}）"] + (["占比"] if shares else [])
+    data = [[r.get(label_key), r.get(value_key) or 0] + ([percent(r.get("share"))] if shares else []) for r in rows]
+    return _figure("".join(parts), title, head, data)
+
+
+def _month_label(key: str) -> str:
+    return f"{int(key[5:7])}月"
 
 
 def trend_chart(points, title="近 12 个月期间指标达标率") -> Markup:
-    """12-month compliance trend: share of passing period figures per month, inline SVG."""
+    """Share of passing period figures per month: y axis 0–100 %, x axis months, gaps where none."""
     if not points:
         return Markup("")
-    w, h, pad = 600, 180, 30
+    w, h, left, right, top, bottom = 360, 190, 40, 10, 12, 44
+    plot_w, plot_h = w - left - right, h - top - bottom
     n = len(points)
-    step = (w - 2 * pad) / max(n - 1, 1)
-    coords = []
-    parts = [f'<svg class="hf-chart" role="img" aria-label="{html.escape(title)}" width="{w}" height="{h + 30}" '
-             f'xmlns="http://www.w3.org/2000/svg">',
-             f'<line x1="{pad}" y1="{h}" x2="{w - pad}" y2="{h}" stroke="#999"></line>',
-             f'<line x1="{pad}" y1="{pad}" x2="{w - pad}" y2="{pad}" stroke="#ddd"></line>',
-             f'<text x="0" y="{pad + 4}" font-size="10">100%</text>',
-             f'<text x="0" y="{h + 4}" font-size="10">0%</text>']
+    step = plot_w / max(n - 1, 1)
+    parts = [f'<svg class="hf-chart" viewBox="0 0 {w} {h}" width="100%" role="img" '
+             f'aria-label="{html.escape(title)}" xmlns="http://www.w3.org/2000/svg">']
+    for pct in (0, 50, 100):
+        y = top + plot_h * (1 - pct / 100)
+        parts.append(f'<line class="{"hf-axis" if pct == 0 else "hf-grid"}" x1="{left}" y1="{y:.1f}" '
+                     f'x2="{w - right}" y2="{y:.1f}"></line>'
+                     f'<text x="{left - 4}" y="{y + 3.5:.1f}" font-size="10" text-anchor="end">{pct}%</text>')
+    parts.append(f'<text x="10" y="{top + plot_h / 2:.0f}" font-size="10" text-anchor="middle" '
+                 f'transform="rotate(-90 10 {top + plot_h / 2:.0f})">达标率</text>')
+    line: list[list[str]] = [[]]
     for i, p in enumerate(points):
-        x = pad + i * step
-        parts.append(f'<text x="{x - 14:.0f}" y="{h + 20}" font-size="9">{html.escape(p["month"][2:])}</text>')
-        if p.get("share") is not None:
-            y = h - (h - pad) * p["share"]
-            coords.append(f"{x:.1f},{y:.1f}")
-            parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="#3f51b5"></circle>')
-    if len(coords) > 1:
-        parts.append(f'<polyline points="{" ".join(coords)}" fill="none" stroke="#3f51b5"></polyline>')
+        x = left + i * step
+        parts.append(f'<text x="{x:.1f}" y="{h - bottom + 14}" font-size="9" text-anchor="middle">'
+                     f'{_month_label(p["month"])}</text>')
+        if p.get("share") is None:
+            line.append([])
+            continue
+        y = top + plot_h * (1 - p["share"])
+        line[-1].append(f"{x:.1f},{y:.1f}")
+        parts.append(f'<circle class="hf-dot" cx="{x:.1f}" cy="{y:.1f}" r="3"></circle>')
+    for seg in line:
+        if len(seg) > 1:
+            parts.append(f'<polyline class="hf-line" points="{" ".join(seg)}"></polyline>')
+    first, last = points[0]["month"], points[-1]["month"]
+    parts.append(f'<text x="{left + plot_w / 2:.0f}" y="{h - 6}" font-size="10" text-anchor="middle">'
+                 f'月份（{first[:4]}年{int(first[5:])}月至{last[:4]}年{int(last[5:])}月）</text>')
     parts.append("</svg>")
-    return Markup("".join(parts))
+    data = [[f'{p["month"][:4]}年{int(p["month"][5:])}月', f'{p.get("passed", "")}/{p.get("total", "")}' if p.get("total") else "无指标",
+             percent(p.get("share"))] for p in points]
+    return _figure("".join(parts), title, ["月份", "达标指标数/指标数", "达标率"], data)
 
 
 def diff_html(text_: str) -> Markup:

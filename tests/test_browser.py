@@ -169,14 +169,78 @@ def reader_pages(site: Path) -> list[str]:
     return pages
 
 
-def test_no_page_body_is_wider_than_the_screen(visitor, site):
-    wide = {}
-    for path in reader_pages(site):
-        page = visitor.open(path)
-        sw = page.evaluate("document.documentElement.scrollWidth")
-        if sw > visitor.width:
-            wide[path] = sw
+# Columns a reader needs without scrolling sideways: what is due when, its state, its verdict.
+KEY_COLUMNS = ("期限", "状态", "结果")
+
+MEASURE = """() => {
+  const vw = document.documentElement.clientWidth;
+  const rect = el => { const r = el.getBoundingClientRect(); return [r.left, r.right, r.width]; };
+  const tables = [...document.querySelectorAll("article table")].filter(t => !t.closest("details:not([open])"))
+    .map(t => {
+      const cs = getComputedStyle(t), thead = t.querySelector("thead");
+      const cards = !!thead && getComputedStyle(thead).display === "none";
+      const heads = [...t.querySelectorAll("thead th")].map(th => th.textContent.trim());
+      const first = t.querySelector("tbody tr");
+      const cells = cards ? [...(first ? first.children : [])].map(rect) : [...t.querySelectorAll("thead th")].map(rect);
+      // the table scrolls itself, or inside Material's wrapper: either way in its own box
+      const wrap = t.closest(".md-typeset__scrollwrap") || t;
+      const own = el => /(auto|scroll)/.test(getComputedStyle(el).overflowX) && el.scrollWidth > el.clientWidth + 1;
+      const r = t.getBoundingClientRect(), w = wrap.getBoundingClientRect();
+      return {heads, cards, box: [Math.max(r.left, w.left), Math.min(r.right, w.right)],
+              scrolls: own(t) || own(wrap), cells};
+    });
+  const charts = [...document.querySelectorAll("article svg.hf-chart")].map(svg => ({
+    viewBox: svg.getAttribute("viewBox"), box: rect(svg),
+    label: svg.getAttribute("aria-label"),
+    data: svg.closest("figure") ? svg.closest("figure").querySelectorAll("details table tbody tr").length : 0,
+    axes: [...svg.querySelectorAll("text")].map(x => x.textContent).filter(x => /[（%]/.test(x)).length}));
+  return {vw, body: document.documentElement.scrollWidth, tables, charts};
+}"""
+
+
+@pytest.fixture(scope="module")
+def layout(visitor, site):
+    """Each reader page measured once per width: page width, every table, every chart."""
+    return {path: visitor.open(path).evaluate(MEASURE) for path in reader_pages(site)}
+
+
+def test_no_page_body_is_wider_than_the_screen(layout, visitor):
+    wide = {p: m["body"] for p, m in layout.items() if m["body"] > visitor.width}
     assert not wide, f"页面比 {visitor.width} px 宽：{wide}"
+
+
+def test_tables_keep_key_columns_in_sight_and_scroll_in_their_own_box(layout, visitor):
+    problems = []
+    for path, m in layout.items():
+        for t in m["tables"]:
+            left, right = t["box"]
+            if left < -1 or right > m["vw"] + 1:
+                problems.append((path, t["heads"][:3], "表格框超出屏幕", t["box"]))
+                continue
+            visible_right = right
+            for head, (cl, cr, cw) in zip(t["heads"] or [""] * len(t["cells"]), t["cells"]):
+                if t["cards"]:
+                    if cw and (cl < -1 or cr > m["vw"] + 1):
+                        problems.append((path, head, "卡片里的一栏超出屏幕"))
+                elif cr > visible_right + 1:
+                    if head in KEY_COLUMNS:
+                        problems.append((path, head, "关键列要横向滚动才看得到"))
+                    elif not t["scrolls"]:
+                        problems.append((path, head, "列被截掉，表格本身也不能滚动"))
+    assert not problems, problems[:20]
+    if visitor.width < 700:  # on a phone, wide tables read as cards
+        assert any(t["cards"] for m in layout.values() for t in m["tables"])
+
+
+def test_charts_scale_with_the_screen_and_carry_axes_and_data(layout):
+    charts = [(p, c) for p, m in layout.items() for c in m["charts"]]
+    assert len(charts) >= 5
+    for path, c in charts:
+        assert c["viewBox"] and c["label"], (path, c)
+        left, right, width = c["box"]
+        assert width > 200 and left >= 0 and right <= layout[path]["vw"], (path, c["label"], c["box"])
+        assert c["axes"] >= 1, (path, c["label"], "no axis label with a unit")
+        assert c["data"] >= 1, (path, c["label"], "no data table")
 
 
 def test_hostile_record_text_runs_nothing_and_shows_no_phone_or_room(visitor, site):
