@@ -7,7 +7,7 @@ import sys
 from datetime import date, datetime
 from pathlib import Path
 
-from . import commands
+from . import commands, model
 from .config import ConfigError
 from .dates import TZ, AsOfError, as_of_instant
 
@@ -66,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--port", type=int, default=8000)
 
     n = sub.add_parser("new", help="从模板新建一条记录（自动取下一个编号）")
-    n.add_argument("kind", choices=("customer", "order", "complaint", "visit", "letter"), help="记录种类")
+    n.add_argument("kind", choices=tuple(model.KINDS), help="记录种类")
     n.add_argument("--date", type=_when, default=None, metavar="日期[ 时:分]",
                    help="补录：事情发生的日期，可带时刻，如 2026-11-20 或 \"2026-11-20 14:30\"（北京时间）；"
                         "只写日期时时刻留作 __:__，填好之前 check 会提示。默认：上海时间的现在")

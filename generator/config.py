@@ -83,6 +83,11 @@ PARAMS: dict[str, Param] = {p.name: p for p in (
            "METH-EQUIP": "电话、上门走访（002 §1、§6.1）",
            "METH-CALLBACK": "只用电话（004 §2.1）"},
           "METH-PROP", ("V-METH-02",), "与 PM-70、SPOT-5 同出自物业回访规定，口径一致"),
+    Param("visit_roles", "由哪些岗位回访",
+          {"ROLE-P3": "客户服务部主管（000 P3 §1）",
+           "ROLE-P4": "办公室事务助理、维修主管、房管员；维修回访由维修主管、房管员（000 P4 Art.3(1)、Art.2(4)）",
+           "ROLE-P5": "管理处主任、综合管理部主管、管理员；维修回访由管理员（000 P5 §3(1)、§4(4)）"},
+          "ROLE-P4", ("V-ROLE-01",), "与 PM-70、SPOT-5 同出自住宅园区回访规定"),
 )}
 
 # V-METH-02: the visit methods (record `method` values) each METH-* option recognises.
@@ -121,6 +126,18 @@ THRESHOLDS: dict[str, tuple[Any, str, str]] = {
     "duplicate_days": (7, "天", "同一客户同一问题几天内的两条投诉视为重复记录（V-DUP-01）"),
     "year_min": (1990, "年", "记录里早于这一年的日期视为写错（读取记录时检查，--as-of 也不能早于它）"),
     "year_max": (2100, "年", "记录里晚于这一年的日期视为写错（读取记录时检查，--as-of 也不能晚于它）"),
+    "facts_since": ("", "日期", "从哪天起按计划、定期工作、报告和新增字段检查（如 2026-09-01）；"
+                                "空表示从有记录起全部检查。之前的记录不要求补写当时没有记的事实"),
+    "weekly_report_workdays": (1, "个工作日", "周报、每周提交最迟在下周第几个工作日内交（V-WEEK-01、V-RPT-01、W-HQ-01）"),
+    "monthly_report_workdays": (3, "个工作日", "月度报告最迟在下月第几个工作日内交（W-MON-01、P-SUP-01、C-MON-01）"),
+    "festivals": ("", "节日", "节日问候的节日，用顿号分隔，如 春节、中秋节（P-HOL-01）；空表示本单位没有规定"),
+    "greeting_days": (7, "天", "节日问候最早可提前几天（P-HOL-01）"),
+    "symposiums_per_year": (2, "次", "每年邀请业委会座谈的次数；0 表示没有业委会，改为制订与开发商的年度沟通计划（P-OC-01）"),
+    "reception_notice_days": (7, "天", "经理接待日至少提前几天通知业主（P-RECEP-01）"),
+    "service_department": ("客服中心", "部门", "客服部门的名称；其他部门收到的投诉要转交给它（C-CH-01）"),
+    "onsite_workdays": (5, "个工作日", "电话解决不了的问题几个工作日内上门（E-FB-02）"),
+    "survey_days": (7, "天", "服务完成后几天内发出满意度调查或回访（P-SURV-01）"),
+    "hq_sample_ratio": (0, "比例", "总部每周对各区域回访的抽访比例；0 表示每个有回访的区域至少抽访 1 单（W-HQ-01）"),
 }
 
 SHALL_WORDS = ("应", "应该", "要", "需", "均需", "不应", "不应超过")
@@ -408,8 +425,10 @@ def _calendar(cfg: Config, value, out: _Problems) -> None:
         cfg.years[year] = CalendarYear(year, source, tuple(holidays))
 
 
-def default_config_text() -> str:
-    """The commented huifang.yml a new deployment starts from (also the shipped demo's file)."""
+def default_config_text(values: dict[str, Any] | None = None) -> str:
+    """The commented huifang.yml a new deployment starts from; the shipped demo's file is this text
+    with the few thresholds the demo unit chose (`values`)."""
+    values = values or {}
     lines = ["# huifang 配置：程序文件之间有分歧的地方，在这里选定一种做法。",
              "# 每条检查结果和每项月度指标都会写明按哪个选项、哪个阈值判断；huifang rules 编号 打印一条规则的全文。",
              "", "profile:"]
@@ -421,7 +440,7 @@ def default_config_text() -> str:
     lines += ["", "thresholds:"]
     for name, (default, unit, help_) in THRESHOLDS.items():
         lines.append(f"  # {help_}；单位：{unit}")
-        lines.append(f"  {name}: {default!r}".replace("'", '"'))
+        lines.append(f"  {name}: {values.get(name, default)!r}".replace("'", '"'))
     lines += ["", "# 关闭某条规则（必须写原因，门户上会显示），或把“应/要”类规则降为警告：",
               "rules: {}", "#  V-DAY-01:", "#    enabled: false", "#    reason: 本部门回访记录由夜班统一录入",
               "#  C-REV-02:", "#    severity: warning", "",

@@ -23,7 +23,7 @@ COMPLAINT_TYPES = ("投诉", "咨询", "建议")
 CATEGORIES = ("设计规划", "工程质量", "销售承诺", "服务过程", "产品质量", "其他")
 URGENCIES = ("紧急", "一般")
 SEVERITIES = ("一般", "重大")
-ACTIONS = ("受理", "转派", "处理", "升级", "回复", "批示", "结案")
+ACTIONS = ("受理", "转派", "处理", "升级", "回复", "批示", "结案", "反馈")  # 反馈: handler reports back (T-RESP-02)
 STATUSES = ("处理中", "已解决", "已结案")
 METHODS = ("电话", "上门", "信函", "在线", "邮件")
 PURPOSES = (
@@ -36,6 +36,22 @@ CONTACT_PROBLEMS = ("空号", "信息错误", "联系人不符")
 # What `huifang new --date D` writes for the unknown time of day (never an invented time).
 TIME_PLACEHOLDER = "__:__"
 CALLBACK_RESULTS = ("正常", "不属实", "不满意")
+# Added for the clauses the five kinds above had no place for (see PLAN, DUTY and REPORT below).
+REPAIR_CLASSES = ("入户", "公共")
+CONTENT_CLASSES = ("制度", "人员", "时效", "货物异常", "其他")
+HANDLING_MODES = ("立即处理", "限期处理", "多次处理")
+CAUSE_CATEGORIES = ("退货", "交货延迟", "少交货", "包装破损", "样品延迟", "客户服务", "其他")
+SOLUTION_TYPES = ("退货", "换货", "维修", "赔偿", "解释说明", "其他")
+RESPONSIBILITIES = ("公司", "客户", "第三方")
+PRIORITIES = ("主要", "次要")
+PLAN_TYPES = ("回访名单", "设备回访计划", "沟通计划")
+DUTY_TYPES = ("经理接待日", "信箱开启", "业委会座谈", "节日问候", "年末联系", "台帐报送")
+FEEDS = ("发货和合同", "安装调试和送电")
+REPORT_TYPES = ("回访周报", "每周服务情况", "回访日报", "总部抽访周报", "总部通报", "月度回访报告",
+                "投诉统计分析", "满意度测量报告", "服务监督报告")
+REVIEW_SECTIONS = ("产品质量", "服务质量", "建议和需求")
+PERIOD_PATTERN = r"^\d{4}(-\d{2}(-\d{2})?|-W\d{2})?$"
+HOURS_PATTERN = r"^\d{1,2}:\d{2}-\d{1,2}:\d{2}$"
 
 
 @dataclass(frozen=True)
@@ -60,12 +76,13 @@ class Field:
 
 @dataclass(frozen=True)
 class Kind:
-    name: str  # customer | order | complaint | visit | letter
+    name: str  # customer | order | complaint | visit | letter | plan | duty | report
     title: str
     folder: str  # under records/
     prefix: str  # id prefix
     main_date: str | None  # field whose month names the YYYY/MM folder
     fields: tuple[Field, ...]
+    added: bool = False  # a kind added beyond RECORDS.md (documented as such)
 
     @property
     def by_name(self) -> dict[str, Field]:
@@ -89,6 +106,8 @@ def _ref(name, title, *kinds, required=False, **kw) -> Field:
     return Field(name, "ref", title, required=required, refs=kinds, **kw)
 
 
+CONTACT_FIELDS = (_text("name", "姓名"), _text("phone", "电话", help="门户上只显示 138****5678"))
+
 SATISFACTION_OBJ = Field("satisfaction", "object", "满意度", fields=(
     _enum("product", "产品满意度", SATISFACTION),
     _enum("service", "服务满意度", SATISFACTION),
@@ -110,7 +129,20 @@ CUSTOMER = Kind("customer", "客户", "customers", "CUST", None, (
         Field("energized", "date", "送电日期"),
         Field("supporting", "bool", "配套/自用设备", added=True,
               help="true 表示配套设备或公司自用，不做设备生命周期回访（E-SCOPE-01）"),
+        _text("project", "工程名称", added=True, help="回访台帐的工程名称（E-LEDGER-01）"),
+        Field("power_contact", "object", "用电管理负责人", added=True, fields=CONTACT_FIELDS,
+              help="顾客用电管理负责人及电话（E-LEDGER-01）"),
+        Field("substation_contact", "object", "变电站联系人", added=True, fields=CONTACT_FIELDS,
+              help="变电站联系人及电话（E-LEDGER-01）"),
     ))),
+    Field("quiet_hours", "list", "免打扰时段", added=True,
+          item=_text("hours", "时段", pattern=HOURS_PATTERN, help="写成 12:00-14:00；跨夜写 21:00-08:00"),
+          help="客户不希望被电话或上门打扰的时段（V-TIME-01）"),
+    Field("projects", "list", "交付/装饰工程", added=True, item=Field("project", "object", "工程", fields=(
+        _text("name", "工程名称", True),
+        Field("delivered", "date", "交付日期", help="交付后一年内每月、之后每季电话回访（P-PROJ-01）"),
+        Field("accepted", "date", "竣工验收日期", help="装饰工程竣工验收 3 个月后回访（D-VISIT-01）"),
+    )), help="交付的项目或装饰工程，用于定期回访"),
 ))
 
 ORDER = Kind("order", "完工单", "orders", "WO", "completed", (
@@ -126,12 +158,40 @@ ORDER = Kind("order", "完工单", "orders", "WO", "completed", (
     Field("reported", "datetime", "报修时间", added=True, help="维修单的报修时间，用于响应时限（T-RESP-01）"),
     _enum("urgency", "紧急程度", URGENCIES, added=True),
     Field("first_response", "datetime", "首次答复时间", added=True),
+    Field("appointment", "datetime", "预约上门时间", added=True, help="按预约时间 15 分钟内到场（T-RESP-04）；有偿服务须登记（W-PAID-01）"),
+    Field("arrived", "datetime", "到场时间", added=True, help="维修人员到达现场的时间（T-RESP-04）"),
+    Field("analysis", "object", "技术分析", added=True, fields=(
+        Field("start", "datetime", "开始会诊", required=True),
+        Field("back", "datetime", "返回现场", help="从会诊到返回现场不超过 30 分钟（T-RESP-04）"),
+    ), help="需要班长技术分析时填写"),
+    _enum("repair_class", "维修分类", REPAIR_CLASSES, added=True, help="入户维修或公共报修（W-REP-01、W-REP-03）"),
+    _enum("signature", "业主签字", SIGNATURES, added=True, help="维修完工业主签字确认（W-REP-01）"),
+    _text("signed_by", "签字人", added=True, help="公共报修由片区客服人员签字（W-REP-01）"),
+    _enum("satisfaction", "完工满意度评定", SATISFACTION, added=True, help="完工时业主评定（W-REP-01）"),
+    Field("materials", "list", "材料", added=True, item=Field("material", "object", "材料", fields=(
+        _text("name", "名称"), _text("spec", "规格"), _text("model", "型号"),
+        Field("quantity", "number", "数量", minimum=0, maximum=1_000_000),
+        Field("price", "number", "单价（元）", minimum=0, maximum=1e9),
+    )), help="名称、规格、型号、数量、单价都要填（W-REP-02）"),
+    Field("owner_verified", "bool", "业主已当面核实材料", added=True, help="W-REP-02"),
+    Field("charge_explained", "bool", "已向业主说明收费", added=True, help="有收费时受理时须说明（W-REP-02）"),
+    Field("paid", "bool", "有偿服务", added=True, help="true：有偿服务，须登记、说明价格、派工并回访（W-PAID-01）"),
+    Field("price_explained", "bool", "已按价目表说明价格", added=True, help="有偿服务（W-PAID-01）"),
+    _text("dispatched_to", "派工部门", added=True, help="有偿服务派给的部门（W-PAID-01）"),
+    Field("warranty", "bool", "保修期内质量问题", added=True, help="true：保修通知，一般问题隔日查看、紧急当天派人（D-WARR-01）"),
+    Field("inspected", "datetime", "查看时间", added=True, help="管理人员到现场查看的时间（D-WARR-01）"),
+    _text("repair_method", "维修方法", added=True, help="查看后书面报告物业管理部的维修方法（D-WARR-01）"),
+    Field("survey", "object", "满意度调查", added=True, fields=(
+        Field("sent", "date", "发出日期", required=True),
+        _enum("result", "调查结果", SATISFACTION),
+    ), help="服务完成后发给客户的满意度调查表（P-SURV-01）"),
 ))
 
 ACTION = Field("action", "object", "处理记录", fields=(
     Field("at", "datetime", "时间", required=True),
     _text("by", "处理人"),
     _enum("action", "动作", ACTIONS, True),
+    _text("to", "转交给", added=True, help="转派、升级给谁（姓名或部门）（C-TRF-01）"),
     _text("note", "说明"),
 ))
 
@@ -162,6 +222,28 @@ COMPLAINT = Kind("complaint", "投诉", "complaints", "TS", "received", (
     Field("reply_letter_only", "bool", "只需复函", added=True,
           help="上级转呈且只要求书面复函，可不回访，须附复函（V-ANON-02）"),
     _text("result", "处理结果", added=True, help="匿名投诉的处理结果（V-ANON-01）"),
+    Field("handed_over", "datetime", "转交客服时间", added=True, help="其他部门收到投诉后转交客服的时间（C-CH-01）"),
+    Field("apologised", "bool", "受理时已致歉", added=True, help="C-INT-01"),
+    _text("ticket", "客服工单号", added=True, help="登记在异常反馈跟进表里的工单号（C-INT-01）"),
+    _enum("content_class", "内容分类", CONTENT_CLASSES, added=True, help="月度统计用（C-CLS-02）"),
+    _enum("handling_mode", "处理方式", HANDLING_MODES, added=True, help="月度统计用（C-CLS-02）"),
+    Field("demands", "list", "客户诉求", added=True, item=Field("demand", "object", "诉求", fields=(
+        _text("text", "诉求", True), _enum("priority", "主次", PRIORITIES),
+    )), help="按性质和紧急程度分主要、次要诉求（C-CLS-04）"),
+    _text("cause", "原因分析", added=True, help="责任部门分析的原因和责任人（C-FLOW-01 第 4 步）"),
+    _text("summary", "总结评价", added=True, help="结案前的总结评价（C-FLOW-01 第 8 步）"),
+    _enum("responsibility", "责任判定", RESPONSIBILITIES, added=True, help="C-RESP-01"),
+    _text("formal_letter", "正式电函", added=True, help="公司责任时发给客户的正式电函（编号或摘要）（C-RESP-01）"),
+    Field("returned", "date", "退货收到日期", added=True, help="收到客户退回产品的日期（C-RET-01）"),
+    Field("analysed", "date", "退货分析完成日期", added=True, help="一周内完成检测分析（C-RET-01）"),
+    _enum("solution_type", "解决方案类型", SOLUTION_TYPES, added=True, help="C-SOL-01"),
+    Field("opinion_form", "bool", "客户已填意见表", added=True, help="方案告知客户后填写《客户意见表》（C-SOL-01）"),
+    _text("first_responder", "首问责任人", added=True, help="客户第一个找到的员工（F-FIRST-01）"),
+    Field("in_remit", "bool", "属首问人职责范围", added=True, help="false 时须写 handed_to（F-FIRST-01）"),
+    _text("handed_to", "移交给", added=True, help="职责范围外的事项移交的主管领导或同事（F-FIRST-01）"),
+    Field("gm_reported", "datetime", "报告总经理时间", added=True, help="重大事项立即报告总经理（F-FIRST-01）"),
+    Field("confirmed_satisfied", "bool", "已确认客户满意", added=True, help="咨询结束时询问客户是否满意（F-CONS-01）"),
+    Field("controversial", "bool", "可能有争议", added=True, help="网上问题可能有争议的，须经主管审核（批示）后再回复（T-ONL-01）"),
 ))
 
 VISIT = Kind("visit", "回访记录", "visits", "HF", "date", (
@@ -198,6 +280,16 @@ VISIT = Kind("visit", "回访记录", "visits", "HF", "date", (
     _text("product", "设备型号", added=True, help="设备生命周期回访针对的型号（E-LC-*）"),
     Field("survey", "bool", "客户已填满意度调查表", added=True, help="送电前回访由客户填写（E-LC-01）"),
     Field("reverified", "date", "复核日期", added=True, help="空号/信息错误已复核的日期（W-CB-06）"),
+    _text("method_reason", "改用在线/邮件的原因", added=True, help="优先电话回访；改用在线或邮件时写明原因（V-METH-01）"),
+    Field("signoff", "object", "签署意见", added=True, fields=(
+        _text("by", "签署人", True),
+        Field("date", "date", "签署日期", required=True),
+        _text("comment", "意见"),
+    ), help="管理处负责人在检查后签署意见（V-REV-02，REV-P3）"),
+    _enum("attitude", "服务态度", SATISFACTION, added=True, help="完工回访：安装/维修工的服务态度（W-CB-03）"),
+    Field("site_cleaned", "bool", "已清理现场", added=True, help="完工回访（W-CB-03）"),
+    Field("charge_ok", "bool", "收费与完工单相符", added=True, help="完工回访：收费情况（W-CB-03）"),
+    Field("phone_solved", "bool", "电话已解决", added=True, help="false：电话解决不了，须上门（E-FB-02）"),
 ))
 
 LETTER = Kind("letter", "公开信", "letters", "GKX", "date", (
@@ -210,7 +302,107 @@ LETTER = Kind("letter", "公开信", "letters", "GKX", "date", (
     _text("approved_by", "批准人"),
 ))
 
-KINDS: dict[str, Kind] = {k.name: k for k in (CUSTOMER, ORDER, COMPLAINT, VISIT, LETTER)}
+# -- kinds added for the clauses that need plans, recurring duties and reports ----------------
+
+PLAN = Kind("plan", "计划", "plans", "JH", "date", (
+    _id("JH"),
+    _enum("type", "计划类型", PLAN_TYPES, True,
+          help="回访名单（V-PLAN-01）/ 设备回访计划（E-PLAN-01）/ 与开发商的沟通计划（P-OC-01）"),
+    Field("date", "date", "制订日期", required=True),
+    _text("period", "计划期间", True, pattern=PERIOD_PATTERN, help="写成 2026-11（月）或 2026（年）"),
+    _text("by", "制订人"),
+    _text("source", "资料来源", help="如 询盘统计表、客户档案、回访台帐"),
+    _text("approved_by", "批准人", help="沟通计划由服务中心经理批准（P-OC-01）"),
+    Field("approved", "date", "批准日期"),
+    Field("entries", "list", "计划回访", item=Field("entry", "object", "计划项", fields=(
+        _ref("customer", "客户", "customer", required=True),
+        Field("planned", "date", "计划日期"),
+        _enum("method", "回访方式", METHODS),
+        _enum("purpose", "回访类别", PURPOSES),
+        _text("product", "设备型号"),
+        _text("inquiry", "询盘情况", help="询盘详细信息（V-PLAN-01）"),
+        _text("topics", "回访问题与内容"),
+    ))),
+    _text("content", "计划内容", help="沟通计划的事项、时间和方式"),
+), added=True)
+
+DUTY = Kind("duty", "定期工作", "duties", "GZ", "date", (
+    _id("GZ"),
+    _enum("type", "工作类型", DUTY_TYPES, True),
+    Field("date", "datetime", "时间", required=True, help="做这项工作的时间（接待日、开箱、座谈、问候、报送）"),
+    _text("by", "经办人"),
+    _text("department", "部门", help="台帐报送的部门（E-FEED-01）"),
+    Field("notice", "datetime", "通知时间", help="经理接待日至少提前一周通知全体业主（P-RECEP-01）"),
+    _text("festival", "节日", help="节日问候对应的节日，如 春节、中秋节（P-HOL-01）"),
+    _enum("feed", "报送内容", FEEDS, help="台帐报送：生产部门报发货和合同，售后部门报安装调试和送电（E-FEED-01）"),
+    Field("letters", "int", "信件数", minimum=0, maximum=100_000, help="经理信箱本次收到的信件数（P-MAIL-01）"),
+    Field("related", "list", "相关记录", item=_ref("related", "相关记录", "complaint", "visit", "order"),
+          help="信件、接待中登记的投诉或回访"),
+    Field("contacts", "list", "联系的客户", item=Field("contact", "object", "联系", fields=(
+        _ref("customer", "客户", "customer", required=True),
+        _enum("method", "方式", METHODS),
+        _text("note", "情况", help="年末联系写客户来年的需求计划（P-YEAR-01）"),
+    )), help="节日问候、年末联系的客户"),
+    Field("attendees", "list", "参加人员", item=_text("attendee", "人员")),
+    _text("content", "记录内容"),
+), added=True)
+
+REVIEW_OBJ = Field("review", "object", "审阅", fields=(
+    _text("by", "审阅人", True),
+    Field("date", "date", "审阅日期", required=True),
+    _text("comment", "意见"),
+))
+
+REPORT = Kind("report", "报告", "reports", "BG", "date", (
+    _id("BG"),
+    _enum("type", "报告类型", REPORT_TYPES, True),
+    _text("period", "报告期间", True, pattern=PERIOD_PATTERN,
+          help="日报写 2026-11-03，周报写 2026-W45（ISO 周），月报写 2026-11"),
+    Field("date", "datetime", "提交时间", required=True),
+    _text("by", "编写人", True),
+    _text("submitted_to", "报送对象", help="交给谁（姓名）：部门主管、总经理、总部客服中心"),
+    _text("region", "区域", help="区域日报的区域（W-CB-04）"),
+    _text("content", "内容摘要", True, help="总结、主要结论和分析"),
+    Field("count", "int", "回访单数", minimum=0, maximum=1_000_000, help="日报上报的当日回访单数（W-CB-04）"),
+    Field("records", "list", "涉及的记录", item=_ref("record", "记录", "visit", "order", "complaint"),
+          help="总部通报复核过的异常回访（W-HQ-03）"),
+    Field("regions", "list", "各区域抽访", item=Field("sample", "object", "抽访", fields=(
+        _text("region", "区域", True),
+        Field("sampled", "int", "抽访数", minimum=0, maximum=1_000_000),
+        _text("note", "结果"),
+    )), help="总部按区域大小分配抽访比例（W-HQ-01）"),
+    Field("posted", "list", "张贴", item=Field("post", "object", "张贴", fields=(
+        _text("region", "区域", True),
+        Field("date", "date", "张贴日期", required=True),
+    )), help="各区域把总部通报张贴在公告栏（W-HQ-03）"),
+    Field("items", "list", "各人情况", item=Field("item", "object", "提交", fields=(
+        _text("by", "提交人", True),
+        _text("content", "本周服务情况和客户反馈"),
+    )), help="每周服务情况：每位技术服务人员的提交（P-WEEK-01）"),
+    Field("meeting", "object", "管理会议", fields=(
+        Field("date", "date", "会议日期", required=True),
+        _text("decision", "会议决定", help="是否采取纠正、预防措施"),
+    ), help="投诉统计分析报告提交管理会议（C-MON-01）"),
+    Field("reviews", "list", "评审", item=Field("review", "object", "评审", fields=(
+        _enum("section", "部分", REVIEW_SECTIONS, True),
+        _text("by", "评审人"),
+        _text("department", "评审部门", help="产品质量由各公司评审，服务质量和建议需求由品质部评审（E-CAPA-01）"),
+        Field("date", "date", "评审日期"),
+        _text("decision", "评审结论"),
+    ))),
+    Field("actions", "list", "整改措施", item=Field("action", "object", "措施", fields=(
+        _text("text", "措施", True),
+        _text("region", "区域", help="针对的薄弱区域（W-MON-01）"),
+        _text("owner", "负责部门"),
+        Field("due", "date", "完成期限"),
+        Field("done", "date", "完成日期"),
+        _text("verified_by", "验证人", help="服务中心跟踪验证（E-CAPA-01）"),
+        Field("verified", "date", "验证日期"),
+    )), help="纠正和预防措施"),
+    REVIEW_OBJ,
+), added=True)
+
+KINDS: dict[str, Kind] = {k.name: k for k in (CUSTOMER, ORDER, COMPLAINT, VISIT, LETTER, PLAN, DUTY, REPORT)}
 BY_FOLDER = {k.folder: k for k in KINDS.values()}
 BY_PREFIX = {k.prefix: k for k in KINDS.values()}
 
@@ -502,7 +694,8 @@ def field_reference() -> str:
             row(c, prefix + f.name + ("[]." if f.type == "list" else "."))
 
     for k in KINDS.values():
-        lines += [f"### {k.title}（{k.name}）", "", f"文件位置：`records/{k.folder}/`，编号以 `{k.prefix}-` 开头。", "",
+        extra = "（扩展类别）" if k.added else ""
+        lines += [f"### {k.title}（{k.name}）{extra}", "", f"文件位置：`records/{k.folder}/`，编号以 `{k.prefix}-` 开头。", "",
                   "| 字段 | 含义 | 取值 | 必填 | 说明 |", "|---|---|---|---|---|"]
         for f in k.fields:
             row(f)
