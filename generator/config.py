@@ -241,7 +241,8 @@ def load_config(root: Path) -> Config:
         raise ConfigError(f"{CONFIG_FILE} 不是 UTF-8 编码，请用编辑器“另存为”UTF-8 后再试。")
     except OSError as e:
         raise ConfigError(f"{CONFIG_FILE} 无法读取：{e.strerror or e}。")
-    data, lines, parse_problems = parse(text)
+    parsed = parse(text)
+    data, lines, parse_problems = parsed.data, parsed.lines, parsed.problems
     cfg.lines = lines
     if data is None:
         if not text.strip():
