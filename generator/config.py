@@ -305,10 +305,20 @@ def _threshold_value(name: str, value):
         if not m:
             return None, "应为 24 小时制时刻，例如 \"09:00\""
         return f"{int(m[1]):02d}:{m[2]}", None
+    if unit == "日期":
+        if value in ("", None):
+            return "", None
+        if isinstance(value, date) and not isinstance(value, datetime):
+            return value, None
+        return None, "应为日期，例如 2026-09-01（留空表示不限）"
+    if isinstance(default, str):
+        if isinstance(value, (dict, list)) or value is None:
+            return None, "应为一段文字"
+        return str(value), None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None, "应为数字"
     if unit == "比例":
-        if not 0 < value <= 1:
+        if not 0 <= value <= 1:
             return None, "应为 0 到 1 之间的比例，例如 0.4 表示 40%"
         return float(value), None
     if value < 0:
