@@ -308,9 +308,10 @@ def _threshold_value(name: str, value):
     if unit == "日期":
         if value in ("", None):
             return "", None
-        if isinstance(value, date) and not isinstance(value, datetime):
-            return value, None
-        return None, "应为日期，例如 2026-09-01（留空表示不限）"
+        try:  # kept as text like the default: "2026-09-01"
+            return date.fromisoformat(str(value)).isoformat(), None
+        except ValueError:
+            return None, "应为日期，例如 2026-09-01（留空表示不限）"
     if isinstance(default, str):
         if isinstance(value, (dict, list)) or value is None:
             return None, "应为一段文字"
