@@ -29,6 +29,7 @@ from yaml.events import (AliasEvent, DocumentStartEvent, MappingEndEvent, Mappin
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from . import model, privacy
+from .cache import ParseCache
 from .findings import Finding
 from .dates import TZ
 
@@ -710,12 +711,19 @@ def load(root: Path, years: tuple[int, int] = YEARS) -> tuple[RecordSet, list[Fi
     records: list[Record] = []
     entries, findings = scan(root)
     pending: list = []
+    cache = ParseCache(root, years, Record)  # each unchanged file is parsed once (generator/cache.py)
+    cache.prefetch([(e.rel, e.real) for e in entries])
     for entry in entries:
-        rec, found, refs = load_file(root, entry.rel, years, entry.real)
+        got = cache.get(entry.rel, entry.real)
+        if got is None:
+            got = load_file(root, entry.rel, years, entry.real)
+            cache.put(entry.rel, entry.real, got)
+        rec, found, refs = got
         findings.extend(found)
         pending.extend(refs)
         if rec is not None:
             records.append(rec)
+    cache.close()
     findings.extend(_cross_checks(records, pending))
     return RecordSet(records), findings
 

@@ -1,0 +1,294 @@
+"""The benchmark of issue "Fast at 100,000 records": every target next to its measured figure and floor.
+
+Builds (once, kept for the next run) a synthetic repository of N records with ``bench/synth.py``,
+then measures, each command in its own process (wall time, CPU time and peak memory from the
+kernel's accounting of that process and its children):
+
+* floor: libyaml's C loader parsing every record file, nothing else;
+* cold ``check`` (no cache), warm ``check`` with nothing changed and after editing one record,
+  ``check --changed HEAD`` for that one-record change;
+* the provenance pass (cold, cached, after one new commit) next to ``git log`` alone;
+* cold and warm ``build`` (after one new record), derivation and MkDocs separately, pages written,
+  site size, the search data one query fetches.
+
+Prints a table and the JSON of every figure (also written to ``--json``). Targets are checked on
+wall time; on a machine shared with other work, CPU time is the steadier figure and is printed
+beside it.
+
+    .venv/bin/python bench/bench.py 10000            # check and provenance; build up to 10,000
+    .venv/bin/python bench/bench.py 100000 --build   # the full run
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+PROJECT = HERE.parent
+sys.path.insert(0, str(HERE))
+from synth import AS_OF, GIT_ENV, make_repo  # noqa: E402
+
+MB = 1024 * 1024
+
+
+def measure(cmd: list[str], cwd: Path, out: Path | None = None) -> dict:
+    """Run one command; its wall time, CPU time (user+sys, children included) and peak RSS."""
+    t0 = time.perf_counter()
+    with open(out or os.devnull, "wb") as fh:
+        proc = subprocess.Popen(cmd, cwd=cwd, stdout=fh, stderr=subprocess.PIPE, env=GIT_ENV)
+        err = proc.stderr.read()
+        _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - t0
+    return {"wall": round(wall, 3), "cpu": round(usage.ru_utime + usage.ru_stime, 3),
+            "rss_mb": round(usage.ru_maxrss / 1024, 1), "rc": proc.returncode,
+            "stderr": err.decode("utf-8", "replace")}
+
+
+def huifang(root: Path, *args: str, out: Path | None = None) -> dict:
+    return measure([sys.executable, "-m", "generator", "--root", str(root), *args], PROJECT, out)
+
+
+def git(root: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, text=True, env=GIT_ENV).stdout
+
+
+# --- modes run in a child process, so that they are measured like the commands --------------
+
+def floor_parse(root: Path) -> None:
+    """libyaml's C loader on every record file: the floor of any loader."""
+    import yaml
+    n = 0
+    for dirpath, dirnames, filenames in os.walk(root / "records"):
+        dirnames.sort()
+        for name in sorted(filenames):
+            if name.endswith((".yml", ".yaml")):
+                with open(os.path.join(dirpath, name), encoding="utf-8") as fh:
+                    yaml.load(fh.read(), Loader=yaml.CSafeLoader)
+                n += 1
+    print(n)
+
+
+def provenance_pass(root: Path, cache: bool) -> None:
+    sys.path.insert(0, str(PROJECT))
+    from generator.history import History
+    with History(root, cache=cache) as h:
+        print(len(h.provenance()))
+
+
+def child(mode: str, root: Path, *extra: str) -> dict:
+    return measure([sys.executable, str(Path(__file__).resolve()), f"--{mode}", str(root), *extra], PROJECT)
+
+
+# --- the run --------------------------------------------------------------------------------
+
+def edit_one(root: Path, n: int) -> str:
+    """Change one visit's content in the work tree (not committed); returns its path."""
+    visits = sorted(p for p in (root / "records" / "visits").rglob("*.yml"))
+    path = visits[len(visits) // 2]
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("content: |\n", "content: |\n  （基准测试补记一句。）\n", 1), encoding="utf-8")
+    return path.relative_to(root).as_posix()
+
+
+def add_one(root: Path, k: int) -> str:
+    """Commit one new visit record (a clerk's next submission)."""
+    rid = f"HF-20261130-9{k:02d}"
+    rel = f"records/visits/2026/11/{rid}.yml"
+    (root / rel).parent.mkdir(parents=True, exist_ok=True)
+    (root / rel).write_text(
+        f"id: {rid}\ndate: 2026-11-30 10:00:00+08:00\nrecorded: 2026-11-30 10:40:00+08:00\nmethod: 电话\n"
+        f"purpose: 例行回访\ncustomer: CUST-00001\nvisitor: 孙婷婷\ninterviewee: 业主本人\n"
+        f"content: |\n  例行回访，业主对保洁比较满意。\nsatisfaction:\n  service: 满意\n", encoding="utf-8")
+    git(root, "add", rel)
+    git(root, "-c", "user.name=孙婷婷", "-c", "user.email=sunting@example.com", "commit", "-q", "-m",
+        f"提交记录 {rid}\n\nReviewed-by: 吴雅琴 <wuyaqin@example.com>")
+    return rel
+
+
+def du(path: Path) -> int:
+    total = 0
+    for dirpath, _, filenames in os.walk(path):
+        for n in filenames:
+            try:
+                total += os.lstat(os.path.join(dirpath, n)).st_size
+            except OSError:
+                pass
+    return total
+
+
+def count_files(path: Path, suffix: str) -> int:
+    return sum(1 for _ in path.rglob(f"*{suffix}")) if path.exists() else 0
+
+
+def search_bytes(site: Path) -> int:
+    """Bytes the browser fetches to answer one query: Material's single index, or the largest shard."""
+    single = site / "search" / "search_index.json"
+    if single.exists():
+        return single.stat().st_size
+    shards = [p.stat().st_size for p in (site / "search").rglob("*") if p.is_file()] if (site / "search").exists() else []
+    return max(shards, default=0)
+
+
+_SECS = re.compile(r"用时 ([0-9.]+) 秒")
+
+
+def build_phases(stderr: str) -> tuple[float | None, float | None]:
+    """(derivation, MkDocs) seconds as `huifang build` reports them."""
+    found = [float(x) for x in _SECS.findall(stderr)]
+    return (found[0], found[1]) if len(found) >= 2 else (None, None)
+
+
+def run(n: int, work: Path, with_build: bool) -> dict:
+    root = work / f"repo-{n}"
+    if not (root / ".git").exists():
+        shutil.rmtree(root, ignore_errors=True)
+        t0 = time.perf_counter()
+        made = make_repo(root, n)
+        print(f"生成仓库 {root}：{made} 条记录，{time.perf_counter() - t0:.0f} 秒", file=sys.stderr)
+    git(root, "checkout", "-q", "-f", "main")
+    git(root, "reset", "-q", "--hard", "main")
+    git(root, "clean", "-q", "-fdx", "-e", ".huifang")
+    cache = root / ".huifang" / "cache"
+    shutil.rmtree(root / ".huifang", ignore_errors=True)
+    shutil.rmtree(root / "site", ignore_errors=True)
+    out = work / "check.json"
+    r: dict = {"records": n, "repository": str(root)}
+
+    r["floor_parse"] = child("floor", root)
+    log_cmd = ["git", "log", "--full-history", "--topo-order", "--reverse", "--find-renames",
+               "--diff-merges=first-parent", "--name-status", "--format=%H%x1f%P%x1f%B", "HEAD", "--", "records"]
+    r["floor_git_log"] = measure(log_cmd, root)
+
+    r["check_cold"] = huifang(root, "check", "--as-of", AS_OF, "--format", "json", out=out)
+    r["check_findings"] = len(json.loads(out.read_text(encoding="utf-8")).get("findings", []))
+    r["check_warm_same"] = huifang(root, "check", "--as-of", AS_OF, "--format", "json", out=out)
+    edited = edit_one(root, n)
+    r["check_warm_one_change"] = huifang(root, "check", "--as-of", AS_OF, "--format", "json", out=out)
+    r["check_text"] = huifang(root, "check", "--as-of", AS_OF, out=out)
+    r["check_changed_one"] = huifang(root, "check", "--changed", "HEAD", "--as-of", AS_OF, out=out)
+    git(root, "checkout", "-q", "--", edited)
+
+    shutil.rmtree(cache, ignore_errors=True)
+    r["provenance_cold"] = child("provenance", root)
+    r["provenance_cached"] = child("provenance", root, "--cache")
+    add_one(root, 1)
+    r["provenance_one_commit"] = child("provenance", root, "--cache")
+
+    if with_build:
+        shutil.rmtree(root / ".huifang", ignore_errors=True)
+        b = r["build_cold"] = huifang(root, "build", "--as-of", AS_OF)
+        b["derive"], b["mkdocs"] = build_phases(b["stderr"])
+        r["pages_written"] = count_files(root / ".huifang" / "docs", ".md")
+        r["site_bytes"] = du(root / "site")
+        r["search_bytes_per_query"] = search_bytes(root / "site")
+        add_one(root, 2)
+        b = r["build_warm_one_record"] = huifang(root, "build", "--as-of", AS_OF)
+        b["derive"], b["mkdocs"] = build_phases(b["stderr"])
+    git(root, "reset", "-q", "--hard", "HEAD~2" if with_build else "HEAD~1")
+    for v in r.values():
+        if isinstance(v, dict):
+            err = v.pop("stderr", "")
+            if v.get("rc") not in (0, 1):
+                v["error"] = err[-2000:]
+    return r
+
+
+def targets(r: dict) -> list[tuple[str, float | None, str, float, bool | None]]:
+    """(what, measured, unit, limit, met) for every target of the issue."""
+    rows = []
+
+    def add(what, measured, unit, limit):
+        rows.append((what, measured, unit, limit, None if measured is None else measured <= limit))
+
+    add("冷启动 check ÷ C 加载器解析", r["check_cold"]["wall"] / r["floor_parse"]["wall"], "倍", 1.5)
+    add("改一条后 check ÷ 冷启动 check", r["check_warm_one_change"]["wall"] / r["check_cold"]["wall"], "倍", 0.15)
+    add("check --changed（一条记录）", r["check_changed_one"]["wall"], "秒", 3.0)
+    add("check 峰值内存", max(r[k]["rss_mb"] for k in ("check_cold", "check_warm_one_change")), "MB", 1024)
+    if "build_cold" in r:
+        add("冷启动 build", r["build_cold"]["wall"], "秒", 600)
+        add("网站大小", r["site_bytes"] / MB, "MB", 1024)
+        add("新增一条后 build ÷ 冷启动 build", r["build_warm_one_record"]["wall"] / r["build_cold"]["wall"], "倍", 0.3)
+        add("build 峰值内存", max(r[k]["rss_mb"] for k in ("build_cold", "build_warm_one_record")), "MB", 2048)
+        add("一次搜索下载的数据", r["search_bytes_per_query"] / MB, "MB", 2.0)
+    return rows
+
+
+def table(r: dict) -> str:
+    lines = [f"记录数 {r['records']:,}（{r['repository']}）", "",
+             "| 测量 | 墙钟（秒） | CPU（秒） | 峰值内存（MB） |", "|---|---:|---:|---:|"]
+    names = {
+        "floor_parse": "下限：libyaml C 加载器解析全部记录", "floor_git_log": "下限：单独一次 git log",
+        "check_cold": "check 冷启动（无缓存，JSON 输出）", "check_warm_same": "check 再次运行（无改动）",
+        "check_warm_one_change": "check 改动一条记录后（JSON 输出）", "check_text": "check 改动一条记录后（文本输出）",
+        "check_changed_one": "check --changed HEAD（改动一条）", "provenance_cold": "来源信息（冷启动）",
+        "provenance_cached": "来源信息（有缓存）", "provenance_one_commit": "来源信息（缓存后新增一个提交）",
+        "build_cold": "build 冷启动", "build_warm_one_record": "build 新增一条记录后",
+    }
+    for key, label in names.items():
+        v = r.get(key)
+        if v:
+            extra = ""
+            if v.get("derive") is not None:
+                extra = f"（生成页面 {v['derive']:.1f} + MkDocs {v['mkdocs']:.1f}）"
+            lines.append(f"| {label}{extra} | {v['wall']:.2f} | {v['cpu']:.2f} | {v['rss_mb']:.0f} |")
+    if "pages_written" in r:
+        lines += ["", f"页面 {r['pages_written']:,} 个；网站 {r['site_bytes'] / MB:.1f} MB；"
+                      f"一次搜索下载 {r['search_bytes_per_query'] / MB:.2f} MB"]
+    lines += ["", "| 目标 | 实测 | 上限 | 结果 |", "|---|---:|---:|---|"]
+    for what, measured, unit, limit, met in targets(r):
+        shown = "—" if measured is None else f"{measured:.2f} {unit}"
+        lines.append(f"| {what} | {shown} | {limit:g} {unit} | {'达标' if met else '未达标'} |")
+    return "\n".join(lines)
+
+
+def machine() -> dict:
+    load = os.getloadavg() if hasattr(os, "getloadavg") else (0, 0, 0)
+    return {"cpus": os.cpu_count(), "python": platform.python_version(), "system": platform.platform(),
+            "load_average": [round(x, 2) for x in load]}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("n", type=int, nargs="?", default=10_000, help="记录数（默认 10000）")
+    ap.add_argument("--work", type=Path, default=Path("/tmp/huifang-bench"), help="放生成仓库的目录（保留复用）")
+    ap.add_argument("--build", action="store_true", help="也测 build（记录数 ≤ 10000 时默认测）")
+    ap.add_argument("--no-build", action="store_true")
+    ap.add_argument("--json", type=Path, default=None, help="把全部数字写入这个 JSON 文件")
+    ap.add_argument("--floor", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--provenance", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--cache", action="store_true", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.floor:
+        floor_parse(args.floor)
+        return 0
+    if args.provenance:
+        provenance_pass(args.provenance, args.cache)
+        return 0
+    args.work.mkdir(parents=True, exist_ok=True)
+    with_build = (args.build or args.n <= 10_000) and not args.no_build
+    before = machine()
+    r = run(args.n, args.work, with_build)
+    r["machine"] = {**before, "load_average_after": machine()["load_average"]}
+    r["targets"] = [{"what": w, "measured": m, "unit": u, "limit": lim, "met": ok} for w, m, u, lim, ok in targets(r)]
+    print(table(r))
+    print(f"\n机器：{r['machine']['cpus']} 核，Python {r['machine']['python']}，"
+          f"负载 {r['machine']['load_average']} → {r['machine']['load_average_after']}")
+    text = json.dumps(r, ensure_ascii=False, indent=2)
+    print(text)
+    if args.json:
+        args.json.write_text(text + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
