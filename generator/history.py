@@ -62,8 +62,8 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import json
 import os
-import pickle
 import re
 import tempfile
 from dataclasses import dataclass, field
@@ -95,8 +95,9 @@ __all__ = [
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 STAFF_FILE = "staff.yml"
 CACHE_DIR = Path(".huifang") / "cache"
+_CACHE_FILE = "provenance.json"
 # Bump whenever the cached structure or the provenance rules change.
-_CACHE_FORMAT = 2
+_CACHE_FORMAT = 3
 _RECORD_SUFFIXES = (".yml", ".yaml")
 _TRAILER_RE = re.compile(
     r"^\s*(?P<kind>reviewed|approved|merged)-by\s*:\s*(?P<name>[^<\n]*?)\s*(?:<(?P<email>[^>\n]*)>)?\s*$",
@@ -512,6 +513,88 @@ class _Life:
     changes: list[Change] = field(default_factory=list)
 
 
+class _Rewritten(Exception):
+    """The cached HEAD is no longer part of the main line's history (rebase, force push, reset)."""
+
+
+@dataclass
+class _State:
+    """What provenance is computed from, as of one HEAD: kept in the cache so that the next run only
+    reads the commits since (plain JSON, see to_data/from_data)."""
+
+    head: str | None = None
+    lives: dict[str, _Life] = field(default_factory=dict)
+    present: set[str] = field(default_factory=set)
+    approvals: dict[str, list[Approval]] = field(default_factory=dict)
+    amended: dict[str, bool] = field(default_factory=dict)
+    dirty: bool = False  # changed since it was read
+
+    def to_data(self) -> dict:
+        commits: dict[str, int] = {}
+        table: list[list] = []
+
+        def change(c: Change | None):
+            if c is None:
+                return None
+            i = commits.get(c.commit)
+            if i is None:
+                i = commits[c.commit] = len(table)
+                table.append([c.commit, c.author, c.email, int(c.time.timestamp()), int(c.author_time.timestamp()),
+                              c.message])
+            return [i, c.path, c.old_path]
+
+        life_ids: dict[int, int] = {}
+        lives: list[list] = []
+        paths: dict[str, int] = {}
+        for path, life in self.lives.items():
+            i = life_ids.get(id(life))
+            if i is None:
+                i = life_ids[id(life)] = len(lives)
+                lives.append([change(life.first), life.partial, [change(c) for c in life.changes]])
+            paths[path] = i
+        approvals = {p: [[a.reviewer, a.email, int(a.time.timestamp()), a.commit, a.source, a.role, a.authorized,
+                          a.request, a.git_name] for a in appr] for p, appr in self.approvals.items()}
+        return {"head": self.head, "commits": table, "lives": lives, "paths": paths,
+                "present": sorted(self.present), "approvals": approvals,
+                "amended": sorted(p for p, v in self.amended.items() if v)}
+
+    @classmethod
+    def from_data(cls, data: dict) -> "_State":
+        when: dict[int, datetime] = {}
+
+        def t(epoch: int) -> datetime:
+            got = when.get(epoch)
+            if got is None:
+                got = when[epoch] = _when(int(epoch))
+            return got
+
+        commits = [(sha, author, email, t(ct), t(at), msg) for sha, author, email, ct, at, msg in data["commits"]]
+
+        def change(x) -> Change | None:
+            if x is None:
+                return None
+            sha, author, email, ct, at, msg = commits[x[0]]
+            return Change(commit=sha, author=author, email=email, time=ct, author_time=at, message=msg,
+                          path=x[1], old_path=x[2])
+
+        lives = []
+        for first, partial, changes in data["lives"]:
+            first_c = change(first)
+            history = [change(c) for c in changes]
+            if first_c is not None and history and history[0] == first_c:
+                first_c = history[0]
+            lives.append(_Life(first=first_c, partial=bool(partial), changes=history))
+        state = cls(head=str(data["head"]))
+        state.lives = {p: lives[i] for p, i in data["paths"].items()}
+        state.present = set(data["present"])
+        state.approvals = {p: [Approval(reviewer=r, email=e, time=t(ts), commit=c, source=src, role=role,
+                                        authorized=auth, request=req, git_name=gn)
+                               for r, e, ts, c, src, role, auth, req, gn in appr]
+                           for p, appr in data["approvals"].items()}
+        state.amended = {p: True for p in data["amended"]}
+        return state
+
+
 @dataclass
 class _Commit:
     sha: str
@@ -619,7 +702,9 @@ class History:
         self.head: str | None = None
         self._shallow_commits: frozenset[str] = frozenset()
         self._provenance: dict[str, Provenance] | None = None
+        self._names: set[str] | None = None
         self._repo: git.Repo | None = None
+        self.rebuilt = False  # True when the last provenance() read the whole history
         self._open()
 
     # -- lifecycle
@@ -683,44 +768,57 @@ class History:
     # -- provenance
 
     def provenance(self) -> dict[str, Provenance]:
-        """Provenance of every record file present at HEAD; computed once, cached by HEAD."""
+        """Provenance of every record file present at HEAD; computed once per run.
+
+        With the cache on, the state of the last run is read back and only the commits since its
+        HEAD are read (``git log <cached>..HEAD``); a rewritten history (rebase, force push, a reset)
+        or any change of the inputs (staff list, shallow boundary, branch) reads everything again.
+        """
         if self._provenance is not None:
             return self._provenance
         if self._repo is None or self.head is None:
             self._provenance = {}
             return self._provenance
-        key = self._cache_key()
-        cached = self._cache_read(key) if self.cache else None
-        if cached is not None:
-            self._provenance, extra = cached
-            self.warnings.extend(w for w in extra if w not in self.warnings)
-            return self._provenance
-        extra: list[str] = []
+        base = self._cache_key()
+        state = self._cache_read(base) if self.cache else None
         try:
-            result = self._compute(extra)
+            if state is not None and state.head != self.head:
+                try:
+                    self._advance(state, since=state.head)
+                except _Rewritten:
+                    state = None
+            if state is None:
+                state = _State()
+                self._advance(state, since=None)
+                self.rebuilt = True
         except (GitCommandError, OSError, ValueError) as exc:
             detail = getattr(exc, "stderr", "") or str(exc)
             self.warnings.append(f"读取 git 历史失败，记录来源信息将缺失：{str(detail).strip()}")
             self._provenance = {}
             return self._provenance
+        extra: list[str] = []
+        result = self._result(state, extra)
         self.warnings.extend(w for w in extra if w not in self.warnings)
         self._provenance = result
-        if self.cache:
-            self._cache_write(key, result, extra)
+        if self.cache and state.dirty:
+            self._cache_write(base, state)
         return result
 
-    def _compute(self, warnings: list[str]) -> dict[str, Provenance]:
+    def _advance(self, state: "_State", since: str | None) -> None:
+        """Read the commits after `since` (all of them when None) into `state`, which then describes HEAD."""
         assert self._repo is not None and self.head is not None
         g = self._repo.git
         prefix = self.records_dir + "/"
-        chain, syncs = self._mainline()
+        if since is not None and not self._is_ancestor(since, self.head):
+            raise _Rewritten(since)
+        chain, syncs = self._mainline(since)
         mainline = set(chain)
         boundary = self._shallow_commits
 
-        # per file, following moves (copied, not moved: a branch may move a file main still has)
-        # one life per file, shared by every path it was moved to (a branch may move a file that
-        # main still edits: the same life, so nothing is lost whichever way the merge goes)
-        lives: dict[str, _Life] = {}
+        # per file, following moves: one life per file, shared by every path it was moved to (a branch
+        # may move a file that main still edits: the same life, so nothing is lost whichever way the
+        # merge goes)
+        lives = state.lives
         main_files: dict[str, tuple[_Commit, list[_File]]] = {}
 
         proc = g.execute(
@@ -729,7 +827,7 @@ class History:
                 "-c", "core.quotePath=false",
                 "-c", "log.showSignature=false",
                 "-c", "diff.renameLimit=2000",
-                "log", self.head,
+                "log", self.head if since is None else f"{since}..{self.head}",
                 "--full-history", "--topo-order", "--reverse",
                 "--find-renames", "--no-color", "--no-relative", "--encoding=UTF-8",
                 "--diff-merges=first-parent", "--name-status",
@@ -774,33 +872,35 @@ class History:
                     stream.close()
 
         # the main line, oldest first: reviews approve, plain commits amend
-        present: set[str] = set()
-        approvals: dict[str, list[Approval]] = {}
-        amended: dict[str, bool] = {}
         for sha in reversed(chain):
             got = main_files.get(sha)
             if sha in syncs:
                 commit = got[0] if got else None
                 files = self._diff(syncs[sha], sha, prefix)
-                self._apply_mainline(commit, files, sha in boundary, False, present, approvals, amended,
-                                     reviews=False)
+                self._apply_mainline(commit, files, sha in boundary, False, state.present, state.approvals,
+                                     state.amended, reviews=False)
             elif got is not None:
                 c, files = got
-                self._apply_mainline(c, files, sha in boundary, len(c.parents) > 1, present, approvals, amended)
+                self._apply_mainline(c, files, sha in boundary, len(c.parents) > 1, state.present,
+                                     state.approvals, state.amended)
+        state.head = self.head
+        state.dirty = True
 
+    def _result(self, state: "_State", warnings: list[str]) -> dict[str, Provenance]:
+        prefix = self.records_dir + "/"
         result: dict[str, Provenance] = {}
-        for path in sorted(present):
-            life = lives.get(path) or _Life()
+        for path in sorted(state.present):
+            life = state.lives.get(path) or _Life()
             f = life.first
             is_partial = life.partial or (self.shallow and f is None)
-            appr = tuple(approvals.get(path, ()))
+            appr = tuple(state.approvals.get(path, ()))
             result[path] = Provenance(
                 path=path,
                 first=None if is_partial else f,
                 partial=is_partial,
                 changes=list(life.changes),
                 approval=appr[-1] if appr else None,
-                amended_after_approval=amended.get(path, False),
+                amended_after_approval=state.amended.get(path, False),
                 submitter=self.staff.name(f.author, f.email) if f and not is_partial else None,
                 approvals=appr,
             )
@@ -808,8 +908,18 @@ class History:
             warnings.append(f"在 git 历史中没有找到 {prefix} 下已提交的记录文件。")
         return result
 
-    def _mainline(self) -> tuple[list[str], dict[str, str]]:
-        """The main line from HEAD back (newest first) and its pull merges (sha -> the real main parent).
+    def _is_ancestor(self, old: str, new: str) -> bool:
+        assert self._repo is not None
+        g = self._repo.git
+        try:
+            g.execute([g.GIT_PYTHON_GIT_EXECUTABLE or "git", "merge-base", "--is-ancestor", old, new])
+            return True
+        except GitCommandError:
+            return False  # not an ancestor, or the cached commit is gone (rewritten and collected)
+
+    def _mainline(self, since: str | None = None) -> tuple[list[str], dict[str, str]]:
+        """The main line from HEAD back (newest first) and its pull merges (sha -> the real main parent);
+        with `since`, only down to that commit (excluded), which must lie on it.
 
         First parents, except through a merge of the main branch into itself (a clerk's `git pull`
         pushed to main): there the real main is the second parent, the clerk's side is not.
@@ -817,20 +927,15 @@ class History:
         assert self._repo is not None and self.head is not None
         g = self._repo.git
         out = g.execute(
-            [g.GIT_PYTHON_GIT_EXECUTABLE or "git", "log", "--format=%H%x1f%P%x1f%s", "--encoding=UTF-8", self.head],
+            [g.GIT_PYTHON_GIT_EXECUTABLE or "git", "log", "--format=%H%x1f%P%x1f%s", "--encoding=UTF-8",
+             self.head if since is None else f"{since}..{self.head}"],
         )
         graph: dict[str, tuple[list[str], str]] = {}
         for line in out.splitlines():
             sha, _, rest = line.partition("\x1f")
             parents, _, subject = rest.partition("\x1f")
             graph[sha.strip()] = (parents.split(), subject)
-        names = set(_MAIN_NAMES)
-        try:
-            branch = g.symbolic_ref("-q", "--short", "HEAD").strip()
-            if branch:
-                names.add(branch)
-        except GitCommandError:
-            pass  # detached HEAD (CI): main/master only
+        names = self._main_names()
         chain: list[str] = []
         syncs: dict[str, str] = {}
         sha: str | None = self.head
@@ -840,13 +945,29 @@ class History:
             chain.append(sha)
             parents, subject = graph[sha]
             if not parents:
+                sha = None
                 break
             if len(parents) > 1 and _is_sync(subject, names):
                 syncs[sha] = parents[1]
                 sha = parents[1]
             else:
                 sha = parents[0]
+        if since is not None and sha != since:
+            raise _Rewritten(since)  # the old HEAD is not on today's main line: read it all again
         return chain, syncs
+
+    def _main_names(self) -> set[str]:
+        if self._names is None:
+            assert self._repo is not None
+            names = set(_MAIN_NAMES)
+            try:
+                branch = self._repo.git.symbolic_ref("-q", "--short", "HEAD").strip()
+                if branch:
+                    names.add(branch)
+            except GitCommandError:
+                pass  # detached HEAD (CI): main/master only
+            self._names = names
+        return self._names
 
     def _diff(self, base: str, sha: str, prefix: str) -> list[_File]:
         """Record files changed between two commits (a pull merge against the real main)."""
@@ -916,48 +1037,50 @@ class History:
     # -- cache
 
     def _cache_key(self) -> str:
+        """Everything besides the commits that the state depends on; HEAD is kept inside the state."""
         shallow = ",".join(sorted(self._shallow_commits))
-        raw = f"{_CACHE_FORMAT}\0{self.head}\0{self.records_dir}\0{self.staff.fingerprint}\0{shallow}"
+        names = ",".join(sorted(self._main_names()))
+        raw = f"{_CACHE_FORMAT}\0{self.records_dir}\0{self.staff.fingerprint}\0{shallow}\0{names}"
         return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
     def _cache_dir(self) -> Path:
         return self.root / CACHE_DIR
 
-    def _cache_read(self, key: str):
-        path = self._cache_dir() / f"provenance-{key[:32]}.pickle"
+    def _cache_read(self, key: str) -> "_State | None":
+        """The last run's state, or None when it is missing, for other inputs, or damaged in any way."""
         try:
-            with path.open("rb") as fh:
-                data = pickle.load(fh)
-            if data.get("key") == key:
-                return data["provenance"], data.get("warnings", [])
-        except Exception:  # missing, stale or corrupt cache: just recompute
-            pass
-        return None
+            raw = (self._cache_dir() / _CACHE_FILE).read_bytes()
+            head, _, body = raw.partition(b"\n")
+            meta = json.loads(head)
+            if meta.get("format") != _CACHE_FORMAT or meta.get("key") != key:
+                return None
+            if hashlib.sha256(body).hexdigest() != meta.get("sha256"):
+                return None
+            return _State.from_data(json.loads(body))
+        except Exception:  # noqa: BLE001 - missing, stale, truncated or tampered: recompute
+            return None
 
-    def _cache_write(self, key: str, provenance: dict[str, Provenance], warnings: list[str]) -> None:
-        """Best effort: a read-only checkout must still build, only slower."""
+    def _cache_write(self, key: str, state: "_State") -> None:
+        """Best effort, atomic (a temporary file renamed over the old one): a read-only checkout must
+        still build, only slower, and a run killed while writing leaves the previous file."""
         directory = self._cache_dir()
-        target = directory / f"provenance-{key[:32]}.pickle"
         try:
             directory.mkdir(parents=True, exist_ok=True)
             ignore = directory / ".gitignore"
             if not ignore.exists():
-                ignore.write_text("# huifang 缓存，不要提交\n*\n", encoding="utf-8")
+                ignore.write_text("# huifang 缓存，不要提交，可以随时删除\n*\n", encoding="utf-8")
+            body = json.dumps(state.to_data(), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            meta = json.dumps({"format": _CACHE_FORMAT, "key": key, "sha256": hashlib.sha256(body).hexdigest()})
             fd, tmp = tempfile.mkstemp(dir=directory, prefix=".provenance-", suffix=".tmp")
             try:
                 with os.fdopen(fd, "wb") as fh:
-                    pickle.dump(
-                        {"key": key, "provenance": provenance, "warnings": warnings},
-                        fh,
-                        protocol=pickle.HIGHEST_PROTOCOL,
-                    )
-                os.replace(tmp, target)
+                    fh.write(meta.encode("ascii") + b"\n" + body)
+                os.replace(tmp, directory / _CACHE_FILE)
             except BaseException:
                 Path(tmp).unlink(missing_ok=True)
                 raise
-            for old in directory.glob("provenance-*.pickle"):
-                if old != target:
-                    old.unlink(missing_ok=True)
+            for old in directory.glob("provenance-*.pickle"):  # earlier versions' cache: never read
+                old.unlink(missing_ok=True)
         except Exception:  # noqa: BLE001 - caching must never break a build
             pass
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import pickle
 import subprocess
 from datetime import datetime
 from pathlib import Path
@@ -386,31 +389,141 @@ def test_changed_files_outside_a_repository(tmp_path: Path):
 # --------------------------------------------------------------------------- cache and processes
 
 
-def test_provenance_cache_is_keyed_by_head(repo: GitRepo):
+def test_provenance_cache_is_plain_data_extended_by_new_commits(repo: GitRepo):
     submit_visit(repo)
     repo.merge("visit/hf-001", "合并回访", when=at(3, 17))
     with History(repo.path) as h:
         cold = h.provenance()
-        assert h.provenance() is cold  # computed once per History
+        assert h.provenance() is cold and h.rebuilt  # computed once per History
     cache_dir = repo.path / ".huifang" / "cache"
-    files = list(cache_dir.glob("provenance-*.pickle"))
-    assert len(files) == 1
-    stamp = files[0].stat().st_mtime_ns
+    assert [p.name for p in cache_dir.glob("provenance*")] == ["provenance.json"]
+    header = (cache_dir / "provenance.json").read_bytes().split(b"\n", 1)[0]
+    assert json.loads(header)["format"] >= 3  # JSON text, never pickle
+    stamp = (cache_dir / "provenance.json").stat().st_mtime_ns
     assert repo.git("status", "--porcelain") == ""  # the cache ignores itself
 
     with History(repo.path) as h:
-        assert h.provenance() == cold
-    assert files[0].stat().st_mtime_ns == stamp  # reused, not rewritten
+        assert h.provenance() == cold and not h.rebuilt
+    assert (cache_dir / "provenance.json").stat().st_mtime_ns == stamp  # reused, not rewritten
 
     # A different staff mapping must not reuse names computed with the old one.
     staff = Staff([StaffMember(name="张三（专员）", git_names=("张三",))])
     with History(repo.path, staff=staff) as h:
-        assert h.provenance()[VISIT].submitter == "张三（专员）"
+        assert h.provenance()[VISIT].submitter == "张三（专员）" and h.rebuilt
+    with History(repo.path) as h:
+        assert h.provenance() == cold and h.rebuilt  # one state is kept: the last one
 
     repo.commit({ORDER: "id: WO-20261101-001\n"}, "新增完工单", when=at(4, 9))
     with History(repo.path) as h:
-        assert set(h.provenance()) == {VISIT, ORDER}
-    assert len(list(cache_dir.glob("provenance-*.pickle"))) == 1  # old entries pruned
+        assert set(h.provenance()) == {VISIT, ORDER} and not h.rebuilt  # only the new commit was read
+    assert [p.name for p in cache_dir.glob("provenance*")] == ["provenance.json"]
+
+
+def _same_as_without_cache(repo: GitRepo) -> bool:
+    """Provenance through the cache (extended or rebuilt) equals a full read without it; returns whether
+    the cached run had to read everything again."""
+    with History(repo.path) as h:
+        cached, rebuilt = h.provenance(), h.rebuilt
+    full, _ = provenance(repo.path)
+    assert cached == full
+    return rebuilt
+
+
+def test_extending_the_cache_gives_what_a_full_read_gives(repo: GitRepo):
+    """Commits of every shape after the cached HEAD: direct pushes, a pull request branched before the
+    cached HEAD and merged after it, a squash with a trailer, a move to another month, a pull merge
+    pushed to main, a deletion."""
+    submit_visit(repo)
+    repo.merge("visit/hf-001", "Merge pull request #1 from clerk/hf-001", when=at(3, 17))
+    repo.git("checkout", "-q", "-b", "old-branch")
+    repo.commit({ORDER: "id: WO-20261101-001\nnote: 分支上新增\n"}, "新增完工单", when=at(4, 9))
+    repo.commit({VISIT: visit("已回访", "分支上补充")}, "补充回访", when=at(4, 10))
+    repo.git("checkout", "-q", "main")
+    assert _same_as_without_cache(repo)  # the first run reads everything
+
+    repo.commit({CUSTOMER: "id: CUST-0001\nname: 张明\n"}, "新增客户", when=at(5, 9))
+    assert not _same_as_without_cache(repo)
+    repo.merge("old-branch", "Merge pull request #2 from clerk/old-branch", when=at(6, 9))
+    assert not _same_as_without_cache(repo)
+    repo.commit({VISIT: visit("已回访", "主线修改")}, "修正 (#3)\n\nReviewed-by: 王丽 <wangli@example.com>",
+                when=at(7, 9))
+    assert not _same_as_without_cache(repo)
+    moved = "records/visits/2026/12/HF-20261103-001.yml"
+    (repo.path / moved).parent.mkdir(parents=True)
+    repo.git("mv", VISIT, moved)
+    repo.git("commit", "-q", "-m", "移到 12 月", when=at(8, 9))
+    assert not _same_as_without_cache(repo)
+    main_before = repo.sha()
+    repo.git("checkout", "-q", "-b", "clerk", "HEAD~1")
+    repo.commit({"records/orders/2026/11/WO-20261102-001.yml": "id: WO-20261102-001\n"}, "本地新增", when=at(9, 9))
+    repo.git("merge", "-q", "--no-ff", main_before, "-m", "Merge branch 'main' of https://example.com/records",
+             when=at(9, 10))
+    repo.git("checkout", "-q", "main")
+    repo.git("merge", "-q", "--ff-only", "clerk")
+    assert not _same_as_without_cache(repo)
+    repo.git("rm", "-q", ORDER)
+    repo.git("commit", "-q", "-m", "删除完工单", when=at(10, 9))
+    assert not _same_as_without_cache(repo)
+
+
+def test_rewritten_history_is_detected_and_read_again(repo: GitRepo):
+    submit_visit(repo)
+    repo.merge("visit/hf-001", "合并回访", when=at(3, 17))
+    repo.commit({ORDER: "id: WO-20261101-001\n"}, "新增完工单", when=at(4, 9))
+    assert _same_as_without_cache(repo)
+    repo.git("reset", "-q", "--hard", "HEAD~1")  # force push / reset: the cached HEAD is gone
+    repo.commit({ORDER: "id: WO-20261101-001\nnote: 重写\n"}, "重写完工单", who=SUPERVISOR, when=at(4, 10))
+    assert _same_as_without_cache(repo)
+    repo.git("commit", "-q", "--amend", "-m", "改写说明", when=at(4, 11))
+    assert _same_as_without_cache(repo)
+    repo.git("reset", "-q", "--hard", "HEAD~1")  # back to an ancestor of the cached HEAD
+    assert _same_as_without_cache(repo)
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "body", "shape", "empty"])
+def test_a_damaged_provenance_cache_is_never_trusted(repo: GitRepo, damage):
+    submit_visit(repo)
+    repo.merge("visit/hf-001", "合并回访", when=at(3, 17))
+    full, _ = provenance(repo.path)
+    with History(repo.path) as h:
+        h.provenance()
+    path = repo.path / ".huifang" / "cache" / "provenance.json"
+    raw = path.read_bytes()
+    head, _, body = raw.partition(b"\n")
+    if damage == "garbage":
+        path.write_bytes(b"\x80\x04garbage" * 100)
+    elif damage == "truncated":
+        path.write_bytes(raw[: len(raw) // 2])
+    elif damage == "body":  # a changed value, the old checksum
+        path.write_bytes(head + b"\n" + body.replace("张三".encode(), "李四".encode()))
+    elif damage == "shape":  # a matching checksum over data of the wrong shape
+        meta = json.loads(head)
+        bad = b'{"head": "x", "lives": 7}'
+        meta["sha256"] = hashlib.sha256(bad).hexdigest()
+        path.write_bytes(json.dumps(meta).encode() + b"\n" + bad)
+    else:
+        path.write_bytes(b"")
+    with History(repo.path) as h:
+        assert h.provenance() == full and h.rebuilt
+
+
+def test_a_pickle_in_the_cache_folder_is_never_loaded(repo: GitRepo, tmp_path: Path):
+    submit_visit(repo)
+    repo.merge("visit/hf-001", "合并回访", when=at(3, 17))
+    marker = tmp_path / "pwned"
+
+    class Evil:
+        def __reduce__(self):
+            return (open, (str(marker), "w"))
+
+    cache_dir = repo.path / ".huifang" / "cache"
+    cache_dir.mkdir(parents=True)
+    for name in ("provenance.json", "provenance-0123456789abcdef0123456789abcdef.pickle"):
+        (cache_dir / name).write_bytes(pickle.dumps({"key": "x", "provenance": Evil()}))
+    full, _ = provenance(repo.path)
+    with History(repo.path) as h:
+        assert h.provenance() == full
+    assert not marker.exists()
 
 
 def _git_children() -> list[int]:
