@@ -143,6 +143,11 @@ def percent(v, digits: int = 1) -> str:
     return f"{v * 100:.{digits}f}%"
 
 
+def rule_anchor(rid: str) -> str:
+    """The HTML id of a rule's section on the rules page: the rule ID itself (V-100-01)."""
+    return re.sub(r"[^A-Za-z0-9-]", "_", str(rid))
+
+
 def _safe_url(target: str) -> str:
     return re.sub(r"[^A-Za-z0-9/._\-\u4e00-\u9fff]", "_", target)
 
@@ -157,13 +162,19 @@ class _Renderer:
                                 status=lambda s: STATUS_ZH.get(s, s or ""),
                                 join=lambda xs, sep="": Markup(text(sep).join(text(x) for x in xs)))
         self.current = ""
-        self.env.globals.update(link=self.link, rec=self.rec, page_of=lambda rid: record_page(rid), bar_chart=bar_chart, trend_chart=trend_chart,
+        self.env.globals.update(link=self.link, rec=self.rec, rule=self.rule, rule_anchor=rule_anchor, page_of=lambda rid: record_page(rid), bar_chart=bar_chart, trend_chart=trend_chart,
                                 diff=diff_html, raw_markdown=Markup)
 
     def url(self, target: str) -> str:
-        target = _safe_url(target)
-        rel = posixpath.relpath(target, posixpath.dirname(self.current) or ".")
-        return rel
+        target, _, anchor = target.partition("#")
+        rel = posixpath.relpath(_safe_url(target), posixpath.dirname(self.current) or ".")
+        return rel + (f"#{rule_anchor(anchor)}" if anchor else "")
+
+    def rule(self, rid, label=None) -> Markup:
+        """A link to one rule's own section on the rules page (its ID is the anchor)."""
+        if not rid:
+            return Markup("")
+        return self.link(label if label is not None else rid, f"rules.md#{rid}")
 
     def link(self, label, target: str | None) -> Markup:
         """[label](relative url) with the label escaped; plain text when there is no page."""

@@ -243,6 +243,20 @@ def test_charts_scale_with_the_screen_and_carry_axes_and_data(layout):
         assert c["data"] >= 1, (path, c["label"], "no data table")
 
 
+def test_every_rule_link_lands_on_its_rule(site):
+    """Every link to the rules page (in page content) names a rule, and that rule has its own anchor."""
+    ids = set(re.findall(r'\bid="([A-Z]+-[A-Z0-9]+-\d+)"', (site / "rules.html").read_text(encoding="utf-8")))
+    assert len(ids) >= 100
+    links, bare = 0, []
+    for f in site.rglob("*.html"):
+        article = f.read_text(encoding="utf-8").split("<article", 1)[-1].split("</article>", 1)[0]
+        for target in re.findall(r'href="(?:\.\./)*rules\.html(#[^"]*)?"', article):
+            links += 1
+            if target[1:] not in ids:
+                bare.append((f.relative_to(site).as_posix(), target))
+    assert links > 100 and not bare, bare[:10]
+
+
 def test_hostile_record_text_runs_nothing_and_shows_no_phone_or_room(visitor, site):
     for path in (HOSTILE_PAGE, "customers/CUST-0001.html", "issues/index.html", "index.html", "due.html"):
         page = visitor.open(path)
