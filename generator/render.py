@@ -143,6 +143,38 @@ def percent(v, digits: int = 1) -> str:
     return f"{v * 100:.{digits}f}%"
 
 
+# Search indexes each page's title and the sentence under it; only these pages index every section
+# (the rules page: one section per rule). Tables and charts never go into the index.
+SEARCH_SECTIONS = {"rules.md.j2"}
+_HEADING = re.compile(r"^(#{2,6} .*?)(?: \{ ([^}]*) \})?[ \t]*$", re.M)
+
+
+_TABLE = re.compile(r"(?:^\|.*\n)+", re.M)
+
+
+def search_title_and_lead_only(markdown: str) -> str:
+    """Mark every heading below the page title `data-search-exclude` (Material leaves its section out)."""
+    return _HEADING.sub(lambda m: f"{m[1]} {{ {(m[2] + ' ') if m[2] else ''}data-search-exclude }}", markdown)
+
+
+def search_without_tables(markdown: str) -> str:
+    """Wrap every Markdown table in a block the search index leaves out (no table dumps in snippets)."""
+    return _TABLE.sub(lambda m: f"\n<div markdown data-search-exclude>\n\n{m[0]}\n</div>\n", markdown)
+
+
+def sentence(value, limit: int = 80) -> str:
+    """The first sentence of a text (for a page's lead line and search snippets), at most `limit` characters."""
+    s = re.sub(r"\s+", " ", fmt(value)).strip()
+    m = re.search(r"[。！？!?；;]", s)
+    if m:
+        s = s[:m.end()]
+    return s if len(s) <= limit else s[:limit].rstrip("，、,;；：: ") + "……"
+
+
+# Finding IDs that are not procedure rules: what a reader sees instead, and where it links.
+NOT_RULES = {"YAML": ("文件格式", "format.md"), "SCHEMA": ("记录格式", "format.md"), "INTERNAL": ("程序内部错误", None)}
+
+
 def rule_anchor(rid: str) -> str:
     """The HTML id of a rule's section on the rules page: the rule ID itself (V-100-01)."""
     return re.sub(r"[^A-Za-z0-9-]", "_", str(rid))
@@ -158,7 +190,7 @@ class _Renderer:
         self.env = Environment(loader=FileSystemLoader(_dirs(templates_dir)), finalize=lambda v: Markup(text(v)),
                                autoescape=True, trim_blocks=True, lstrip_blocks=True,
                                keep_trailing_newline=True)
-        self.env.filters.update(percent=percent, fmt=lambda v: fmt(v), sev=lambda s: SEVERITY_ZH.get(s, s),
+        self.env.filters.update(percent=percent, fmt=lambda v: fmt(v), sentence=sentence, sev=lambda s: SEVERITY_ZH.get(s, s),
                                 status=lambda s: STATUS_ZH.get(s, s or ""),
                                 join=lambda xs, sep="": Markup(text(sep).join(text(x) for x in xs)))
         self.current = ""
@@ -171,9 +203,13 @@ class _Renderer:
         return rel + (f"#{rule_anchor(anchor)}" if anchor else "")
 
     def rule(self, rid, label=None) -> Markup:
-        """A link to one rule's own section on the rules page (its ID is the anchor)."""
+        """A link to one rule's own section on the rules page (its ID is the anchor); a finding about
+        the file itself (YAML, SCHEMA) links to the record format page instead."""
         if not rid:
             return Markup("")
+        if rid in NOT_RULES:
+            name, target = NOT_RULES[rid]
+            return self.link(label if label is not None else name, target)
         return self.link(label if label is not None else rid, f"rules.md#{rid}")
 
     def link(self, label, target: str | None) -> Markup:
@@ -192,6 +228,9 @@ class _Renderer:
         self.current = p.path
         tpl = self.env.get_template(p.template)
         body = tpl.render(page=p, title=p.title, d=p.data, **extra)
+        if p.template not in SEARCH_SECTIONS:
+            body = search_title_and_lead_only(body)
+        body = search_without_tables(body)
         # the top tabs are the navigation: the left sidebar is hidden so tables get the width
         return (f"---\ntitle: {json.dumps(safe_title(p.title), ensure_ascii=False)}\nhide:\n  - navigation\n---\n\n"
                 f"{body}")

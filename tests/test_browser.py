@@ -243,6 +243,41 @@ def test_charts_scale_with_the_screen_and_carry_axes_and_data(layout):
         assert c["data"] >= 1, (path, c["label"], "no data table")
 
 
+def search(visitor, query: str) -> list[tuple[str, str]]:
+    """Type-free search through Material's own ?q= parameter: (link, snippet) of each result, best first."""
+    page = visitor.open(f"index.html?q={urllib.parse.quote(query)}")
+    page.wait_for_selector(".md-search-result__item", timeout=30_000)
+    return page.eval_on_selector_all(
+        ".md-search-result__item > a",
+        "as => as.map(a => [a.getAttribute('href'), (a.querySelector('.md-search-result__article p') || {}).textContent || ''])")
+
+
+@pytest.mark.parametrize("query, record", [
+    ("挡风玻璃", "records/complaints/TS-20260609-001.html"),  # in the middle of a complaint's sentence
+    ("晾衣架", HOSTILE_PAGE),
+    ("TS-20260309-001", "records/complaints/TS-20260309-001.html"),  # an exact ID, also named on many pages
+    ("HF-20260817-001", "records/visits/HF-20260817-001.html"),
+])
+def test_search_lands_on_the_record_first(visitor, query, record):
+    results = search(visitor, query)
+    assert results and urllib.parse.urlsplit(results[0][0]).path.endswith("/" + record), results[:5]
+    if "-" in query:  # an ID's parts are required together: pages that name it, not every "001"
+        assert len(results) <= 3, results
+    snippet = results[0][1].replace("\u200b", "")
+    assert snippet and "|" not in snippet and len(snippet) <= 120, snippet  # one sentence, no table dump
+
+
+def test_search_index_is_small_and_clean(site):
+    raw = (site / "search" / "search_index.json").read_bytes()
+    assert len(raw) <= 1_500_000, len(raw)
+    import json
+    docs = json.loads(raw)["docs"]
+    for d in docs:
+        assert "<table" not in d["text"] and "<svg" not in d["text"], d["location"]
+        for s in SECRETS:
+            assert s not in d["text"] and s not in d["title"], (d["location"], s)
+
+
 def test_every_rule_link_lands_on_its_rule(site):
     """Every link to the rules page (in page content) names a rule, and that rule has its own anchor."""
     ids = set(re.findall(r'\bid="([A-Z]+-[A-Z0-9]+-\d+)"', (site / "rules.html").read_text(encoding="utf-8")))
@@ -252,7 +287,7 @@ def test_every_rule_link_lands_on_its_rule(site):
         article = f.read_text(encoding="utf-8").split("<article", 1)[-1].split("</article>", 1)[0]
         for target in re.findall(r'href="(?:\.\./)*rules\.html(#[^"]*)?"', article):
             links += 1
-            if target[1:] not in ids:
+            if target and target[1:] not in ids:  # (a bare link to the rules page is the page itself)
                 bare.append((f.relative_to(site).as_posix(), target))
     assert links > 100 and not bare, bare[:10]
 

@@ -23,3 +23,21 @@
     document.addEventListener("DOMContentLoaded", function () { label(document); });
   }
 })();
+
+/* Search: a record ID such as TS-20261102-001 is split by the search engine at each "-" into words
+   that would each match on their own ("001" is in hundreds of IDs). Before the query reaches
+   Material's search worker, every hyphenated word becomes a set of required words (+TS +20261102
+   +001), so an ID finds the pages that name that record, the record itself first (its title).
+   Material posts {type: 2, data: query} to its worker; nothing else is changed. */
+(function () {
+  if (typeof Worker === "undefined") return;
+  var post = Worker.prototype.postMessage;
+  Worker.prototype.postMessage = function (message) {
+    if (message && message.type === 2 && typeof message.data === "string") {
+      message = {type: 2, data: message.data.replace(/[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+/g, function (word) {
+        return word.split("-").map(function (part) { return "+" + part; }).join(" ");
+      })};
+    }
+    return post.apply(this, [message].concat(Array.prototype.slice.call(arguments, 1)));
+  };
+})();
