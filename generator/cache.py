@@ -378,6 +378,8 @@ class ParseCache:
         except (OSError, Unsupported, TypeError, ValueError):
             return
         self._new.append((key, self._sum(key, data, lines), data, lines))
+        if outcome[0] is not None:
+            outcome[0].lines = LazyLines(lines)  # the stored form is smaller than the dict it replaces
 
     def close(self) -> None:
         """Store the new entries in one transaction; drop entries no run uses any more."""

@@ -66,6 +66,7 @@ import json
 import os
 import re
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -97,7 +98,7 @@ STAFF_FILE = "staff.yml"
 CACHE_DIR = Path(".huifang") / "cache"
 _CACHE_FILE = "provenance.json"
 # Bump whenever the cached structure or the provenance rules change.
-_CACHE_FORMAT = 3
+_CACHE_FORMAT = 4
 _RECORD_SUFFIXES = (".yml", ".yaml")
 _TRAILER_RE = re.compile(
     r"^\s*(?P<kind>reviewed|approved|merged)-by\s*:\s*(?P<name>[^<\n]*?)\s*(?:<(?P<email>[^>\n]*)>)?\s*$",
@@ -552,47 +553,115 @@ class _State:
                 i = life_ids[id(life)] = len(lives)
                 lives.append([change(life.first), life.partial, [change(c) for c in life.changes]])
             paths[path] = i
-        approvals = {p: [[a.reviewer, a.email, int(a.time.timestamp()), a.commit, a.source, a.role, a.authorized,
-                          a.request, a.git_name] for a in appr] for p, appr in self.approvals.items()}
+        approving: dict[str, int] = {}
+        atable: list[list] = []
+
+        def approval(a: Approval) -> list:
+            i = approving.get(a.commit)
+            if i is None:
+                i = approving[a.commit] = len(atable)
+                atable.append([a.commit, int(a.time.timestamp()), a.request])
+            return [i, a.reviewer, a.email, a.source, a.role, a.authorized, a.git_name]
+
         return {"head": self.head, "commits": table, "lives": lives, "paths": paths,
-                "present": sorted(self.present), "approvals": approvals,
+                "present": sorted(self.present), "approving": atable,
+                "approvals": {p: [approval(a) for a in appr] for p, appr in self.approvals.items()},
                 "amended": sorted(p for p, v in self.amended.items() if v)}
 
     @classmethod
     def from_data(cls, data: dict) -> "_State":
-        when: dict[int, datetime] = {}
-
-        def t(epoch: int) -> datetime:
-            got = when.get(epoch)
-            if got is None:
-                got = when[epoch] = _when(int(epoch))
-            return got
-
-        commits = [(sha, author, email, t(ct), t(at), msg) for sha, author, email, ct, at, msg in data["commits"]]
-
-        def change(x) -> Change | None:
-            if x is None:
-                return None
-            sha, author, email, ct, at, msg = commits[x[0]]
-            return Change(commit=sha, author=author, email=email, time=ct, author_time=at, message=msg,
-                          path=x[1], old_path=x[2])
-
-        lives = []
-        for first, partial, changes in data["lives"]:
-            first_c = change(first)
-            history = [change(c) for c in changes]
-            if first_c is not None and history and history[0] == first_c:
-                first_c = history[0]
-            lives.append(_Life(first=first_c, partial=bool(partial), changes=history))
+        d = _Decoder(data)
+        lives = [d.life(i) for i in range(len(data["lives"]))]
         state = cls(head=str(data["head"]))
         state.lives = {p: lives[i] for p, i in data["paths"].items()}
         state.present = set(data["present"])
-        state.approvals = {p: [Approval(reviewer=r, email=e, time=t(ts), commit=c, source=src, role=role,
-                                        authorized=auth, request=req, git_name=gn)
-                               for r, e, ts, c, src, role, auth, req, gn in appr]
-                           for p, appr in data["approvals"].items()}
+        state.approvals = {p: d.approvals(p) for p in data["approvals"]}
         state.amended = {p: True for p in data["amended"]}
         return state
+
+
+class _Decoder:
+    """Objects from the cached data, built on demand (a run that reads the history of a few records
+    builds only theirs)."""
+
+    def __init__(self, data: dict):
+        self.data = data
+        self._when: dict[int, datetime] = {}
+        self._commits: dict[int, tuple] = {}
+        self._approving: dict[int, tuple] = {}
+
+    def time(self, epoch: int) -> datetime:
+        got = self._when.get(epoch)
+        if got is None:
+            got = self._when[epoch] = _when(int(epoch))
+        return got
+
+    def change(self, x) -> Change | None:
+        if x is None:
+            return None
+        c = self._commits.get(x[0])
+        if c is None:
+            sha, author, email, ct, at, msg = self.data["commits"][x[0]]
+            c = self._commits[x[0]] = (sha, str(author), str(email), self.time(ct), self.time(at), str(msg))
+        sha, author, email, ct, at, msg = c
+        return Change(commit=sha, author=author, email=email, time=ct, author_time=at, message=msg,
+                      path=x[1], old_path=x[2])
+
+    def life(self, i: int) -> _Life:
+        first, partial, changes = self.data["lives"][i]
+        first_c = self.change(first)
+        history = [self.change(c) for c in changes]
+        if first_c is not None and history and history[0] == first_c:
+            first_c = history[0]
+        return _Life(first=first_c, partial=bool(partial), changes=history)
+
+    def approvals(self, path: str) -> list[Approval]:
+        out = []
+        for i, reviewer, email, source, role, authorized, git_name in self.data["approvals"].get(path, ()):
+            a = self._approving.get(i)
+            if a is None:
+                sha, ct, request = self.data["approving"][i]
+                a = self._approving[i] = (sha, self.time(ct), request)
+            out.append(Approval(reviewer=reviewer, email=email, time=a[1], commit=a[0], source=source, role=role,
+                                authorized=authorized, request=a[2], git_name=git_name))
+        return out
+
+
+class _Stored(Mapping):
+    """Provenance per record path straight from the cached data, each built when first asked for:
+    with nothing new in git, a run pays only for the records it looks at."""
+
+    def __init__(self, data: dict, make):
+        self._decoder = _Decoder(data)
+        self._present: list[str] = data["present"]
+        self._paths: dict[str, int] = data["paths"]
+        self._amended = set(data["amended"])
+        self._set: set[str] | None = None
+        self._memo: dict[str, Provenance] = {}
+        self._make = make
+        if not isinstance(self._present, list) or not isinstance(self._paths, dict):
+            raise ValueError("shape")
+
+    def __contains__(self, path) -> bool:
+        if self._set is None:
+            self._set = set(self._present)
+        return path in self._set
+
+    def __getitem__(self, path: str) -> Provenance:
+        got = self._memo.get(path)
+        if got is None:
+            if path not in self:
+                raise KeyError(path)
+            i = self._paths.get(path)
+            life = self._decoder.life(i) if i is not None else _Life()
+            got = self._memo[path] = self._make(path, life, self._decoder.approvals(path), path in self._amended)
+        return got
+
+    def __iter__(self):
+        return iter(self._present)
+
+    def __len__(self) -> int:
+        return len(self._present)
 
 
 @dataclass
@@ -780,7 +849,19 @@ class History:
             self._provenance = {}
             return self._provenance
         base = self._cache_key()
-        state = self._cache_read(base) if self.cache else None
+        data = self._cache_read(base) if self.cache else None
+        if data is not None and data.get("head") == self.head:
+            try:
+                self._provenance = _Stored(data, self._make)
+                if not self._provenance:
+                    self.warnings.append(self._nothing_found())
+                return self._provenance
+            except Exception:  # noqa: BLE001 - wrong shape: read everything again
+                data = None
+        try:
+            state = _State.from_data(data) if data is not None else None
+        except Exception:  # noqa: BLE001
+            state = None
         try:
             if state is not None and state.head != self.head:
                 try:
@@ -887,26 +968,31 @@ class History:
         state.dirty = True
 
     def _result(self, state: "_State", warnings: list[str]) -> dict[str, Provenance]:
-        prefix = self.records_dir + "/"
         result: dict[str, Provenance] = {}
         for path in sorted(state.present):
-            life = state.lives.get(path) or _Life()
-            f = life.first
-            is_partial = life.partial or (self.shallow and f is None)
-            appr = tuple(state.approvals.get(path, ()))
-            result[path] = Provenance(
-                path=path,
-                first=None if is_partial else f,
-                partial=is_partial,
-                changes=list(life.changes),
-                approval=appr[-1] if appr else None,
-                amended_after_approval=state.amended.get(path, False),
-                submitter=self.staff.name(f.author, f.email) if f and not is_partial else None,
-                approvals=appr,
-            )
+            result[path] = self._make(path, state.lives.get(path) or _Life(), state.approvals.get(path, ()),
+                                      state.amended.get(path, False))
         if not result:
-            warnings.append(f"在 git 历史中没有找到 {prefix} 下已提交的记录文件。")
+            warnings.append(self._nothing_found())
         return result
+
+    def _nothing_found(self) -> str:
+        return f"在 git 历史中没有找到 {self.records_dir}/ 下已提交的记录文件。"
+
+    def _make(self, path: str, life: _Life, approvals, amended: bool) -> Provenance:
+        f = life.first
+        is_partial = life.partial or (self.shallow and f is None)
+        appr = tuple(approvals)
+        return Provenance(
+            path=path,
+            first=None if is_partial else f,
+            partial=is_partial,
+            changes=list(life.changes),
+            approval=appr[-1] if appr else None,
+            amended_after_approval=amended,
+            submitter=self.staff.name(f.author, f.email) if f and not is_partial else None,
+            approvals=appr,
+        )
 
     def _is_ancestor(self, old: str, new: str) -> bool:
         assert self._repo is not None
@@ -1046,8 +1132,8 @@ class History:
     def _cache_dir(self) -> Path:
         return self.root / CACHE_DIR
 
-    def _cache_read(self, key: str) -> "_State | None":
-        """The last run's state, or None when it is missing, for other inputs, or damaged in any way."""
+    def _cache_read(self, key: str) -> dict | None:
+        """The last run's state as data, or None when it is missing, for other inputs, or damaged."""
         try:
             raw = (self._cache_dir() / _CACHE_FILE).read_bytes()
             head, _, body = raw.partition(b"\n")
@@ -1056,7 +1142,8 @@ class History:
                 return None
             if hashlib.sha256(body).hexdigest() != meta.get("sha256"):
                 return None
-            return _State.from_data(json.loads(body))
+            data = json.loads(body)
+            return data if isinstance(data, dict) else None
         except Exception:  # noqa: BLE001 - missing, stale, truncated or tampered: recompute
             return None
 

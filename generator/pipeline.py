@@ -6,6 +6,7 @@ never recomputes a figure, a schedule or a status, re-reads the configuration or
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -78,10 +79,13 @@ def analyse(root: Path, as_of: datetime | date | str | None = None, *, with_hist
     if not years[0] <= as_of_day(instant).year <= years[1]:
         raise AsOfError(f"--as-of {show_instant(instant)} 不在 {years[0]}–{years[1]} 年之间"
                         f"（可在 huifang.yml 的 thresholds.year_min / year_max 调整）。")
-    loaded, findings = load(root, years)
+    # git reads the history (its own process, the other core) while this one parses the records
+    with ThreadPoolExecutor(1) as pool:
+        history = pool.submit(_provenance, root) if with_history else None
+        loaded, findings = load(root, years)
+        provenance, warnings = history.result() if history else ({}, [])
     records, future = _until(loaded, instant)
     findings += [_future_finding(r, instant) for r in future]
-    provenance, warnings = _provenance(root) if with_history else ({}, [])
     ctx = run(records, config, instant, Calendar(config.days_off, config.workdays), provenance, only_rules)
     return Analysis(root, config, instant, records, sort_findings(findings + ctx.outcome.findings), ctx.outcome,
                     plans(ctx), provenance, warnings, future, len(loaded))
