@@ -65,6 +65,16 @@ def build_parser() -> argparse.ArgumentParser:
     judged(s)
     s.add_argument("--port", type=int, default=8000)
 
+    e = sub.add_parser("export", help="把分析结果导出为数据（JSON 或 CSV，格式有版本号），供汇总多个记录仓库使用")
+    e.add_argument("--as-of", type=_as_of, default=None, metavar="日期或时间",
+                   help="按哪个时刻判断：2026-11-30 表示当天结束时，2026-11-30T15:00 表示该时刻（北京时间）；默认：现在")
+    e.add_argument("--format", choices=("json", "csv"), default="json", help="json：一个文件；csv：每张表一个文件")
+    e.add_argument("--table", choices=("findings", "open_items", "periods"), default="periods",
+                   help="--format csv 且没有 -o 时输出哪张表（默认 periods）")
+    e.add_argument("-o", "--output", type=Path, default=None, metavar="路径",
+                   help="json：写到这个文件；csv：在这个文件夹里写 findings.csv、open_items.csv、periods.csv。默认：标准输出")
+    e.add_argument("--schema", action="store_true", help="只输出 JSON 导出格式的 JSON Schema")
+
     n = sub.add_parser("new", help="从模板新建一条记录（自动取下一个编号）")
     n.add_argument("kind", choices=tuple(model.KINDS), help="记录种类")
     n.add_argument("--date", type=_when, default=None, metavar="日期[ 时:分]",

@@ -8,7 +8,7 @@ import sys
 from datetime import date, datetime
 from pathlib import Path
 
-from . import model, shipped, site
+from . import export, model, shipped, site
 from .config import load_config
 from .dates import TZ, today
 from .derive import letter_draft_yaml
@@ -126,6 +126,33 @@ def cmd_check(root: Path, args) -> int:
     n = analysis.n_files if paths is None else len(set(paths))
     report(args.format, n, findings)
     return 1 if any(f.blocking for f in findings) else 0
+
+
+def cmd_export(root: Path, args) -> int:
+    """The analysis as data (JSON or CSV); the same Analysis `check` and the portal read."""
+    if args.schema:
+        json.dump(export.json_schema(), sys.stdout, ensure_ascii=False, indent=2)
+        print()
+        return 0
+    analysis = analyse(root, args.as_of)
+    for w in analysis.history_warnings:
+        print(f"huifang: 提示：{w}", file=sys.stderr)
+    if args.format == "json":
+        if args.output:
+            with open(args.output, "w", encoding="utf-8", newline="\n") as f:
+                export.write_json(analysis, f)
+            print(f"huifang: 已导出到 {args.output}", file=sys.stderr)
+        else:
+            export.write_json(analysis, sys.stdout)
+        return 0
+    if args.output:
+        if args.output.exists() and not args.output.is_dir():
+            raise UsageError(f"{args.output} 是一个文件；--format csv 要写到一个文件夹里。")
+        for p in export.write_csv_dir(analysis, args.output):
+            print(f"huifang: 已导出 {p}", file=sys.stderr)
+    else:
+        sys.stdout.write(export.csv_text(analysis, args.table))
+    return 0
 
 
 def cmd_rules(root: Path, args) -> int:
