@@ -231,9 +231,13 @@ class Context:
                                              r.source, threshold, status, None, period, period))
 
     def _responsible(self, record: Record) -> str | None:
+        """Who must act: the record's own owner (visitor, responsible department, receiving department),
+        else the clerk who submitted it (git, named through staff.yml)."""
+        owner = record["visitor"] or record["department"] or record["received_by"]
+        if owner:
+            return str(owner)
         prov = self.provenance.get(record.path)
-        who = getattr(prov, "submitter", None) if prov is not None else None
-        return who or record["visitor"] or record["department"] or record["received_by"] or record["technician"]
+        return getattr(prov, "submitter", None) if prov is not None else None
 
     def open_item(self, record: Record, due: datetime | date, what: str, customer: str | None = None) -> None:
         """A duty of `record` due at `due` (a day lasts to its end); overdue once that has passed."""
