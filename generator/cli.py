@@ -12,7 +12,7 @@ from .config import ConfigError
 from .dates import TZ, AsOfError, as_of_instant
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
-NO_ROOT = {"init"}  # commands that do not need an existing records repository
+NO_ROOT = {"init", "group"}  # commands that do not need an existing records repository
 
 
 class _Parser(argparse.ArgumentParser):
@@ -89,6 +89,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("rules", help="列出全部规则：编号、标题、范围、严重程度、配置值和依据条款")
     r.add_argument("--format", choices=("text", "json"), default="text")
+
+    g = sub.add_parser("group", help="汇总多个记录仓库的导出（huifang export），用 DuckDB 统计并生成集团门户")
+    g.add_argument("sources", nargs="*", type=Path, metavar="导出文件或文件夹",
+                   help="各项目的导出 JSON 文件，或放着它们的文件夹（文件名就是项目代码）；不写时读 --config")
+    g.add_argument("--config", type=Path, default=None, metavar="group.yml",
+                   help="集团文件：标题、各项目的代码、名称、导出文件和门户地址（默认：当前文件夹的 group.yml）")
+    g.add_argument("--portal", default=None, metavar="地址",
+                   help="各项目门户的地址，{estate} 换成项目代码，例如 https://portal.example.com/{estate}/")
+    g.add_argument("--title", default=None, help="集团门户的标题")
+    g.add_argument("-o", "--output", type=Path, default=Path("group-site"), metavar="文件夹",
+                   help="集团门户写到这个文件夹（默认 group-site/）")
     return p
 
 

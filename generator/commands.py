@@ -8,7 +8,7 @@ import sys
 from datetime import date, datetime
 from pathlib import Path
 
-from . import export, model, shipped, site
+from . import export, group, model, shipped, site
 from .config import load_config
 from .dates import TZ, today
 from .derive import letter_draft_yaml
@@ -285,6 +285,25 @@ def cmd_init(root: Path | None, args) -> int:
           "  1. 读 README.md：每天怎样提交记录、怎样设置审阅、怎样只给员工发布门户；\n"
           "  2. 改 CODEOWNERS 和 staff.yml 里的示例账号，按需要改 huifang.yml；\n"
           "  3. huifang check，然后 git add -A && git commit -m \"建立记录仓库\"。")
+    return 0
+
+
+def cmd_group(root: Path | None, args) -> int:
+    """One portal over several records repositories, from their exports (see generator/group.py)."""
+    try:
+        title, estates = None, []
+        config = args.config or (Path(group.GROUP_FILE) if not args.sources and Path(group.GROUP_FILE).is_file()
+                                  else None)
+        if config is not None:
+            title, estates = group.read_group_file(config, args.portal)
+        estates += group.estates_from(args.sources, args.portal)
+        if not estates:
+            raise UsageError(f"没有要汇总的导出：请给出导出文件或文件夹，或在当前文件夹放一个 {group.GROUP_FILE}。")
+        done = group.build(estates, args.output, args.title or title)
+    except group.GroupError as e:
+        raise UsageError(str(e))
+    print(f"集团门户：{done['estates']} 个项目，{done['pages']} 个页面，用时 {done['total_seconds']:.1f} 秒"
+          f"（读取导出 {done['read_seconds']:.1f} 秒）→ {args.output / 'index.html'}")
     return 0
 
 
