@@ -14,7 +14,7 @@ import json
 import posixpath
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader
@@ -137,6 +137,51 @@ def safe_title(s: str) -> str:
     return s.translate(str.maketrans({"<": "＜", ">": "＞", "&": "＆", '"': "＂", "`": "｀"}))
 
 
+def _field_titles(fields, out: dict) -> dict:
+    for f in fields:
+        out.setdefault(f.name, f.title)
+        _field_titles(f.fields, out)
+        if f.item is not None:
+            _field_titles((f.item,), out)
+    return out
+
+
+# Every record key with its Chinese label, for text written by rules (findings, standards, rule texts).
+FIELD_TITLES = {}
+for _kind in model.KINDS.values():
+    _field_titles(_kind.fields, FIELD_TITLES)
+_KEY_HINT = re.compile(r"[（(]([a-z][a-z0-9]*(?:_[a-z0-9]+)*)[）)]")
+_CONFIG_HINT = re.compile(r"[，,]\s*可在\s*huifang\.yml\s*的\s*[\w.]+\s*调整")
+_BARE_KEY = re.compile(r"\s?(?<![\w.])([a-z]+(?:_[a-z]+)+)(?![\w.])")
+_FILE_HINT = re.compile(r"[（(]PROCEDURES[^）)]*[）)]|\s*\b[\w-]+\.(?:yml|yaml|md)\b\s*")
+
+
+def reader_words(value) -> str:
+    """Text written by rules, as a reader of the portal needs it: the YAML key hints that help a clerk
+    in the terminal ("签名（signature）", "写在 also_received_by", "可在 huifang.yml 的 … 调整", file names)
+    become the field's Chinese label only. Record text never goes through this."""
+    s = fmt(value)
+    s = _FILE_HINT.sub("", _CONFIG_HINT.sub("", s))
+    s = _KEY_HINT.sub(lambda m: "" if m[1] in FIELD_TITLES or "_" in m[1] else m[0], s)
+    return _BARE_KEY.sub(lambda m: f"“{FIELD_TITLES[m[1]]}”" if m[1] in FIELD_TITLES else m[0], s)
+
+
+def week_label(value) -> str:
+    """An ISO week (2026-W47, or any date in it) as a reader says it: 11月第3周（11-16至11-22）.
+    A week belongs to the month of its Monday and is that month's n-th Monday."""
+    if isinstance(value, str):
+        m = re.fullmatch(r"(\d{4})-W(\d{2})", value.strip())
+        if not m:
+            return value
+        monday = date.fromisocalendar(int(m[1]), int(m[2]), 1)
+    else:
+        day = value.astimezone(TZ).date() if isinstance(value, datetime) else value
+        monday = day - timedelta(days=day.weekday())
+    sunday = monday + timedelta(days=6)
+    return (f"{monday.month}月第{(monday.day - 1) // 7 + 1}周"
+            f"（{monday:%m-%d}至{sunday:%m-%d}）")
+
+
 def percent(v, digits: int = 1) -> str:
     if v is None:
         return "—"
@@ -190,7 +235,7 @@ class _Renderer:
         self.env = Environment(loader=FileSystemLoader(_dirs(templates_dir)), finalize=lambda v: Markup(text(v)),
                                autoescape=True, trim_blocks=True, lstrip_blocks=True,
                                keep_trailing_newline=True)
-        self.env.filters.update(percent=percent, fmt=lambda v: fmt(v), sentence=sentence, sev=lambda s: SEVERITY_ZH.get(s, s),
+        self.env.filters.update(percent=percent, fmt=lambda v: fmt(v), sentence=sentence, week=week_label, words=reader_words, sev=lambda s: SEVERITY_ZH.get(s, s),
                                 status=lambda s: STATUS_ZH.get(s, s or ""),
                                 join=lambda xs, sep="": Markup(text(sep).join(text(x) for x in xs)))
         self.current = ""

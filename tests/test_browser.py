@@ -278,6 +278,37 @@ def test_search_index_is_small_and_clean(site):
             assert s not in d["text"] and s not in d["title"], (d["location"], s)
 
 
+def article_text(html_text: str) -> str:
+    """What a reader sees in a page's content (record history diffs aside: they show the file as stored)."""
+    import html as h
+    a = html_text.split("<article", 1)[-1].split(">", 1)[-1].split("</article>", 1)[0]
+    a = re.sub(r"<(script|style|svg)\b.*?</\1>", " ", a, flags=re.S)
+    a = re.sub(r'<pre class="hf-diff">.*?</pre>', " ", a, flags=re.S)
+    return h.unescape(re.sub(r"<[^>]+>", " ", a))
+
+
+def test_reader_pages_speak_chinese_not_keys_files_or_markup(site):
+    """No raw Markdown from templates, no YAML or configuration keys, no file names, no ISO week codes.
+    (The record format and help pages explain keys and files on purpose and are left out.)"""
+    from generator.render import FIELD_TITLES
+    keys = "|".join(sorted((re.escape(k) for k in FIELD_TITLES if len(k) > 2), key=len, reverse=True))
+    leaks = {
+        "标记": re.compile(r"\*\*(?:未达标|达标)\*\*|^!!! |\]\((?:\.\./)*[\w/.-]+\)", re.M),
+        "字段键": re.compile(rf"[（(](?:{keys})[）)]|(?<![\w.-])[a-z]+_[a-z_]+(?![\w.-])"),
+        "文件名": re.compile(r"\b[\w-]+\.(?:yml|yaml|md|py)\b|PROCEDURES"),
+        "周编号": re.compile(r"\b\d{4}-W\d{2}\b"),
+    }
+    found = []
+    for f in sorted(site.rglob("*.html")):
+        rel = f.relative_to(site).as_posix()
+        if rel in ("format.html", "404.html") or rel.startswith(("help/", "assets/", "search/")):
+            continue
+        shown = article_text(f.read_text(encoding="utf-8"))
+        for what, pattern in leaks.items():
+            found += [(rel, what, m[0]) for m in pattern.finditer(shown)]
+    assert not found, found[:20]
+
+
 def test_every_rule_link_lands_on_its_rule(site):
     """Every link to the rules page (in page content) names a rule, and that rule has its own anchor."""
     ids = set(re.findall(r'\bid="([A-Z]+-[A-Z0-9]+-\d+)"', (site / "rules.html").read_text(encoding="utf-8")))

@@ -109,3 +109,45 @@ def test_shipped_templates_render_hostile_page_data():
     assert "13812345678" not in md and "电话回访" in md
     html = to_html(md)
     assert "<script" not in html and "javascript:alert(1)</a>" not in html and 'href="javascript' not in html
+
+
+@pytest.mark.parametrize("value, label", [
+    ("2026-W47", "11月第3周（11-16至11-22）"),
+    ("2026-W45", "11月第1周（11-02至11-08）"),
+    ("2026-W44", "10月第4周（10-26至11-01）"),  # a week belongs to the month of its Monday
+    (date(2026, 11, 22), "11月第3周（11-16至11-22）"),
+])
+def test_weeks_read_as_month_and_week(value, label):
+    from generator.render import week_label
+    assert week_label(value) == label
+
+
+@pytest.mark.parametrize("written, shown", [
+    ("签名（signature）是“无”，应为“已签名”", "签名是“无”，应为“已签名”"),
+    ("≥ 100%（完工单回访比例，可在 huifang.yml 的 callback_ratio 调整）", "≥ 100%（完工单回访比例）"),
+    ("其他受理部门写在 also_received_by。", "其他受理部门写在“同时受理的其他部门”。"),
+    ("需要人员名单 staff.yml 写明岗位", "需要人员名单写明岗位"),
+    ("没有节日清单（PROCEDURES §4.6）", "没有节日清单"),
+    ("（a）产品质量满意度", "（a）产品质量满意度"),  # not a key
+    ("按 SIGN-REFUSAL，拒签时记下态度", "按 SIGN-REFUSAL，拒签时记下态度"),
+])
+def test_rule_texts_lose_their_key_hints_for_readers(written, shown):
+    from generator.render import reader_words
+    assert reader_words(written) == shown
+
+
+def test_first_sentence_for_leads_and_snippets():
+    from generator.render import sentence
+    assert sentence("楼顶水箱间的门关不上，\n雨水流到 18 楼。担心漏到业主家里。") == "楼顶水箱间的门关不上， 雨水流到 18 楼。"
+    assert sentence("很长" * 60).endswith("……") and len(sentence("很长" * 60)) == 82
+
+
+def test_search_indexes_title_and_lead_only(tmp_path):
+    """Headings below the title and every table are marked for Material's search to leave out."""
+    (tmp_path / "t.md.j2").write_text("# 标题\n\n一句话。\n\n## 小节\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n## 规则 { #V-1 }\n",
+                                      encoding="utf-8")
+    (tmp_path / "help_index.md.j2").write_text("# 帮助\n", encoding="utf-8")
+    out = render(Portal("2026-11-30", [Page("x.md", "t.md.j2", "x", {})]), tmp_path)["x.md"]
+    assert "## 小节 { data-search-exclude }" in out and "## 规则 { #V-1 data-search-exclude }" in out
+    assert "<div markdown data-search-exclude>\n\n| a | b |" in out
+    assert "# 标题\n\n一句话。" in out
