@@ -121,7 +121,7 @@ THRESHOLDS: dict[str, tuple[Any, str, str]] = {
     "major_customer_amount": (3000000, "元", "累计合同额达到多少为重大顾客（E-MAJOR-01）"),
     "review_days": (7, "天", "回访后几天内须由主管审阅（V-REV-01）"),
     "repeat_visit_workdays": (5, "个工作日", "回访仍不满意时，几个工作日内须再次回访（V-REP-01）"),
-    "default_reply_days": (30, "天", "投诉没有答复期限时，受理后几天内须有结果和答复（V-100-01）"),
+    "default_reply_days": (30, "天", "投诉受理后几天内须有结果和答复；答复期限更晚时按答复期限（V-100-01）"),
     "escalation_days": (2, "天", "同一问题投诉达到次数后，几天内须上报负责人（V-ESC-01）"),
     "duplicate_days": (7, "天", "同一客户同一问题几天内的两条投诉视为重复记录（V-DUP-01）"),
     "year_min": (1990, "年", "记录里早于这一年的日期视为写错（读取记录时检查，--as-of 也不能早于它）"),

@@ -32,7 +32,7 @@ PURPOSES = (
 )
 SATISFACTION = ("非常满意", "满意", "一般", "不太满意", "很不满意")
 SIGNATURES = ("已签名", "拒签", "无")
-CONTACT_PROBLEMS = ("空号", "信息错误", "联系人不符")
+CONTACT_PROBLEMS = ("空号", "信息错误", "联系人不符", "无人接听", "无人在家")
 # What `huifang new --date D` writes for the unknown time of day (never an invented time).
 TIME_PLACEHOLDER = "__:__"
 CALLBACK_RESULTS = ("正常", "不属实", "不满意")
@@ -258,7 +258,8 @@ VISIT = Kind("visit", "回访记录", "visits", "HF", "date", (
     _text("interviewee", "受访人"),
     Field("reachable", "bool", "是否联系上", default=True),
     _enum("contact_problem", "联系问题", CONTACT_PROBLEMS, added=True,
-          help="联系不上的原因：空号 / 信息错误 / 联系人不符（W-CB-06）"),
+          help="联系不上的原因：空号 / 信息错误 / 联系人不符（须复核，W-CB-06）/ 无人接听 / 无人在家；"
+               "没有联系上的回访不算完成回访，回访义务仍然待办"),
     _text("content", "回访内容", True),
     SATISFACTION_OBJ,
     _enum("result", "回访结果", CALLBACK_RESULTS, added=True,
@@ -290,6 +291,8 @@ VISIT = Kind("visit", "回访记录", "visits", "HF", "date", (
     Field("site_cleaned", "bool", "已清理现场", added=True, help="完工回访（W-CB-03）"),
     Field("charge_ok", "bool", "收费与完工单相符", added=True, help="完工回访：收费情况（W-CB-03）"),
     Field("phone_solved", "bool", "电话已解决", added=True, help="false：电话解决不了，须上门（E-FB-02）"),
+    Field("spot_check", "bool", "维修质量抽查", added=True,
+          help="true 表示这次回访是维修主管/管理员对维修单的质量抽查（W-SPOT-01）；普通完工回访不算抽查"),
 ))
 
 LETTER = Kind("letter", "公开信", "letters", "GKX", "date", (

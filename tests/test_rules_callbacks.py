@@ -56,10 +56,11 @@ def test_cb02_install_next_day_kept(repo):
 
 def test_cb02_install_two_days_late(repo):
     repo.add(CUSTOMER)
-    order(repo, type="安装")
-    rel = callback(repo, "HF-20261104-001", "2026-11-04", "WO-20261102-001", "安装回访")
+    rel = order(repo, type="安装")
+    callback(repo, "HF-20261104-001", "2026-11-04", "WO-20261102-001", "安装回访")
     got = only(repo.analyse().findings, "W-CB-02")
-    assert where(got) == [(rel, line(repo, rel, "date:"), "HF-20261104-001")]
+    assert where(got) == [(rel, line(repo, rel, "completed:"), "WO-20261102-001")]
+    assert got[0].status == "done" and "HF-20261104-001" in got[0].message and "晚了" in got[0].message
 
 
 def test_cb02_repair_same_day_is_info(repo):
@@ -81,10 +82,34 @@ def test_cb02_repair_plus_one_and_plus_three_kept(repo):
 
 def test_cb02_repair_plus_four_is_finding(repo):
     repo.add(CUSTOMER)
-    order(repo)
-    rel = callback(repo, "HF-20261106-001", "2026-11-06", "WO-20261102-001")
+    rel = order(repo)
+    callback(repo, "HF-20261106-001", "2026-11-06", "WO-20261102-001")
     got = only(repo.analyse().findings, "W-CB-02")
-    assert where(got) == [(rel, line(repo, rel, "date:"), "HF-20261106-001")] and got[0].severity == "error"
+    assert where(got) == [(rel, line(repo, rel, "completed:"), "WO-20261102-001")] and got[0].severity == "error"
+    assert "晚了 10.0 小时" in got[0].message
+
+
+def test_cb02_a_failed_attempt_is_no_callback(repo):
+    """空号 on day 1 does not meet the duty: the reached callback on day 5 is late, and says so."""
+    repo.add(CUSTOMER)
+    rel = order(repo)
+    callback(repo, "HF-20261103-001", "2026-11-03", "WO-20261102-001",
+             extra="reachable: false\ncontact_problem: 无人接听\n")
+    before = repo.analyse(date(2026, 11, 5))
+    item, = [o for o in before.outcome.open_items if o.rule == "W-CB-02"]
+    assert item.record == "WO-20261102-001" and "HF-20261103-001" in item.what and "无人接听" in item.what
+    callback(repo, "HF-20261106-001", "2026-11-06", "WO-20261102-001")
+    got = only(repo.analyse().findings, "W-CB-02")
+    assert where(got) == [(rel, line(repo, rel, "completed:"), "WO-20261102-001")]
+    assert "HF-20261106-001" in got[0].message and "HF-20261103-001" in got[0].message and got[0].status == "done"
+    assert figures(repo.analyse(), "W-CB-01", "2026-11")[("2026-11", "全部区域")] == (1, 1, True)
+
+
+def test_cb01_a_failed_attempt_does_not_count(repo):
+    repo.add(CUSTOMER)
+    order(repo)
+    callback(repo, "HF-20261103-001", "2026-11-03", "WO-20261102-001", extra="reachable: false\ncontact_problem: 空号\n")
+    assert figures(repo.analyse(), "W-CB-01", "2026-11")[("2026-11", "全部区域")] == (0, 1, False)
 
 
 def test_cb02_missing_callback_both_sides(repo):
@@ -142,11 +167,13 @@ def test_cb01_figures_for_every_month(repo):
 
 # -- W-SPOT-01: SPOT-5 vs SPOT-30 -------------------------------------------------------------
 
-def ten_repairs(repo, sampled=1):
+def ten_repairs(repo, sampled=1, extra="spot_check: true\n", callbacks=0):
     repo.add(CUSTOMER)
     for i in range(1, 11):
         order(repo, id=f"WO-20261005-{i:03d}", completed="2026-10-05 14:00:00+08:00")
     for i in range(1, sampled + 1):
+        callback(repo, f"HF-20261006-{i:03d}", "2026-10-06", f"WO-20261005-{i:03d}", extra=extra)
+    for i in range(sampled + 1, sampled + 1 + callbacks):
         callback(repo, f"HF-20261006-{i:03d}", "2026-10-06", f"WO-20261005-{i:03d}")
 
 
@@ -167,6 +194,35 @@ def test_spot30_broken(repo):
     got = only(a.findings, "W-SPOT-01")
     assert len(got) == 1 and got[0].message.startswith("2026-10") and "SPOT-30" in got[0].threshold
     assert got[0].file is None and "WO-20261005-002" in got[0].message
+
+
+def test_ordinary_callbacks_are_not_spot_checks(repo):
+    ten_repairs(repo, sampled=0, callbacks=10)  # every order called back, none spot-checked
+    a = repo.analyse()
+    fig = next(f for f in a.outcome.figures if f.rule == "W-SPOT-01" and f.period == "2026-10")
+    assert (fig.numerator, fig.denominator, fig.passed) == (0, 10, False)
+    got, = only(a.findings, "W-SPOT-01")
+    assert got.status == "missed" and got.message.startswith("2026-10")
+
+
+def test_spot_check_method_follows_the_option(repo):
+    """SPOT-5 checks by phone (000 P4); SPOT-30 by phone or on site (000 P5)."""
+    ten_repairs(repo, sampled=3, extra="spot_check: true\n")
+    for i in (1, 2, 3):
+        rel = f"records/visits/2026/10/HF-20261006-{i:03d}.yml"
+        text = (repo.root / rel).read_text(encoding="utf-8").replace("method: 电话", "method: 上门")
+        (repo.root / rel).write_text(text.replace("content: 电话回访", "content: 上门回访") + "signature: 已签名\n",
+                                     encoding="utf-8")
+    a = repo.analyse()
+    fig = next(f for f in a.outcome.figures if f.rule == "W-SPOT-01" and f.period == "2026-10")
+    assert (fig.numerator, fig.passed) == (0, False)
+    got = [f for f in only(a.findings, "W-SPOT-01") if f.record]
+    assert [(f.record, f.line) for f in got] == [(f"HF-20261006-{i:03d}", 3) for i in (1, 2, 3)]
+    repo.config("profile:\n  spot_check: SPOT-30\n")
+    a = repo.analyse()
+    fig = next(f for f in a.outcome.figures if f.rule == "W-SPOT-01" and f.period == "2026-10")
+    assert (fig.numerator, fig.target, fig.passed) == (3, 0.3, True)
+    assert only(a.findings, "W-SPOT-01") == []
 
 
 def test_spot5_household_cap(repo):
@@ -212,6 +268,27 @@ def test_cb05_second_callback_both_sides(repo):
     assert where(only(after.findings, "W-CB-05")) == [(rel, line(repo, rel, "satisfaction:"), "HF-20261103-001")]
 
 
+def test_cb05_late_or_failed_second_callback_is_no_second_callback(repo):
+    """Once something happened the limit still counts; a failed attempt never counts."""
+    repo.add(CUSTOMER)
+    order(repo)
+    rel = callback(repo, "HF-20261103-001", "2026-11-03", "WO-20261102-001", extra="result: 不满意\n")
+    callback(repo, "HF-20261105-001", "2026-11-05", "WO-20261102-001", extra="reachable: false\ncontact_problem: 空号\n")
+    callback(repo, "HF-20261110-001", "2026-11-10", "WO-20261102-001", extra="result: 正常\n")
+    got, = only(repo.analyse().findings, "W-CB-05")
+    assert where([got]) == [(rel, line(repo, rel, "result:"), "HF-20261103-001")]
+    assert got.status == "done" and "HF-20261110-001" in got.message and "晚了 3 天" in got.message
+    assert "HF-20261105-001" in got.message  # the failed attempt is named
+
+
+def test_cb05_a_callback_without_verdict_is_a_finding(repo):
+    repo.add(CUSTOMER)
+    order(repo)
+    rel = callback(repo, "HF-20261103-001", "2026-11-03", "WO-20261102-001")
+    got, = only(repo.analyse().findings, "W-CB-05")
+    assert where([got]) == [(rel, line(repo, rel, "content:"), "HF-20261103-001")] and "回访结果" in got.message
+
+
 # -- W-CB-06 ----------------------------------------------------------------------------------
 
 def unreachable(repo, extra=""):
@@ -219,6 +296,23 @@ def unreachable(repo, extra=""):
     order(repo)
     return callback(repo, "HF-20261103-001", "2026-11-03", "WO-20261102-001",
                     extra="reachable: false\ncontact_problem: 空号\n" + extra)
+
+
+def test_cb06_late_reverification_stays_a_finding(repo):
+    rel = unreachable(repo, "reverified: 2026-11-10\n")
+    a = repo.analyse()
+    got, = only(a.findings, "W-CB-06")
+    assert where([got]) == [(rel, line(repo, rel, "reachable:"), "HF-20261103-001")]
+    assert got.status == "done" and "晚了" in got.message
+    assert figures(a, "W-CB-06", "2026-11") == {("2026-11", "联系信息复核"): (0, 1, False)}
+
+
+def test_cb06_nobody_answering_needs_no_reverification(repo):
+    repo.add(CUSTOMER)
+    order(repo)
+    callback(repo, "HF-20261103-001", "2026-11-03", "WO-20261102-001", extra="reachable: false\ncontact_problem: 无人接听\n")
+    callback(repo, "HF-20261104-001", "2026-11-04", "WO-20261102-001", extra="result: 正常\n")
+    assert only(repo.analyse().findings, "W-CB-06") == []
 
 
 def test_cb06_reverified_kept(repo):

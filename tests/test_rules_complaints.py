@@ -368,3 +368,144 @@ def test_offh_work_hours_from_config_unquoted(repo):
     assert only(repo.analyse().findings, "C-OFFH-01") == []
     repo.config('thresholds:\n  work_start: "10:00"\n')
     assert only(repo.analyse().findings, "C-OFFH-01") == []
+
+
+# -- patterns that must not fool the rules (issue: omission, order, failed attempts, population) --
+
+def unreachable_visit(repo, id: str, when: str, related: str) -> str:
+    return repo.add(f"""
+id: {id}
+date: {when}
+method: 电话
+purpose: 投诉回访
+customer: CUST-0001
+related: [{related}]
+visitor: 李芳
+reachable: false
+contact_problem: 无人接听
+content: 电话回访，无人接听
+""")
+
+
+def test_appr_implemented_and_closed_without_a_plan_is_a_finding(repo):
+    """Omission: no plan and no approver recorded must not pass C-APPR-01."""
+    setup(repo)
+    rel = closed(repo)
+    got = only(repo.analyse().findings, "C-APPR-01")
+    assert at(got, rel, line(repo, rel, "status:"), "TS-20261102-001") and "处理方案" in got[0].message
+
+
+def test_appr_an_enquiry_needs_no_plan(repo):
+    setup(repo)
+    repo.add(BASE.format(id="TS-20261102-001", received="2026-11-02 10:00:00+08:00", status="已结案")
+             .replace("type: 投诉", "type: 咨询") + "resolved: 2026-11-02 11:00:00+08:00\n")
+    assert only(repo.analyse().findings, "C-APPR-01") == []
+
+
+def test_rev01_an_enquiry_answered_on_the_spot_is_owed_no_revisit(repo):
+    """Population: an enquiry (咨询) is not a complaint; no revisit duty, no deadline question."""
+    setup(repo)
+    repo.add(BASE.format(id="TS-20261102-001", received="2026-11-02 10:00:00+08:00", status="已结案")
+             .replace("type: 投诉", "type: 咨询")
+             + "first_response: 2026-11-02 10:05:00+08:00\nresolved: 2026-11-02 10:05:00+08:00\n")
+    a = repo.analyse()
+    for rid in ("C-REV-01", "C-REV-02", "C-CLOSE-01", "C-DL-01", "V-REP-01"):
+        assert only(a.findings, rid) == [], rid
+    assert [o for o in a.outcome.open_items if o.rule == "C-REV-01"] == []
+
+
+def test_dl_an_enquiry_answered_the_same_day_needs_no_deadline(repo):
+    setup(repo)
+    repo.add(BASE.format(id="TS-20261102-001", received="2026-11-02 10:00:00+08:00", status="处理中")
+             .replace("type: 投诉", "type: 咨询") + "first_response: 2026-11-02 16:00:00+08:00\n")
+    assert only(repo.analyse().findings, "C-DL-01") == []
+
+
+def test_dl_a_reply_logged_as_an_action_counts(repo):
+    """The same fact recorded two ways: the earlier of 回复 and first_response is the answer."""
+    setup(repo)
+    complaint(repo, "reply_by: 2026-11-04 18:00:00+08:00\nactions:\n  - at: 2026-11-04 17:00:00+08:00\n"
+                    "    action: 回复\n", first_response="2026-11-06 10:00:00+08:00")
+    assert only(repo.analyse().findings, "C-DL-01") == []
+
+
+def test_rev01_a_call_arranging_the_visit_or_a_failed_one_does_not_meet_the_duty(repo):
+    """The first revisit that reached the customer WITH the survey meets it; earlier tries don't."""
+    rel = national_day(repo, None)
+    visit(repo, "HF-20261008-001", "2026-10-08 10:00:00+08:00", "TS-20260928-001", sat=None)  # arranges a visit
+    unreachable_visit(repo, "HF-20261009-001", "2026-10-09 10:00:00+08:00", "TS-20260928-001")
+    visit(repo, "HF-20261012-001", "2026-10-12 10:00:00+08:00", "TS-20260928-001", sat="满意", method="上门")
+    assert only(repo.analyse(date(2026, 10, 31)).findings, "C-REV-01") == []
+    (repo.root / "records/visits/2026/10/HF-20261012-001.yml").unlink()
+    visit(repo, "HF-20261016-001", "2026-10-16 10:00:00+08:00", "TS-20260928-001", sat="满意")
+    got = only(repo.analyse(date(2026, 10, 31)).findings, "C-REV-01")
+    assert at(got, rel, line(repo, rel, "resolved:"), "TS-20260928-001")
+    assert got[0].status == "done" and "HF-20261016-001" in got[0].message and "HF-20261009-001" in got[0].message
+
+
+def test_rev01_resolved_without_a_time_is_a_finding(repo):
+    setup(repo)
+    rel = complaint(repo, status="已解决")
+    got = only(repo.analyse().findings, "C-REV-01")
+    assert at(got, rel, line(repo, rel, "status:"), "TS-20261102-001") and "resolved" in got[0].message
+
+
+def test_rev02_failed_attempts_are_not_revisits(repo):
+    setup(repo)
+    rel = closed(repo, "产品质量")
+    visit(repo, "HF-20261104-001", "2026-11-04 10:00:00+08:00", "TS-20261102-001")
+    unreachable_visit(repo, "HF-20261106-001", "2026-11-06 10:00:00+08:00", "TS-20261102-001")
+    got = only(repo.analyse().findings, "C-REV-02")
+    assert at(got, rel, line(repo, rel, "category:"), "TS-20261102-001") and "1 次" in got[0].message
+
+
+def test_close_before_the_satisfaction_survey_is_a_finding(repo):
+    """Judged on the state at closing: a satisfied survey afterwards does not repair it."""
+    setup(repo)
+    rel = repo.add(BASE.format(id="TS-20261102-001", received="2026-11-02 10:00:00+08:00", status="已结案")
+                   + "resolved: 2026-11-03 10:00:00+08:00\nactions:\n  - at: 2026-11-03 12:00:00+08:00\n"
+                     "    action: 结案\n")
+    visit(repo, "HF-20261104-001", "2026-11-04 10:00:00+08:00", "TS-20261102-001", "满意")
+    got = only(repo.analyse().findings, "C-CLOSE-01")
+    assert at(got, rel, line(repo, rel, "action: 结案") - 1, "TS-20261102-001") and "没有回访满意度" in got[0].message
+
+
+def test_close_then_reopened_after_dissatisfaction_is_not_judged_closed(repo):
+    setup(repo)
+    repo.add(BASE.format(id="TS-20261102-001", received="2026-11-02 10:00:00+08:00", status="处理中")
+             + "resolved: 2026-11-03 10:00:00+08:00\nactions:\n  - at: 2026-11-05 12:00:00+08:00\n"
+               "    action: 结案\n  - at: 2026-11-08 09:00:00+08:00\n    action: 处理\n    note: 客户反映复发，重新处理\n")
+    visit(repo, "HF-20261104-001", "2026-11-04 10:00:00+08:00", "TS-20261102-001", "满意")
+    visit(repo, "HF-20261107-001", "2026-11-07 10:00:00+08:00", "TS-20261102-001", "很不满意")
+    a = repo.analyse()
+    assert only(a.findings, "C-CLOSE-01") == [] and only(a.findings, "C-REV-02") == []
+
+
+def test_close_reads_product_satisfaction_for_a_quality_complaint(repo):
+    """The fact the clause names: a quality complaint is closed on the product verdict."""
+    setup(repo)
+    rel = closed(repo, "产品质量")
+    for d in ("04", "06"):
+        repo.add(f"""
+id: HF-202611{d}-001
+date: 2026-11-{d} 10:00:00+08:00
+method: 电话
+purpose: 投诉回访
+customer: CUST-0001
+related: [TS-20261102-001]
+visitor: 李芳
+content: 电话回访
+satisfaction:
+  service: 满意
+  product: 不太满意
+""")
+    got = only(repo.analyse().findings, "C-CLOSE-01")
+    assert at(got, rel, line(repo, rel, "status:"), "TS-20261102-001") and "不太满意" in got[0].message
+
+
+def test_esc_a_failed_attempt_is_not_the_next_step(repo):
+    setup(repo)
+    complaint(repo, esc_actions("升级").replace("2026-11-06 09", "2026-11-06 12"))
+    visit(repo, "HF-20261105-001", "2026-11-05 10:00:00+08:00", "TS-20261102-001", "很不满意")
+    unreachable_visit(repo, "HF-20261106-001", "2026-11-06 10:00:00+08:00", "TS-20261102-001")
+    assert only(repo.analyse().findings, "C-ESC-01") == []

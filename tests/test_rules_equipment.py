@@ -336,3 +336,59 @@ def test_major_customer_is_info(repo):
     assert where(got) == [(rel, line(repo, rel, "contract_amount:"), "CUST-0002")] and got[0].severity == "info"
     visit(repo, "HF-20261103-001", "2026-11-03", "质保期回访", method="上门")
     assert only(repo.analyse().findings, "E-MAJOR-01") == []
+
+
+# -- patterns that must not fool the lifecycle ----------------------------------------------------
+
+def test_lc_a_visit_a_little_early_counts_as_early_not_missing(repo):
+    """Trial visit due 2025-11-30: one on 2025-11-25 is early (a note), not an overdue error."""
+    customer(repo)
+    pre(repo)
+    rel = visit(repo, "HF-20251125-001", "2025-11-25", "试运行回访")
+    a = repo.analyse(date(2026, 1, 15))
+    got = only(a.findings, "E-LC-02")
+    assert where(got) == [(rel, line(repo, rel, "date:"), "HF-20251125-001")]
+    assert got[0].severity == "info" and "早了 5 天" in got[0].message
+    assert [o for o in a.open_items if o.rule == "E-LC-02"] == []
+
+
+def test_lc_a_failed_attempt_is_no_lifecycle_visit(repo):
+    rel = customer(repo)
+    pre(repo)
+    visit(repo, "HF-20251210-001", "2025-12-10", "试运行回访", sat="", extra="reachable: false\ncontact_problem: 无人接听\n")
+    got = only(repo.analyse(date(2026, 1, 15)).findings, "E-LC-02")
+    assert where(got) == [(rel, line(repo, rel, "- model:"), "CUST-0002")] and got[0].status == "overdue"
+
+
+def test_lc01_the_call_arranging_the_site_visit_does_not_stand_in_for_it(repo):
+    customer(repo)
+    visit(repo, "HF-20251028-001", "2025-10-28", "送电前回访")  # phone: arranges the site visit
+    pre(repo)
+    assert only(repo.analyse(date(2025, 11, 15)).findings, "E-LC-01") == []
+
+
+def test_def_energised_without_the_day_is_a_finding(repo):
+    rel = customer(repo, energized=None)
+    (repo.root / rel).write_text((repo.root / rel).read_text(encoding="utf-8").replace("    energized: None\n", ""),
+                                 encoding="utf-8")
+    visit(repo, "HF-20251210-001", "2025-12-10", "试运行回访")
+    got = only(repo.analyse(date(2026, 1, 15)).findings, "E-DEF-01")
+    assert where(got) == [(rel, line(repo, rel, "- model:"), "CUST-0002")] and "energized" in got[0].message
+
+
+def test_fb_a_form_opened_late_stays_a_finding(repo):
+    rel = feedback(repo, revisit=True)
+    (repo.root / rel).write_text((repo.root / rel).read_text(encoding="utf-8").replace("2026-11-02 10", "2026-10-28 10"),
+                                 encoding="utf-8")
+    got = only(repo.analyse().findings, "E-FB-01")
+    assert where(got) == [(rel, line(repo, rel, "feedback:"), "HF-20261102-001")]
+    assert got[0].status == "done" and "晚了" in got[0].message
+
+
+def test_fb_a_handled_form_without_its_time_is_a_finding(repo):
+    rel = feedback(repo, revisit=False)
+    form = "records/complaints/2026/11/TS-20261102-001.yml"
+    (repo.root / form).write_text((repo.root / form).read_text(encoding="utf-8")
+                                  .replace("resolved: 2026-11-10 16:00:00+08:00\n", ""), encoding="utf-8")
+    got = only(repo.analyse().findings, "E-FB-01")
+    assert where(got) == [(rel, line(repo, rel, "feedback:"), "HF-20261102-001")] and "resolved" in got[0].message

@@ -104,13 +104,18 @@ actions:
 """
 
 
+RESP_C = "profile:\n  response: RESP-C\n"
+
+
 def test_resp03_major_kept(repo):
     complaint(repo, MAJOR, first_response="2026-11-02 10:30:00+08:00")
+    repo.config(RESP_C)
     assert only(repo.analyse().findings, "T-RESP-03") == []
 
 
 def test_resp03_general_reply_late(repo):
     rel = complaint(repo, MAJOR.replace("重大", "一般"), first_response="2026-11-02 10:30:00+08:00")
+    repo.config(RESP_C)
     got = only(repo.analyse().findings, "T-RESP-03")
     assert where(got) == [(rel, line(repo, rel, "- at: 2026-11-03"), "TS-20261102-001")]
 
@@ -121,6 +126,7 @@ def test_resp03_major_without_escalation(repo):
     note: 上报物业经理
 """, "")
     rel = complaint(repo, text, first_response="2026-11-02 10:30:00+08:00")
+    repo.config(RESP_C)
     got = only(repo.analyse().findings, "T-RESP-03")
     assert where(got) == [(rel, line(repo, rel, "severity:"), "TS-20261102-001")]
     assert "升级" in got[0].message
@@ -128,9 +134,43 @@ def test_resp03_major_without_escalation(repo):
 
 def test_resp03_open_item_then_finding(repo):
     rel = complaint(repo, "severity: 一般\n", first_response="2026-11-02 10:30:00+08:00")
+    repo.config(RESP_C)
     before = repo.analyse(date(2026, 11, 2))
     assert only(before.findings, "T-RESP-03") == []
     assert [(o.record, o.due) for o in before.outcome.open_items if o.rule == "T-RESP-03"] == \
         [("TS-20261102-001", date(2026, 11, 3))]
     after = repo.analyse(date(2026, 11, 3))
     assert where(only(after.findings, "T-RESP-03")) == [(rel, line(repo, rel, "severity:"), "TS-20261102-001")]
+
+
+def test_resp03_is_the_clause_of_resp_c_only(repo):
+    """Under RESP-A (after-sales response) the property information flow's 24/48 h rule is not in force."""
+    complaint(repo, MAJOR.replace("12:00", "23:00").replace("2026-11-03 20", "2026-11-09 20"),
+              first_response="2026-11-02 10:30:00+08:00")
+    assert only(repo.analyse().findings, "T-RESP-03") == []
+    repo.config("profile:\n  response: RESP-B\n")
+    assert only(repo.analyse().findings, "T-RESP-03") == []
+
+
+def test_resp03_missing_severity_is_the_ordinary_case(repo):
+    """No fact passes by its absence: without severity the 24-hour ordinary limit applies."""
+    rel = complaint(repo, MAJOR.replace("severity: 重大\n", ""), first_response="2026-11-02 10:30:00+08:00")
+    repo.config(RESP_C)
+    got = only(repo.analyse().findings, "T-RESP-03")
+    assert where(got) == [(rel, line(repo, rel, "- at: 2026-11-03"), "TS-20261102-001")]
+    assert got[0].status == "done" and "晚了" in got[0].message
+
+
+def test_resp03_late_escalation_stays_a_finding(repo):
+    rel = complaint(repo, MAJOR.replace("2026-11-02 12:00", "2026-11-05 12:00"), first_response="2026-11-02 10:30:00+08:00")
+    repo.config(RESP_C)
+    got = only(repo.analyse().findings, "T-RESP-03")
+    assert where(got) == [(rel, line(repo, rel, "- at: 2026-11-05"), "TS-20261102-001")]
+    assert got[0].status == "done" and "上报上级领导" in got[0].message
+
+
+def test_resp01_a_reply_logged_as_an_action_counts(repo):
+    """The same fact two ways: a 回复 action before first_response is the first answer."""
+    complaint(repo, "actions:\n  - at: 2026-11-02 10:40:00+08:00\n    action: 回复\n", urgency="紧急",
+              first_response="2026-11-02 15:00:00+08:00")
+    assert only(repo.analyse().findings, "T-RESP-01") == []

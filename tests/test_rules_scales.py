@@ -30,6 +30,22 @@ def test_dissatisfied_result_with_satisfied_rating_is_contradictory(repo):
     assert "服务满意度“满意”" in f.message and f.threshold
 
 
+def test_a_failed_attempt_with_a_verdict_is_contradictory(repo):
+    """Marking a visit unreachable never leaves a verdict for a rule to read: the contradiction is reported."""
+    text = visit(method="电话", signature="无", content="电话回访：空号", reachable=False, contact_problem="空号",
+                 satisfaction={"service": "满意"})
+    path, = setup(repo, text)
+    f, = only(repo.analyse().findings, "S-SCALE-01")
+    assert (f.record, f.file, f.line) == ("HF-20261103-001", path, line_of(text, "reachable:"))
+    assert "服务满意度" in f.message
+
+
+def test_a_failed_attempt_without_a_verdict_passes(repo):
+    setup(repo, visit(method="电话", signature="无", content="电话回访：空号", reachable=False, contact_problem="空号",
+                      satisfaction=None, review=None))
+    assert only(repo.analyse().findings, "S-SCALE-01") == []
+
+
 def test_report_level_folds_the_dissatisfied_levels():
     assert report_level("很不满意", "5") == "很不满意"
     assert report_level("很不满意", "4") == report_level("不太满意", "4") == "不满意"

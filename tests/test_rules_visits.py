@@ -450,10 +450,22 @@ def test_letter_without_complaints_is_a_finding(repo):
 def test_answered_and_resolved_complaint_passes(repo):
     setup(repo, complaint(first_response=T("2026-11-02 11:00"), resolved=T("2026-11-05 10:00"), status="已解决",
                           reply_by=T("2026-11-06 18:00")))
-    analysis = repo.analyse()
+    analysis = repo.analyse(date(2026, 12, 31))
     assert only(analysis.findings, "V-100-01") == []
-    fig = figure(analysis, "V-100-01", "2026-11")
+    fig = figure(analysis, "V-100-01", "2026-12")  # due default_reply_days (30) after receipt: 2026-12-02
     assert (fig.numerator, fig.denominator, fig.passed) == (1, 1, True)
+
+
+def test_a_case_handled_after_its_due_time_stays_a_finding(repo):
+    """A late outcome never erases the breach: the finding stays, saying how late."""
+    text = complaint(first_response=T("2026-11-02 11:00"), resolved=T("2026-12-10 10:00"), status="已解决")
+    path, = setup(repo, text)
+    analysis = repo.analyse(date(2026, 12, 31))
+    f, = only(analysis.findings, "V-100-01")
+    assert (f.record, f.file, f.line, f.status) == ("TS-20261102-001", path, line_of(text, "received:"), "done")
+    assert "晚了 8 天" in f.message
+    fig = figure(analysis, "V-100-01", "2026-12")
+    assert (fig.numerator, fig.denominator, fig.offenders) == (0, 1, ("TS-20261102-001",))
 
 
 def test_unanswered_complaint_open_before_reply_by_and_finding_after(repo):

@@ -1,7 +1,9 @@
 """W — repairs and work-order callbacks (PROCEDURES.md §2.B).
 
-A callback is a visit with purpose 安装回访/维修回访 whose `related` names the order. An order's
-callback is due completed + 1 day (install) or within completed + 1..3 days (repair).
+A callback is a visit with purpose 安装回访/维修回访 whose `related` names the order; only one that
+reached the customer (duty.reached) meets a callback duty. An order's callback is due completed
++ 1 day (install) or within completed + 1..3 days (repair). A repair-quality spot check is a
+visit marked `spot_check: true` on a repair order — an ordinary callback is not a spot check.
 """
 
 from __future__ import annotations
@@ -15,14 +17,19 @@ from ..dates import local_date
 from ..dates import month_key as _month
 from .engine import catalogue, rule
 from .complaints import DISSATISFIED
+from .duty import first_meeting, judge, reached
 
 CALLBACK_PURPOSES = ("安装回访", "维修回访")
 LAST_DAY = {"安装": 1, "维修": 3}  # calendar days after completion
 NO_REGION = "未填区域"
+# W-SPOT-01: the methods each option allows for a spot check (000 P4 Art.2(4) phone; 000 P5 §4(4) on-site or phone)
+SPOT_METHODS = {"SPOT-5": ("电话",), "SPOT-30": ("电话", "上门")}
+# W-CB-06: contact problems that mean the customer's data are wrong (nobody answering is not one)
+DATA_PROBLEMS = ("空号", "信息错误", "联系人不符")
 
 
 def callbacks(ctx_or_records, order: Record) -> list[Record]:
-    """The order's callback visits, by date."""
+    """The order's callback visits (reached or not), by date."""
     records = getattr(ctx_or_records, "records", ctx_or_records)
     return [v for v in records.visits_by_related.get(order.id, []) if v["purpose"] in CALLBACK_PURPOSES]
 
@@ -30,6 +37,11 @@ def callbacks(ctx_or_records, order: Record) -> list[Record]:
 def callback_due(order: Record) -> date:
     """Last day the first callback is on time."""
     return local_date(order["completed"]) + timedelta(days=LAST_DAY[order["type"]])
+
+
+def called_back(ctx_or_records, order: Record):
+    """The order's first callback that reached the customer (duty.Met)."""
+    return first_meeting(callbacks(ctx_or_records, order))
 
 
 def region(ctx, order: Record) -> str:
@@ -40,38 +52,59 @@ def region(ctx, order: Record) -> str:
 
 
 def unsatisfied(visit: Record) -> bool:
-    """A callback that needs a second one: result 不属实/不满意 or a dissatisfied rating."""
+    """A reached callback that needs a second one: result 不属实/不满意 or a dissatisfied rating."""
+    if not reached(visit):
+        return False
     s = visit.get("satisfaction", {})
     rated = [s.get("product"), s.get("service")] if isinstance(s, dict) else []
     return visit["result"] in ("不属实", "不满意") or any(x in DISSATISFIED for x in rated)
+
+
+def verdict_missing(visit: Record) -> bool:
+    """A reached callback that records neither a result nor a rating: nobody can tell if it needs a second one."""
+    s = visit.get("satisfaction", {})
+    rated = isinstance(s, dict) and any(s.get(k) for k in ("product", "service"))
+    return reached(visit) and not visit["result"] and not rated
 
 
 @rule("W-SPOT-01", "每月维修质量抽查回访", scope="period", modal="规定", source="000 P4 Art.2(4)；000 P5 §4(4)",
       asks="每月按规定比例抽查维修单做维修质量回访，并记录在回访记录中", param="spot_check",
       kinds=("order", "visit"))
 def spot_check(ctx):
-    """Sample = repair orders of the month (by completion) with a 维修回访 visit. SPOT-5 needs
-    ceil(5% × orders) but never more than floor(5% × households) (the cap wins, §4.4); a sample
-    above the cap is only noted. A running month shows progress, a closed one its verdict."""
+    """Done: a repair order of the month has a visit marked `spot_check: true` that reached the
+    customer in the method the option allows (SPOT-5 phone; SPOT-30 phone or on-site) — an ordinary
+    callback is no spot check. Compared: the month's sample (orders by completion month) with
+    ceil(rate × orders), SPOT-5 capped at floor(5% × households) (the cap wins, §4.4; a sample above
+    it is only noted). A running month shows progress, a closed one its verdict. A spot check in a
+    method the option does not allow is a finding on that visit and does not count.
+    """
     opt = ctx.option("spot_check")
     rate = 0.05 if opt == "SPOT-5" else 0.30
+    methods = SPOT_METHODS[opt]
     cap = math.floor(0.05 * ctx.threshold("households")) if opt == "SPOT-5" else None
     by_month = defaultdict(list)
     for o in ctx.records.orders:
         if o["type"] == "维修":
             by_month[_month(o["completed"])].append(o)
+    th0 = ctx.profile_text("spot_check")
+    for v in ctx.records.visits:
+        if v.get("spot_check") and v["method"] not in methods:
+            ctx.finding(v, "method", f"维修质量抽查回访 {v.id} 用的是“{v['method']}”，按所选做法只认{'、'.join(methods)}",
+                        threshold=th0)
     for m in ctx.months():
         orders = by_month.get(m, [])
-        sampled = [o for o in orders if any(v["purpose"] == "维修回访" for v in callbacks(ctx, o))]
+        sampled = [o for o in orders if any(v.get("spot_check") and reached(v) and v["method"] in methods
+                                            for v in ctx.records.visits_by_related.get(o.id, []))]
         need = math.ceil(rate * len(orders))
-        th = ctx.profile_text("spot_check")
+        th = th0
         if cap is not None and cap < need:
             need = cap
             th += f"；按总户数 {ctx.threshold('households')} 户封顶为 {cap} 单"
         target = need / len(orders) if orders else rate
         missed = [o.id for o in orders if o not in sampled]
         ctx.figure(m, "维修质量抽查", len(sampled), len(orders), target, ">=", th, missed,
-                   population="本月完工的维修单", finding=f"维修单 {len(orders)} 张，抽查回访了 {len(sampled)} 张，应至少 {need} 张")
+                   population="本月完工的维修单（只算标明 spot_check 的抽查回访）",
+                   finding=f"维修单 {len(orders)} 张，抽查回访了 {len(sampled)} 张，应至少 {need} 张")
         if cap is not None and len(sampled) > cap:
             ctx.period_finding(m, f"抽查回访 {len(sampled)} 张，超过了总户数 5% 的上限 {cap} 张",
                                [o.id for o in sampled], threshold=th, severity="info")
@@ -80,18 +113,20 @@ def spot_check(ctx):
 @rule("W-CB-01", "完工单 100% 回访", scope="period", modal="要求", source="004 §3.1、§4.5",
       asks="安装、维修完工的有效单据原则上要求 100% 回访（旺季比例统一调整）", kinds=("order", "visit"))
 def callback_ratio(ctx):
-    """Per month of completion, overall and per region (order region, else the customer's): orders
-    whose callback deadline has passed or that have a callback (the open callback itself is W-CB-02's)."""
+    """Done: the order has a callback that reached the customer (a failed attempt is not a callback).
+    Population, per month of completion, overall and per region (order region, else the customer's):
+    orders whose callback deadline has passed or that are called back. Timeliness is W-CB-02's; the
+    open callback itself is on W-CB-02's due list."""
     ratio = ctx.threshold("callback_ratio")
     th = f"≥ {ratio:.0%}（完工单回访比例，可在 huifang.yml 的 callback_ratio 调整）"
     due = defaultdict(list)  # (month, region) -> [(order, called_back)]
     regions = set()
     for o in ctx.records.orders:
-        done = bool(callbacks(ctx, o))
+        done = called_back(ctx, o).event is not None
         regions.add(region(ctx, o))
         if done or ctx.passed(callback_due(o)):
             due[(_month(o["completed"]), region(ctx, o))].append((o, done))
-    population = "本月完工、回访期限已到或已回访的完工单"
+    population = "本月完工、回访期限已到或已回访（联系上客户）的完工单"
     for m in ctx.months():
         rows = [x for (mm, _), xs in due.items() if mm == m for x in xs]
         ctx.figure(m, "全部区域", sum(d for _, d in rows), len(rows), ratio, ">=", th,
@@ -107,24 +142,20 @@ def callback_ratio(ctx):
 @rule("W-CB-02", "安装次日回访，维修完工 1–3 天内回访", scope="record", modal="要求", source="004 §4.5",
       asks="安装单在安装完毕后的第二天回访，维修单在修复完工后的 1–3 天内回访", kinds=("order", "visit"))
 def callback_timing(ctx):
-    """Local calendar days between completion and the first callback; a same-day callback (day 0) is
-    early rather than late and only noted (§4.1 leaves it open)."""
+    """Done: the first callback that reached the customer (failed attempts are named, never count).
+    Compared: its local day with completed + 1 day (install) / + 3 days (repair); late is a finding
+    on the order saying how late; none yet is an open item, overdue after the last day. A callback
+    on the completion day (day 0) meets the duty but is noted as early (§4.1 leaves it open)."""
     for o in ctx.records.orders:
         done = local_date(o["completed"])
         last = LAST_DAY[o["type"]]
         th = "完工后第 1 天" if last == 1 else f"完工后 1–{last} 天"
-        visits = callbacks(ctx, o)
-        if not visits:
-            ctx.deadline(o, "completed", callback_due(o), f"{o['type']}单 {o.id} {done} 完工，到 {callback_due(o)} 仍没有回访",
-                         f"{o['type']}完工回访", threshold=th)
-            continue
-        first = visits[0]
-        days = (local_date(first["date"]) - done).days
-        if days > last:
-            ctx.finding(first, "date", f"{o['type']}单 {o.id} {done} 完工，第一次回访在 {days} 天后", threshold=th,
-                        status="done", due=callback_due(o))
-        elif days <= 0:
-            ctx.finding(first, "date", f"{o['type']}单 {o.id} 在完工当天就回访了，比规定的时间早", threshold=th,
+        met = called_back(ctx, o)
+        judge(ctx, o, "completed", callback_due(o), met, threshold=th,
+              late=f"{o['type']}单 {o.id} {done} 完工，到 {callback_due(o)} 仍没有回访",
+              what=f"{o['type']}完工回访")
+        if met.event is not None and (local_date(met.at) - done).days <= 0:
+            ctx.finding(met.event, "date", f"{o['type']}单 {o.id} 在完工当天就回访了，比规定的时间早", threshold=th,
                         severity="info")
 
 
@@ -132,49 +163,62 @@ def callback_timing(ctx):
       asks="不属实、不满意的回访要如实登记并注明受访人，处理后二次回访，必须跟踪到客户答复满意为止",
       kinds=("order", "visit"))
 def second_callback(ctx):
-    """Each unsatisfied callback needs a later callback on the same order within
-    callback_followup_days; a satisfied one ends the chain."""
+    """Trigger: a reached callback with result 不属实/不满意 or a dissatisfied rating. Done: the
+    next callback on the same order that reached the customer, compared with the unsatisfied one's
+    day + callback_followup_days (late says how late); a satisfied one ends the chain, an unsatisfied
+    one starts the next round. The interviewee must be named. Missing fact: a reached callback with
+    neither `result` nor a rating cannot be judged and is a finding asking for it."""
     days = ctx.threshold("callback_followup_days")
     th = f"{days} 天内二次回访，直到满意"
     for o in ctx.records.orders:
         visits = callbacks(ctx, o)
-        for i, v in enumerate(visits):
+        for v in visits:
+            if verdict_missing(v):
+                ctx.finding(v, "content", f"完工回访 {v.id} 联系上了客户，却没有记录回访结果（result）或满意度，"
+                                          f"无法判断是否需要二次回访", threshold=th)
+                continue
             if not unsatisfied(v):
                 continue
             key = "result" if v["result"] else "satisfaction"
             if not v["interviewee"]:
                 ctx.finding(v, key, f"回访 {v.id} 结果为不属实/不满意，但没有注明受访人（interviewee）", threshold=th)
-            if any(w["date"] > v["date"] for w in visits[i + 1:]):
-                continue
             due = local_date(v["date"]) + timedelta(days=days)
-            ctx.deadline(v, key, due, f"回访 {v.id} 结果为不属实/不满意，到 {due} 仍没有对 {o.id} 进行二次回访",
-                         f"{o.id} 二次回访（上次不属实/不满意）", threshold=th)
+            judge(ctx, v, key, due, first_meeting(visits, since=v["date"], after=True), threshold=th,
+                  late=f"回访 {v.id} 结果为不属实/不满意，到 {due} 仍没有对 {o.id} 进行二次回访",
+                  what=f"{o.id} 二次回访（上次不属实/不满意）")
 
 
 @rule("W-CB-06", "空号、信息错误 100% 复核", scope="record", modal="要求", source="004 §4.7",
       asks="电话空号、信息错误、电话与联系人和地址均不符的，要 100% 复核", kinds=("visit",))
 def reverify(ctx):
-    """reachable: false ⇒ `reverified` (not after the as-of day) or a later reachable visit to the
-    same customer within reverify_days; the month figure counts all re-verified (also late) flags."""
+    """Trigger: a visit with `reachable: false` whose contact problem is a data problem (空号, 信息错误,
+    联系人不符) or unstated (nobody answering is no data problem). Done: `reverified` (a day not before
+    the visit) or a later visit to the same customer that reached them — whichever came first,
+    compared with the visit day + reverify_days; late says how late. The month figure counts the
+    flags that are due or done, re-verified on time in the numerator (the same verdict as the records)."""
     days = ctx.threshold("reverify_days")
     th = f"{days} 天内复核（复核率 100%）"
     by_month = defaultdict(list)
     for v in ctx.records.visits:
-        if v.get("reachable", True):
-            continue
-        fixed = (v["reverified"] is not None and v["reverified"] <= ctx.as_of) or any(
-            w["date"] > v["date"] and w.get("reachable", True) and w["date"] < ctx.now
-            for w in ctx.records.by_customer.get(v["customer"], []) if w.kind.name == "visit")
-        by_month[_month(v["date"])].append((v, fixed))
-        if fixed:
+        if reached(v) or (v["contact_problem"] and v["contact_problem"] not in DATA_PROBLEMS):
             continue
         due = local_date(v["date"]) + timedelta(days=days)
-        ctx.deadline(v, "reachable", due, f"回访 {v.id} 没有联系上客户（{v['contact_problem'] or '原因未填'}），"
-                                          f"到 {due} 仍没有复核", "复核客户联系信息", threshold=th)
+        later = [w for w in ctx.records.by_customer.get(v["customer"], []) if w.kind.name == "visit" and w is not v]
+        met = first_meeting(later, since=v["date"], after=True)
+        when = met.at
+        if v["reverified"] is not None and v["reverified"] >= local_date(v["date"]) and (
+                when is None or v["reverified"] < local_date(when)):
+            when = v["reverified"]
+        on_time = when is not None and (local_date(when) if hasattr(when, "hour") else when) <= due
+        if when is not None or ctx.passed(due):
+            by_month[_month(v["date"])].append((v, on_time))
+        judge(ctx, v, "reachable", due, type(met)(None, when, met.failed), threshold=th,
+              late=f"回访 {v.id} 没有联系上客户（{v['contact_problem'] or '原因未填'}），到 {due} 仍没有复核",
+              what="复核客户联系信息")
     for m in ctx.months():
         rows = by_month.get(m, [])
         ctx.figure(m, "联系信息复核", sum(f for _, f in rows), len(rows), 1.0, ">=", th,
-                   [v.id for v, f in rows if not f], population="本月没有联系上客户的回访")
+                   [v.id for v, f in rows if not f], population="本月没有联系上客户、复核已到期或已复核的回访")
 
 
 _NOT = [

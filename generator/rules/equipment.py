@@ -13,6 +13,7 @@ from ..dates import add_months, deadline_instant, local_date
 from ..load import Record
 from .engine import catalogue, rule
 from .complaints import DISSATISFIED, is_resolved
+from .duty import first_meeting, judge, reached
 
 EQUIPMENT_PURPOSES = ("送电前回访", "试运行回访", "质保期回访", "质保期外回访")
 # (rule, purpose, months after energization, label); months None = on or before energization
@@ -30,8 +31,9 @@ SCHEDULE = (
 class Milestone:
     """One due lifecycle visit of one product.
 
-    status: "done" (a visit counts for it; `late` when it came after the window), "open" (not over
-    yet: due in the future or inside its window) or "overdue" (window over, no visit).
+    status: "done" (a visit counts for it; `late` when it came after the window, `early` when it
+    came before the due day), "open" (not over yet: due in the future or inside its window) or
+    "overdue" (window over, no visit).
     For the pre-energization visit `due` and `window_end` are both the energization day.
     """
 
@@ -47,6 +49,7 @@ class Milestone:
     visit: str | None = None
     visit_date: date | None = None
     late: bool = False
+    early: bool = False
 
 
 @dataclass(frozen=True)
@@ -73,9 +76,12 @@ def products(customer: Record) -> list[tuple[int, dict]]:
 def lifecycle(ctx, customer: Record) -> list[Milestone]:
     """The six scheduled visits of each energized product, matched to the customer's visits.
 
-    A visit counts if its purpose is the milestone's, its `product` is the model (or empty), and it
-    lies in [due, due + window] (pre-energization: on or before the energization day); failing that,
-    the first later visit before the next due date of the same purpose counts as done but `late`.
+    A visit counts if it reached the customer (a failed attempt never does), its purpose is the
+    milestone's, its `product` is the model (or empty), and it lies in [due, due + window]
+    (pre-energization: on or before the energization day, an on-site one first); failing that, one
+    made a little early — after the previous due day of the same purpose (or the energization) —
+    counts as done but `early`, and failing that the first later visit before the next due date of
+    the same purpose counts as done but `late`.
     Computed once per customer and run (kept in `ctx.memo`), so every rule and page reads one schedule.
     """
     memo = ctx.memo.setdefault("lifecycle", {})
@@ -95,25 +101,31 @@ def _schedule(ctx, customer: Record) -> list[Milestone]:
         model = p.get("model")
         used: set[str] = set()
         for n, (rid, purpose, months, label) in enumerate(SCHEDULE):
-            cands = [v for v in visits if v["purpose"] == purpose and v.id not in used
+            cands = [v for v in visits if v["purpose"] == purpose and v.id not in used and reached(v)
                      and (not v["product"] or v["product"] == model)]
+            early = late = False
             if months is None:
                 due = end = energized
-                hit = next((v for v in cands if local_date(v["date"]) <= energized), None)
-                late = False
+                before = [v for v in cands if local_date(v["date"]) <= energized]
+                hit = next((v for v in before if v["method"] == "上门"), None) or next(iter(before), None)
             else:
                 due = add_months(energized, months)
                 end = add_months(due, window)
                 nxt = next((add_months(energized, m2) for _, p2, m2, _ in SCHEDULE[n + 1:] if p2 == purpose), None)
+                prev = max([add_months(energized, m2) for _, p2, m2, _ in SCHEDULE[:n] if p2 == purpose and m2],
+                           default=energized)
                 dated = [v for v in cands if due <= local_date(v["date"]) and local_date(v["date"]) <= as_of]
                 hit = next((v for v in dated if local_date(v["date"]) <= end), None)
-                late = hit is None
+                if hit is None:
+                    hit = next((v for v in cands if prev < local_date(v["date"]) < due), None)
+                    early = hit is not None
                 if hit is None:
                     hit = next((v for v in dated if nxt is None or local_date(v["date"]) < nxt), None)
+                    late = hit is not None
             if hit is not None:
                 used.add(hit.id)
                 out.append(Milestone(customer.id, i, model, rid, purpose, label, due, end, "done",
-                                     hit.id, local_date(hit["date"]), late))
+                                     hit.id, local_date(hit["date"]), late, early))
             else:
                 out.append(Milestone(customer.id, i, model, rid, purpose, label, due, end,
                                      "overdue" if ctx.passed(end) else "open"))
@@ -159,12 +171,18 @@ def _judge(ctx, rid: str) -> None:
             if ms.status == "open":
                 upcoming.setdefault(ms.product, ms)
         for ms in schedule:
-            if ms.rule != rid or ms.status == "done":
+            if ms.rule != rid:
                 continue
             if ms.status == "open" and upcoming.get(ms.product) is not ms:
                 continue
             when = f"{ms.due}" if ms.due == ms.window_end else f"{ms.due} 至 {ms.window_end}"
             th = "送电当天或之前" if ms.due == ms.window_end else f"{ms.due} 至 {ms.window_end} 之间"
+            if ms.status == "done":
+                if ms.early and ms.visit:
+                    ctx.finding(ctx.records.by_id[ms.visit], "date",
+                                f"设备 {ms.model} 的{ms.label}应在 {when} 进行，{ms.visit_date} 就回访了，"
+                                f"早了 {(ms.due - ms.visit_date).days} 天（按已回访计）", threshold=th, severity="info")
+                continue
             ctx.deadline(c, ("products", ms.product), ms.window_end,
                          f"设备 {ms.model} 的{ms.label}应在 {when} 完成，没有找到回访记录",
                          f"设备 {ms.model} 的{ms.label}（{when}）", threshold=th)
@@ -174,8 +192,20 @@ def _judge(ctx, rid: str) -> None:
       asks="试运行期为送电之日起一个月；质保期为送电之日起一年或发货之日起 18 个月内（取先到者）",
       kinds=("customer",))
 def definitions(ctx):
+    """Facts the lifecycle needs: every product has `shipped` (the warranty's other end); `energized`
+    is not before `shipped`; and a product visited as energised (a trial, warranty or post-warranty
+    visit for its model) must have its `energized` day — without it no schedule can be judged, so
+    its absence is a finding, not a pass."""
+    later = ("试运行回访", "质保期回访", "质保期外回访")
     for c in ctx.records.customers:
+        visits = [v for v in ctx.records.by_customer.get(c.id, []) if v.kind.name == "visit"
+                  and v["purpose"] in later and reached(v)]
         for i, p in products(c):
+            seen = [v for v in visits if not v["product"] or v["product"] == p.get("model")]
+            if not p.get("energized") and seen:
+                ctx.finding(c, ("products", i), f"设备 {p.get('model')} 已有送电后的回访（{seen[0].id}），"
+                                                f"却没有送电日期（energized），无法排出和检查回访计划",
+                            threshold="送电后须填写送电日期")
             if not p.get("shipped"):
                 ctx.finding(c, ("products", i), f"设备 {p.get('model')} 没有发货日期（shipped），无法计算质保期",
                             threshold="每台设备须有发货日期")
@@ -189,6 +219,9 @@ def definitions(ctx):
       asks="产品安装调试后、送电验收时，应对顾客现场负责人上门回访，并由顾客填写《顾客满意度调查表》",
       kinds=("customer", "visit"))
 def pre_energization(ctx):
+    """Done: a visit on or before the energization day that reached the customer — an on-site one
+    when there is one (a call that arranged it does not stand in for it); the visit must be on site
+    and record the survey (`survey: true`). None by the energization day is overdue (lifecycle)."""
     _judge(ctx, "E-LC-01")
     for c in ctx.records.customers:
         for ms in lifecycle(ctx, c):
@@ -205,24 +238,30 @@ def pre_energization(ctx):
 @rule("E-LC-02", "试运行期回访（送电满 1 个月）", scope="contract", modal="应", source="002 §6.1.1.2",
       asks="产品送电满一个月后，应对顾客配电室负责人进行第二次回访", kinds=("customer", "visit"))
 def trial_visit(ctx):
+    """Done: the lifecycle's match (a reached 试运行回访 for the model) in [energized + 1 month, + window];
+    early counts as done with a note, late is E-LC-05's; none by the window end is overdue."""
     _judge(ctx, "E-LC-02")
 
 
 @rule("E-LC-03", "质保期内 6 个月、12 个月回访", scope="contract", modal="应", source="002 §6.1.1.3",
       asks="质保期（一年）内应在半年、一年各回访一次，共两次", kinds=("customer", "visit"))
 def warranty_visits(ctx):
+    """As E-LC-02, for the 6- and 12-month 质保期回访."""
     _judge(ctx, "E-LC-03")
 
 
 @rule("E-LC-04", "质保期外 24 个月、36 个月回访", scope="contract", modal="应", source="002 §6.1.1.4",
       asks="质保期满后至第 36 个月，每隔一年回访一次，共两次", kinds=("customer", "visit"))
 def post_warranty_visits(ctx):
+    """As E-LC-02, for the 24- and 36-month 质保期外回访."""
     _judge(ctx, "E-LC-04")
 
 
 @rule("E-LC-05", "集中回访不晚于规定日期一个月", scope="record", modal="不应超过", source="002 §6.1.2 注",
       asks="试运行期以后的回访可以集中进行，但不应晚于规定日期一个月", kinds=("customer", "visit"))
 def batched_late(ctx):
+    """A lifecycle visit matched after its window (due + lifecycle_window_months) is a finding on
+    that visit saying how late; it stays once made (history)."""
     for c in ctx.records.customers:
         for ms in lifecycle(ctx, c):
             if ms.late and ms.visit:
@@ -236,36 +275,45 @@ def batched_late(ctx):
       asks="回访中顾客对质量或服务不满意，由回访人员填写《信息反馈单》传递相关部门，处理后对顾客重新回访并调查满意度",
       kinds=("visit", "complaint"))
 def feedback_loop(ctx):
-    """Complaint revisits and order callbacks are left to C-ESC-01 and W-CB-05, which already chase
-    their dissatisfaction; every other dissatisfied visit needs the form within feedback_days."""
+    """Trigger: a visit that reached the customer with a dissatisfied product or service rating —
+    complaint revisits and order callbacks are left to C-ESC-01/V-REP-01 and W-CB-05, which chase
+    their dissatisfaction. Done (1): the information feedback form it links (`feedback`), received
+    within feedback_days (a form opened late is a finding saying how late), channel 回访发现.
+    Done (2): once the form is handled (`resolved`; a handled form without that time is a finding),
+    the first revisit related to the form after it that reached the customer and records a
+    satisfaction, within feedback_revisit_workdays working days; late says how late."""
     days, wd = ctx.threshold("feedback_days"), ctx.threshold("feedback_revisit_workdays")
     for v in ctx.records.visits:
         s = v.get("satisfaction", {})
-        if v["purpose"] in ("投诉回访", "安装回访", "维修回访") or not isinstance(s, dict) \
+        if v["purpose"] in ("投诉回访", "安装回访", "维修回访") or not reached(v) or not isinstance(s, dict) \
                 or not any(s.get(k) in DISSATISFIED for k in ("product", "service")):
             continue
         fb = ctx.records.by_id.get(v["feedback"]) if v["feedback"] else None
+        due = local_date(v["date"]) + timedelta(days=days)
+        ctx.deadline(v, "feedback" if fb is not None else "satisfaction", due,
+                     f"回访 {v.id} 客户不满意，到 {due} 仍没有开《信息反馈单》（feedback）",
+                     "填写《信息反馈单》", threshold=f"{days} 天内开信息反馈单",
+                     done=fb["received"] if fb is not None else None)
         if fb is None:
-            due = local_date(v["date"]) + timedelta(days=days)
-            ctx.deadline(v, "satisfaction", due, f"回访 {v.id} 客户不满意，到 {due} 仍没有开《信息反馈单》（feedback）",
-                         "填写《信息反馈单》", threshold=f"{days} 天内开信息反馈单")
             continue
         if fb["channel"] != "回访发现":
             ctx.finding(v, "feedback", f"信息反馈单 {fb.id} 的渠道是“{fb['channel']}”，应为“回访发现”",
                         threshold="渠道为“回访发现”的信息反馈单")
-        if not is_resolved(fb) or not fb["resolved"]:
+        if not fb["resolved"]:
+            if is_resolved(fb):
+                ctx.finding(v, "feedback", f"信息反馈单 {fb.id} 状态是“{fb['status']}”，却没有填写解决时间（resolved），"
+                                           f"无法计算再回访期限", threshold=f"处理后 {wd} 个工作日内再回访")
             continue
         start = local_date(fb["resolved"])
-        again = [w for w in ctx.records.visits_by_related.get(fb.id, [])
-                 if local_date(w["date"]) >= start and isinstance(w.get("satisfaction", {}), dict)
-                 and (w.get("satisfaction", {}).get("product") or w.get("satisfaction", {}).get("service"))]
-        if again:
-            continue
         due = ctx.add_workdays(v, "feedback", start, wd)
         if due is None:
             continue
-        ctx.deadline(v, "feedback", due, f"信息反馈单 {fb.id} 已于 {start} 处理完，到 {due} 仍没有带满意度的再次回访",
-                     f"信息反馈单 {fb.id} 处理后再回访并调查满意度", threshold=f"处理后 {wd} 个工作日内再回访")
+        rated = lambda w: isinstance(w.get("satisfaction", {}), dict) and bool(  # noqa: E731
+            w.get("satisfaction", {}).get("product") or w.get("satisfaction", {}).get("service"))
+        met = first_meeting(ctx.records.visits_by_related.get(fb.id, []), since=fb["resolved"], meets=rated)
+        judge(ctx, v, "feedback", due, met, threshold=f"处理后 {wd} 个工作日内再回访",
+              late=f"信息反馈单 {fb.id} 已于 {start} 处理完，到 {due} 仍没有带满意度的再次回访",
+              what=f"信息反馈单 {fb.id} 处理后再回访并调查满意度")
 
 
 def report_month(d: date) -> str:
@@ -334,7 +382,7 @@ def major_customer(ctx):
         if (c["contract_amount"] or 0) < limit or not products(c):
             continue
         visits = [v for v in ctx.records.by_customer.get(c.id, []) if v.kind.name == "visit"]
-        if not any(v["method"] == "上门" and v["purpose"] != "送电前回访" for v in visits):
+        if not any(v["method"] == "上门" and v["purpose"] != "送电前回访" and reached(v) for v in visits):
             ctx.finding(c, "contract_amount", f"{c['name']} 合同额 {c['contract_amount']:,.0f} 元，是重大顾客，"
                                               f"可以安排一次现场回访", threshold=f"≥ {limit:,.0f} 元")
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from .engine import catalogue, rule
-from .complaints import _fmt, actions
+from .complaints import _fmt, actions, first_answer
+from .duty import first_meeting
 
 # profile -> urgency -> hours from report to first response (T-RESP-01)
 RESPONSE_HOURS = {
@@ -19,7 +20,10 @@ SEVERITY_HOURS = {"一般": 24, "重大": 48}  # T-RESP-03
 @rule("T-RESP-01", "售后响应时限", scope="record", modal="应", source="001 A §3.1；001 L §3.1；001 Q ch.4",
       asks="收到报修或投诉后应在规定时限内答复或联系客户", param="response", kinds=("complaint", "order"))
 def first_response(ctx):
-    """Complaints of type 投诉 (from `received`) and orders with `reported`; urgency defaults to 一般.
+    """Population: complaints (type 投诉, from `received`) and repair orders with `reported`.
+    Done: the first answer — the earlier of `first_response` and a complaint's first 回复 action
+    (the same fact recorded two ways). Compared: with the option's hours for the urgency; a missing
+    urgency is the procedures' ordinary case (一般). Late says how late; none yet is an open item.
     RESP-B's on-site arrival within 24 h has no field in the records and is not judged."""
     opt = ctx.option("response")
     items = [(c, "received", "投诉") for c in ctx.records.complaints if c["type"] == "投诉"] + \
@@ -30,45 +34,39 @@ def first_response(ctx):
         start = r[start_key]
         deadline = start + timedelta(hours=hours)
         th = f"{urgency}：{hours} 小时内（{ctx.profile_text('response')}）"
-        got = r["first_response"]
-        if got is not None:
-            if got > deadline:
-                late = (got - start).total_seconds() / 3600
-                ctx.finding(r, "first_response", f"{what} {r.id}（{urgency}）{_fmt(start)} 收到，{_fmt(got)} 才首次答复，"
-                                                 f"用了 {late:.1f} 小时", threshold=th, status="done",
-                            due=deadline)
-        else:
-            ctx.deadline(r, start_key, deadline,
-                         f"{what} {r.id}（{urgency}）{_fmt(start)} 收到，超过 {hours} 小时仍没有首次答复",
-                         f"首次答复客户（{hours} 小时内）", threshold=th)
+        got, key = first_answer(r)
+        ctx.deadline(r, key if got is not None else start_key, deadline,
+                     f"{what} {r.id}（{urgency}）{_fmt(start)} 收到，超过 {hours} 小时仍没有首次答复",
+                     f"首次答复客户（{hours} 小时内）", threshold=th, done=got)
 
 
 @rule("T-RESP-03", "答复客户：一般 24 小时、重大 48 小时", scope="record", modal="必须", source="001 Q ch.4 §5",
       asks="一般问题必须在 24 小时内、重大问题必须在 48 小时内把处理结果反馈给客户，重大问题还要上报上级领导",
-      kinds=("complaint",))
+      param="response", kinds=("complaint",))
 def result_reply(ctx):
-    """Only complaints that carry `severity`; the reply is the first 回复 action, the report to the
-    superior an 升级 action, both due within the severity's hours."""
+    """Population: under RESP-C (the property information flow of 001 Q ch.4, whose clause this
+    is) every complaint, enquiry and suggestion; under RESP-A/RESP-B the clause is not the one in
+    force and nothing is judged. A missing `severity` is the clause's ordinary case (一般, 24 h).
+    Done: the first 回复 action (the result fed back), and for 重大 also the first 升级 (reported to
+    the superior), each compared with receipt + the severity's hours; late says how late."""
+    if ctx.option("response") != "RESP-C":
+        return
     for c in ctx.records.complaints:
-        sev = c["severity"]
-        if not sev:
-            continue
+        sev = c["severity"] or "一般"
         hours = SEVERITY_HOURS[sev]
         deadline = c["received"] + timedelta(hours=hours)
         th = f"{sev}问题 {hours} 小时内"
+        key = "severity" if c["severity"] else "received"
         replies = actions(c, "回复")
-        if replies:
-            i, a = min(replies, key=lambda x: x[1]["at"])
-            if a["at"] > deadline:
-                ctx.finding(c, ("actions", i), f"{sev}问题 {c.id} 在 {_fmt(a['at'])} 才回复客户处理结果，"
-                                               f"超过了 {hours} 小时（{_fmt(deadline)}）", threshold=th, status="done",
-                            due=deadline)
-        else:
-            ctx.deadline(c, "severity", deadline, f"{sev}问题 {c.id} 受理已超过 {hours} 小时，处理过程里还没有“回复”",
-                         f"{hours} 小时内回复客户处理结果", threshold=th)
-        if sev == "重大" and not actions(c, "升级"):
-            ctx.deadline(c, "severity", deadline, f"重大问题 {c.id} 没有上报上级领导（处理过程里没有“升级”）",
-                         "重大问题上报上级领导", threshold="重大问题须上报上级领导")
+        met = first_meeting(replies, when=lambda x: x[1]["at"])
+        ctx.deadline(c, ("actions", met.event[0]) if met.event else key, deadline,
+                     f"{sev}问题 {c.id} 受理已超过 {hours} 小时，处理过程里还没有“回复”",
+                     f"{hours} 小时内回复客户处理结果", threshold=th, done=met.at)
+        if sev == "重大":
+            up = first_meeting(actions(c, "升级"), when=lambda x: x[1]["at"])
+            ctx.deadline(c, ("actions", up.event[0]) if up.event else key, deadline,
+                         f"重大问题 {c.id} 没有上报上级领导（处理过程里没有“升级”）",
+                         "重大问题上报上级领导", threshold="重大问题须上报上级领导", done=up.at)
 
 
 _NOT = [

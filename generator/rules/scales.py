@@ -10,7 +10,8 @@ from __future__ import annotations
 from collections import Counter
 
 from .engine import catalogue, rule
-from .complaints import SATISFIED
+from .complaints import SATISFIED, is_feedback_form
+from .duty import reached
 from .visits import reply_time
 
 # S-SCALE-01: records store the 5-level value; reports map it to the configured scale (§4.4.6).
@@ -28,9 +29,23 @@ def report_level(value: str | None, scale: str = "5") -> str | None:
 @rule("S-SCALE-01", "满意度取自规定的量表", scope="record", modal="无", source="004 附表 2；003 P4 §4.3.2",
       asks="满意度按规定的量表记录，回访结论与满意度不能互相矛盾", param="scale", kinds=("visit",))
 def scale_consistent(ctx):
-    """Values off the 5-level scale are already SCHEMA errors; what is left is a contradiction
-    between a callback's `result: 不满意` and a satisfied rating on the same visit."""
+    """Values off the 5-level scale are already SCHEMA errors; what is left are contradictions a
+    verdict could be read from: a callback's `result: 不满意` with a satisfied rating, and a visit
+    that did not reach the customer (`reachable: false`) yet carries a rating, a result or a
+    signature — a failed attempt has no verdict, and no rule reads one from it. The option (5- or
+    4-level) changes only how reports fold the levels, nothing checkable here."""
     for v in ctx.records.visits:
+        if not reached(v):
+            sat = v.get("satisfaction", {})
+            said = [name for key, name in (("product", "产品满意度"), ("service", "服务满意度"))
+                    if isinstance(sat, dict) and sat.get(key)]
+            said += ["回访结果（result）"] if v["result"] else []
+            said += ["签名"] if v["signature"] in ("已签名", "拒签") else []
+            if said:
+                ctx.finding(v, "reachable", f"回访 {v.id} 没有联系上客户（reachable: false），却记了{'、'.join(said)}，"
+                                            f"两者矛盾；没有联系上就没有客户的评价，请核对后改正其中一项",
+                            threshold="没有联系上的回访不记满意度、结果和签名")
+            continue
         if v["result"] != "不满意":
             continue
         sat = v.get("satisfaction", {})
@@ -44,6 +59,8 @@ def scale_consistent(ctx):
 @rule("K-CLASS-01", "客户分类（A–D）", scope="customer", modal="无", source="003 P4 §4.3.2 A",
       asks="每位客户都有分类（A、B、C、D），投诉按客户分类统计，档案按分类建立", kinds=("customer", "complaint"))
 def customer_class(ctx):
+    """Every customer has a class (A–D); a missing class is a finding, naming the complaints it
+    keeps out of the class statistics."""
     complaints = Counter(c["customer"] for c in ctx.records.complaints if c["customer"])
     for cust in ctx.records.customers:
         if cust["class"]:
@@ -57,10 +74,12 @@ def customer_class(ctx):
       asks="接到客户来电的员工应详细记录并及时转交，不应让客户为同一件事再打第二次电话", kinds=("complaint",))
 def no_second_call(ctx):
     """A later complaint of the same customer on the same issue that arrives before the earlier
-    one had any reply or outcome means the customer had to ask twice."""
+    one had any answer (the earlier of 回复 and first_response) or outcome means the customer had to
+    ask twice. The feedback form a visit opens (channel 回访发现) is staff carrying the issue on, not
+    the customer calling again."""
     seen: dict[tuple, list] = {}
     for c in ctx.records.complaints:
-        if not (c["customer"] and c["issue"]):
+        if not (c["customer"] and c["issue"]) or is_feedback_form(c):
             continue
         for a in seen.setdefault((c["customer"], c["issue"]), []):
             answered = [t for t in (reply_time(a), a["resolved"]) if t is not None]

@@ -1,8 +1,10 @@
 """V — visit planning, conduct and recording (PROCEDURES.md §2.A).
 
-Complaint words used here follow the agreed semantics: a complaint's revisits are the visits
-whose `related` names it; its reply is the first 回复 action, else `first_response`; it is
-closed with status 已结案 or a 结案 action; it is anonymous without `customer`.
+Complaint words used here follow the agreed semantics of complaints.py: a complaint's revisits are
+the visits whose `related` names it; its first answer is the earlier of the first 回复 action and
+`first_response`; it is closed with status 已结案 (or a final 结案 action); it is anonymous without
+`customer`; who is owed a revisit is `needs_visit`. A visit that did not reach the customer is a
+failed attempt: it meets no duty and has no verdict (duty.py).
 """
 
 from __future__ import annotations
@@ -11,16 +13,17 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 
 from ..config import METHODS_BY_OPTION
-from ..dates import local_date
+from ..dates import fact_instant, local_date
 from .engine import catalogue, rule
-from .complaints import DISSATISFIED, actions, closed_at, is_closed, reply, revisits, satisfaction
+from .complaints import (DISSATISFIED, SATISFIED, actions, closed_at, first_answer, is_closed, is_feedback_form,
+                         needs_visit, reply, revisits, satisfaction)
 from .complaints import is_resolved as is_done
-
+from .duty import first_meeting, judge, reached
 
 
 def reply_time(c) -> datetime | None:
-    """The complaint's reply time (first 回复 action, else `first_response`)."""
-    return reply(c)[0]
+    """The complaint's first answer (the earlier of the first 回复 action and `first_response`)."""
+    return first_answer(c)[0]
 
 
 def done_time(c) -> datetime:
@@ -42,21 +45,40 @@ def _same(a: str | None, b: str | None) -> bool:
 @rule("V-DAY-01", "回访当天记录（日清日结）", scope="record", modal="必须", source="000 P1 §4.3(3)",
       asks="回访记录必须在回访当天写好并提交（日清日结）", kinds=("visit",))
 def same_day(ctx):
+    """Done: the record written — `recorded`, else the first commit of the file at or after the
+    visit (a file added before the visit, e.g. as a plan, records the visit only when it is changed
+    afterwards; moves keep the history). Compared: with the end of the visit day + same_day_grace_hours.
+    Order: `recorded` before the visit, or a file never changed after the visit it claims, is a
+    finding. Missing fact: no `recorded` and no git history for the file (not committed, shallow
+    clone) is unknown, not late. Failed attempts are visits too and are recorded the same day."""
     grace = timedelta(hours=ctx.threshold("same_day_grace_hours"))
     for v in ctx.records.visits:
         visited = v["date"]
+        deadline = datetime.combine(local_date(visited) + timedelta(days=1), datetime.min.time(), visited.tzinfo) + grace
+        th = "回访当天 24:00 前"
         if v["recorded"] is not None:
             when, key, how = v["recorded"], "recorded", "记录时间"
+            if fact_instant(when) < fact_instant(visited):
+                ctx.finding(v, key, f"记录时间 {when:%Y-%m-%d %H:%M} 早于回访时间 {visited:%Y-%m-%d %H:%M}，"
+                                    f"记录的不是这次回访；请核对回访时间（date）和记录时间（recorded）", threshold=th)
+                continue
         else:
             prov = ctx.provenance.get(v.path)
             if prov is None or prov.first is None:
                 continue  # not committed yet, or history cut by a shallow clone: no evidence either way
-            when, key, how = prov.first.time, "date", "第一次提交到仓库的时间"
-        deadline = datetime.combine(local_date(visited) + timedelta(days=1), datetime.min.time(), visited.tzinfo) + grace
+            after = [ch for ch in prov.changes if ch.time >= fact_instant(visited)]
+            key, how = "date", "第一次提交到仓库的时间"
+            if not after:
+                ctx.finding(v, key, f"这个文件在 {prov.first.time:%Y-%m-%d %H:%M} 就提交了，早于回访时间 "
+                                    f"{visited:%Y-%m-%d %H:%M}，之后再没有修改：仓库里没有这次回访当天的记录", threshold=th)
+                continue
+            when = after[0].time
+            if after[0] is not prov.changes[0]:
+                how = "回访后第一次提交修改的时间"
         if when >= deadline:
             days = (local_date(when) - local_date(visited)).days
             ctx.finding(v, key, f"回访在 {local_date(visited)}，{how}却是 {local_date(when)}，晚了 {days} 天",
-                        threshold="回访当天 24:00 前", status="done", due=deadline)
+                        threshold=th, status="done", due=deadline)
 
 
 # -- review and proof of visit ----------------------------------------------------------------
@@ -141,8 +163,8 @@ def onsite_signature(ctx):
     strict = ctx.option("signature") == "SIGN-STRICT"
     limit = ctx.profile_text("signature")
     for v in ctx.records.visits:
-        if v["method"] != "上门":
-            continue
+        if v["method"] != "上门" or not reached(v):
+            continue  # nobody home: no one to sign (S-SCALE-01 catches a signature on such a visit)
         sig = v["signature"]
         key = "signature" if sig else "method"
         if sig == "已签名":
@@ -174,7 +196,10 @@ def phone_marker(ctx):
 @rule("V-NEW-01", "回访中的新问题须告知答复时间", scope="record", modal="应", source="000 P4 Art.3(4)",
       asks="回访中业主又提出、当场答复不了的问题，应告知业主答复时间，并按时答复", kinds=("visit",))
 def new_issue_reply(ctx):
-    """A promised reply is kept by a later visit to the same customer dated on or before reply_by."""
+    """Population: each new issue a visit records that was not answered on the spot (`answered`).
+    Done: a promised date (`reply_by`, its absence is a finding) kept by the first later visit to
+    the same customer that reached them; compared with the end of reply_by (late says how late;
+    failed attempts are named and never count)."""
     for v in ctx.records.visits:
         for i, item in enumerate(v.get("new_issues", [])):
             if not isinstance(item, dict) or item.get("answered"):
@@ -184,35 +209,48 @@ def new_issue_reply(ctx):
                 ctx.finding(v, ("new_issues", i), f"回访中提出的新问题“{text}”既没有承诺答复日期（reply_by），"
                                                   f"也没有注明当场已解答（answered: true）", threshold="每个新问题都有答复日期")
                 continue
-            kept = any(w.kind.name == "visit" and w["date"] > v["date"] and local_date(w["date"]) <= rb
-                       for w in ctx.records.by_customer.get(v["customer"], []))
-            if kept:
-                continue
-            ctx.deadline(v, ("new_issues", i, "reply_by"), rb,
-                         f"答应在 {rb} 前答复新问题“{text}”，到期后没有对客户 {v['customer']} 的后续回访记录",
-                         f"答复回访中提出的新问题“{text}”", threshold=f"{rb} 前再次回访答复")
+            later = [w for w in ctx.records.by_customer.get(v["customer"], []) if w.kind.name == "visit"]
+            judge(ctx, v, ("new_issues", i, "reply_by"), rb, first_meeting(later, since=v["date"], after=True),
+                  late=f"答应在 {rb} 前答复新问题“{text}”，到期后没有对客户 {v['customer']} 的后续回访记录",
+                  what=f"答复回访中提出的新问题“{text}”", threshold=f"{rb} 前再次回访答复")
 
 
 @rule("V-REP-01", "未解决须再次回访；第二次后可电话回访", scope="issue", modal="必须", source="000 P4 Art.3(4)",
       asks="回访后问题仍未解决、业主仍不满意的，必须再次回访，直到解决；第二次以后可用电话回访",
       param="repeat_visit", kinds=("complaint", "visit"))
 def repeat_visit(ctx):
+    """Population: complaints owed a revisit. Trigger: each revisit that reached the customer whose
+    verdict (the fact the category names) is dissatisfied. Done: the next revisit that reached the
+    customer, compared with the trigger's day + repeat_visit_workdays working days (late says how
+    late); a complaint closed before that deadline with no further revisit is C-CLOSE-01's finding,
+    not this one. Missing fact: a complaint still open whose latest reached revisit has no verdict is
+    a finding asking for it (nobody can tell whether another visit is needed). REP-P4: for the
+    configured third categories the 3rd and later revisits may not be by phone; REP-P5 allows it."""
     n = ctx.threshold("repeat_visit_workdays")
     p4 = ctx.option("repeat_visit") == "REP-P4"
     third = set(ctx.config.third_category)
+    th = f"不满意后 {n} 个工作日内再次回访"
     for c in ctx.records.complaints:
-        revs = revisits(ctx, c)
-        if not revs:
+        if not needs_visit(c, ctx):
             continue
-        last = revs[-1]
-        if satisfaction(last) in DISSATISFIED and not is_closed(c):
-            due = ctx.add_workdays(c, "status", local_date(last["date"]), n)
+        revs = [v for v in revisits(ctx, c) if reached(v)]
+        end = closed_at(c)
+        for v in revisits(ctx, c):
+            verdict = satisfaction(v, c)
+            if verdict not in DISSATISFIED:
+                continue
+            due = ctx.add_workdays(c, "status", local_date(v["date"]), n)
             if due is None:
-                pass
-            else:
-                ctx.deadline(c, "status", due, f"最近一次回访 {last.id}（{local_date(last['date'])}）客户仍"
-                                               f"“{satisfaction(last)}”，投诉没有结案，到 {due} 还没有再次回访",
-                             f"回访 {last.id} 客户仍不满意，须再次回访", threshold=f"不满意后 {n} 个工作日内再次回访")
+                continue
+            met = first_meeting(revisits(ctx, c), since=v["date"], after=True)
+            if met.event is None and is_closed(c) and (end is None or fact_instant(end) <= fact_instant(due)):
+                continue  # closed while dissatisfied: C-CLOSE-01
+            judge(ctx, c, "status", due, met, threshold=th,
+                  late=f"回访 {v.id}（{local_date(v['date'])}）客户仍“{verdict}”，到 {due} 还没有再次回访",
+                  what=f"回访 {v.id} 客户仍不满意，须再次回访")
+        if revs and not is_closed(c) and satisfaction(revs[-1], c) is None:
+            ctx.finding(revs[-1], "content", f"投诉 {c.id} 还没有结案，最近一次回访 {revs[-1].id} 却没有记录满意度，"
+                                             f"无法判断是否需要再次回访", threshold=th)
         if p4 and c["category"] in third:
             for v in revs[2:]:
                 if v["method"] == "电话":
@@ -253,60 +291,91 @@ def letter_filed(ctx):
 
 # -- every case answered, and the rates -------------------------------------------------------
 
-def _letter_covers(ctx, c) -> bool:
+def _answers(ctx, c) -> list[datetime]:
+    """Every time the customer was answered, in any of the equivalent ways: a 回复 action or
+    first_response, a revisit that reached them, an open letter covering the complaint (its day),
+    and — without a time of their own — a reply letter or an anonymous complaint's result (counted
+    at the outcome)."""
+    got = [t for t in (reply_time(c),) if t is not None]
+    got += [v["date"] for v in revisits(ctx, c) if reached(v)]
     for letter in ctx.records.letters:
-        if c.id in letter.get("complaints", []):
-            return True
-        if c["issue"] and letter["issue"] == c["issue"] and letter["date"] >= local_date(c["received"]):
-            return True
-    return False
+        if c.id in letter.get("complaints", []) or (
+                c["issue"] and letter["issue"] == c["issue"] and letter["date"] >= local_date(c["received"])):
+            got.append(letter["date"])
+    if str(c.get("reply_letter", "")).strip() or (not c["customer"] and str(c.get("result", "")).strip()):
+        if c["resolved"] or closed_at(c):
+            got.append(c["resolved"] or closed_at(c))
+    return got
 
 
-def _answered(ctx, c) -> bool:
-    return bool(reply_time(c) or revisits(ctx, c) or str(c.get("reply_letter", "")).strip()
-                or (not c["customer"] and str(c.get("result", "")).strip()) or _letter_covers(ctx, c))
+def _outcome(c) -> datetime | None:
+    """When the case reached its outcome: `resolved`, else its closing; an enquiry or a suggestion
+    is settled by its answer."""
+    if c["resolved"] or closed_at(c):
+        return c["resolved"] or closed_at(c)
+    if c["type"] in ("咨询", "建议") and is_done(c):
+        return reply_time(c)
+    return None
+
+
+def handled_at(ctx, c) -> datetime | date | None:
+    """When the case had both an outcome and an answer (the later of the two), None if not yet."""
+    out, answers = _outcome(c), _answers(ctx, c)
+    if out is None or not answers:
+        return None
+    first = min(answers, key=fact_instant)
+    return max(out, first, key=fact_instant)
 
 
 @rule("V-100-01", "件件有着落，事事有回音", scope="issue", modal="要", source="000 P3 §5",
       asks="业主反映的每个问题都要有处理结果并答复业主，回访处理率达 100%", kinds=("complaint", "visit", "letter"))
 def every_case_answered(ctx):
-    """Due at reply_by, else default_reply_days after receipt; the month figure counts complaints due that month."""
+    """Population: every case an owner raised — complaints, enquiries and suggestions alike. Done:
+    an outcome (`resolved` or the closing; an enquiry's or suggestion's answer) AND an answer in any
+    equivalent form (see `_answers`); the later of the two is compared with default_reply_days
+    after receipt, or with `reply_by` when the customer was promised a later date (answering by
+    `reply_by` itself is C-DL-01's). Late says how late; the month figure counts the cases due that
+    month, handled on time in the numerator (the same verdict as the records). Missing fact: a
+    status saying resolved without a time of the outcome is not handled."""
     days = ctx.threshold("default_reply_days")
     due_by_month = defaultdict(list)
     for c in ctx.records.complaints:
-        due = c["reply_by"] or c["received"] + timedelta(days=days)
-        limit = f"答复期限 {local_date(due)} 前" if c["reply_by"] else f"受理后 {days} 天内（没有答复期限）"
-        handled = is_done(c) and _answered(ctx, c)
-        if ctx.passed(due):
-            due_by_month[_month(due)].append((c, handled))
-        if handled:
-            continue
+        due = c["received"] + timedelta(days=days)
+        limit = f"受理后 {days} 天内"
+        if c["reply_by"] and fact_instant(c["reply_by"]) > fact_instant(due):
+            due, limit = c["reply_by"], f"答复期限 {local_date(c['reply_by'])} 前（晚于受理后 {days} 天）"
+        when = handled_at(ctx, c)
+        on_time = when is not None and fact_instant(when) <= fact_instant(due)
+        if ctx.passed(due) or on_time:
+            due_by_month[_month(due)].append((c, on_time))
         missing = []
-        if not is_done(c):
+        if _outcome(c) is None:
             missing.append(f"还没有处理结果（状态是“{c['status']}”，没有解决时间 resolved）")
-        if not _answered(ctx, c):
-            missing.append("还没有答复客户（没有“回复”处理记录、首次答复时间、回访、公开信或复函）")
-        late = f"已过答复期限 {local_date(due)}" if c["reply_by"] else f"受理已超过 {days} 天（没有写答复期限 reply_by）"
-        ctx.deadline(c, "reply_by" if c["reply_by"] else "received", due, f"{late}：" + "；".join(missing),
-                     "投诉须有处理结果并答复客户", threshold=limit)
+        if not _answers(ctx, c):
+            missing.append("还没有答复客户（没有“回复”处理记录、首次答复时间、联系上客户的回访、公开信或复函）")
+        late = f"已过期限 {local_date(due)}（{limit}）"
+        ctx.deadline(c, "reply_by" if due is c["reply_by"] else "received", due, f"{late}：" + "；".join(missing),
+                     "投诉须有处理结果并答复客户", threshold=limit, done=when)
     for m in ctx.months():
         rows = due_by_month.get(m, [])
-        ctx.figure(m, "到期投诉中已有结果并答复的比例", sum(h for _, h in rows), len(rows), 1.0, ">=",
+        ctx.figure(m, "到期投诉中按期有结果并答复的比例", sum(h for _, h in rows), len(rows), 1.0, ">=",
                    "100%（件件有着落，事事有回音）", [c.id for c, h in rows if not h],
-                   population="答复期限在本月且已到期的投诉")
+                   population="答复期限在本月且已到期（或已按期办结）的投诉、咨询和建议")
 
 
 @rule("V-RATE-01", "投诉回访处理率 100%", scope="period", modal="应该", source="000 P4 Art.4(1)",
       asks="投诉和意见征询的回访处理率应达到 100%", kinds=("complaint", "visit"))
 def complaint_visit_rate(ctx):
-    """Month of the outcome; anonymous and reply-letter-only complaints need no visit; a complaint
-    whose first revisit is not yet due (revisit_workdays after the outcome) is not counted yet."""
+    """Population: complaints owed a revisit (the same `needs_visit` as C-REV-01: no enquiries,
+    suggestions, anonymous or, under ANON-P45, reply-letter-only ones), by month of the outcome;
+    one whose first revisit is not yet due (revisit_workdays after the outcome) is not counted yet.
+    Done: a revisit after the outcome that reached the customer (failed attempts do not count)."""
     n = ctx.threshold("revisit_workdays")
     by_month = defaultdict(list)
     for c in ctx.records.complaints:
-        if not is_done(c) or not c["customer"] or c.get("reply_letter_only"):
+        if not is_done(c) or not needs_visit(c, ctx):
             continue
-        visited = bool(revisits(ctx, c))
+        visited = first_meeting(revisits(ctx, c), since=done_time(c)).event is not None
         if not visited:
             due = ctx.add_workdays(c, "resolved", local_date(done_time(c)), n)
             if due is not None and not ctx.passed(due):
@@ -334,53 +403,82 @@ def _year_figures(ctx, label: str, items, offender_is: bool, target: float, op: 
 @rule("V-RATE-02", "有签名的上门回访不少于 40%", scope="period", modal="不少于", source="000 P4 Art.4(1)",
       asks="有业主签名的上门回访记录不少于全年回访的 40%", kinds=("visit",))
 def signed_onsite_rate(ctx):
-    """Denominator: every visit of the calendar year (PROCEDURES §4.4.1); refusals do not count as signed."""
+    """Denominator: every visit of the calendar year that reached the customer (PROCEDURES §4.4.1;
+    a failed attempt is no visit); numerator: on-site visits with the signature (refusals do not
+    count as signed). Not applicable when the method option allows no on-site visit (see
+    `option_notes`)."""
+    if "上门" not in METHODS_BY_OPTION[ctx.option("method")]:
+        return
     floor = ctx.threshold("signed_onsite_min")
     items = [(local_date(v["date"]), v.id, v["method"] == "上门" and v["signature"] == "已签名")
-             for v in ctx.records.visits]
+             for v in ctx.records.visits if reached(v)]
     _year_figures(ctx, "有签名的上门回访占全年回访", items, False, floor, ">=", f"≥ {floor:.0%}",
-                  f"低于 {floor:.0%}", "全年回访记录（公开信不计）")
+                  f"低于 {floor:.0%}", "全年联系上客户的回访记录（公开信不计）")
 
 
 @rule("V-RATE-03", "电话和信函回访不超过全年回访的 70%/60%", scope="period", modal="不超过", source="000 P4 Art.4(3)",
       asks="电话回访和信函回访合计不超过全年回访总数的上限", param="phone_letter", kinds=("visit", "letter"))
 def phone_letter_rate(ctx):
-    """The sum of phone and letter visits (§4.4.2); each open letter counts as one letter visit (§4.4.3)."""
+    """The sum of phone and letter visits (§4.4.2) over the year's visits that reached the customer
+    (a failed attempt is no visit); each open letter counts as one letter visit (§4.4.3). Not
+    applicable when the method option allows nothing but phone and letters (see `option_notes`)."""
+    if not set(METHODS_BY_OPTION[ctx.option("method")]) - {"电话", "信函"}:
+        return
     ceiling = 0.70 if ctx.option("phone_letter") == "PM-70" else 0.60
-    items = [(local_date(v["date"]), v.id, v["method"] in ("电话", "信函")) for v in ctx.records.visits]
+    items = [(local_date(v["date"]), v.id, v["method"] in ("电话", "信函")) for v in ctx.records.visits if reached(v)]
     items += [(letter["date"], letter.id, True) for letter in ctx.records.letters]
     _year_figures(ctx, "电话和信函回访占全年回访", items, True, ceiling, "<=",
                   f"≤ {ceiling:.0%}（{ctx.profile_text('phone_letter')}）", f"超过 {ceiling:.0%}",
-                  "全年回访记录加公开信（每封公开信按一次信函回访计，所以比有签名上门回访的分母多）")
+                  "全年联系上客户的回访记录加公开信（每封公开信按一次信函回访计，所以比有签名上门回访的分母多）")
 
 
 # -- same issue, duplicates, no-visit complaints ----------------------------------------------
 
+def _occasions(cs) -> list:
+    """The complaint occasions of an issue: each complaint (type 投诉, not a feedback form a visit
+    opened) once, plus once per other department it also reached (§4.3.3), by receipt."""
+    out = []
+    for c in cs:
+        if c["type"] != "投诉" or is_feedback_form(c):
+            continue
+        out += [c] * (1 + len([d for d in c.get("also_received_by", []) if str(d).strip()]))
+    return sorted(out, key=lambda c: fact_instant(c["received"]))
+
+
 @rule("V-ESC-01", "同一问题多次投诉须上报负责人", scope="issue", modal="应", source="000 P3 §6",
       asks="同一问题被多次投诉的，应提高重视并上报负责人（在投诉里记一条“升级”处理记录）", kinds=("complaint",))
 def repeated_escalated(ctx):
+    """Population: complaint occasions of one issue (`_occasions`: enquiries, suggestions and the
+    feedback forms visits open are not complaints). Trigger: the several_complaints-th occasion.
+    Done: the first 升级 action in any complaint of the issue at or after it, compared with its day
+    + escalation_days; late says how late."""
     n, days = ctx.threshold("several_complaints"), ctx.threshold("escalation_days")
     for issue, cs in ctx.records.issues.items():
-        if len(cs) < n:
+        occ = _occasions(cs)
+        if len(occ) < n:
             continue
-        nth = cs[n - 1]
-        if any(a["at"] >= nth["received"] for c in cs for _, a in actions(c, "升级")):
-            continue
+        nth = occ[n - 1]
+        ups = [(a["at"], a) for c in cs for _, a in actions(c, "升级")]
+        met = first_meeting(ups, since=nth["received"], when=lambda e: e[0])
         due = local_date(nth["received"]) + timedelta(days=days)
         limit = f"第 {n} 次投诉后 {days} 天内上报"
-        ids = "、".join(c.id for c in cs)
-        ctx.deadline(nth, "issue", due, f"同一问题“{issue}”已被投诉 {len(cs)} 次（{ids}），到 {due} 还没有“升级”"
+        ids = "、".join(dict.fromkeys(c.id for c in occ))
+        ctx.deadline(nth, "issue", due, f"同一问题“{issue}”已被投诉 {len(occ)} 次（{ids}），到 {due} 还没有“升级”"
                                         f"（上报负责人）的处理记录",
-                     f"同一问题“{issue}”多次投诉，上报负责人", threshold=limit)
+                     f"同一问题“{issue}”多次投诉，上报负责人", threshold=limit, done=met.at)
 
 
 @rule("V-DUP-01", "同一投诉人向多个部门投诉同一问题只记一次", scope="issue", modal="应", source="000 P4 Art.3(7)",
       asks="同一业主就同一问题向不同部门投诉的，应只登记一条投诉，其他受理部门写在 also_received_by", kinds=("complaint",))
 def duplicate_complaint(ctx):
+    """Population: complaints (type 投诉) with a customer and an issue — not the feedback form a
+    dissatisfied visit must open (channel 回访发现), which carries the same issue on purpose. Two of
+    one customer's complaints on one issue received within duplicate_days are one complaint recorded
+    twice: a finding on the later one."""
     days = ctx.threshold("duplicate_days")
     groups = defaultdict(list)
     for c in ctx.records.complaints:
-        if c["customer"] and c["issue"]:
+        if c["customer"] and c["issue"] and c["type"] == "投诉" and not is_feedback_form(c):
             groups[(c["customer"], c["issue"])].append(c)
     for cs in groups.values():
         for a, b in zip(cs, cs[1:]):
