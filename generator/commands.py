@@ -17,6 +17,7 @@ from .history import HistoryError, changed_files
 from .load import RECORDS_DIR, RecordSet, record_files
 from .pipeline import Analysis, analyse, generate
 from .rules import REGISTRY, all_rules, threshold_for
+from .rules.profile import option_notes
 from .scaffold import init
 
 TEMPLATES_DIR = "templates"
@@ -157,6 +158,7 @@ def cmd_export(root: Path, args) -> int:
 
 def cmd_rules(root: Path, args) -> int:
     config = load_config(root)
+    notes = option_notes(config)
     rows = []
     for r in all_rules():
         sw = config.rules.get(r.id)
@@ -171,6 +173,7 @@ def cmd_rules(root: Path, args) -> int:
             "severity": (sw.severity if sw and sw.severity else r.default_severity),
             "profile": threshold_for(r, config), "source": r.source, "status": status,
             "reason": (sw.reason if sw and not sw.enabled else r.reason),
+            "note": notes.get(r.id, "") if r.check is not None else "",
         })
     if args.format == "json":
         json.dump({"rules": rows}, sys.stdout, ensure_ascii=False, indent=2)
@@ -183,6 +186,8 @@ def cmd_rules(root: Path, args) -> int:
             line += f"｜{row['profile']}"
         if row["reason"]:
             line += f"｜原因：{row['reason']}"
+        if row["note"]:
+            line += f"｜按所选做法：{row['note']}"
         print(line)
     enforced = sum(r["status"] == "enforced" for r in rows)
     print(f"\n共 {len(rows)} 条规则，其中 {enforced} 条从记录中检查。")
