@@ -98,3 +98,11 @@ def test_every_v_f_p_s_k_rule_is_enforced_or_catalogued_with_a_reason():
         r = rules[rid]
         assert r.title and r.asks and r.source and r.modal, rid
         assert r.enforced or r.reason, rid
+
+
+def test_normal_result_with_a_dissatisfied_rating_is_contradictory(repo):
+    text = _callback("正常", "很不满意")
+    path, = setup(repo, text)
+    f, = only(repo.analyse().findings, "S-SCALE-01")
+    assert (f.record, f.file, f.line) == ("HF-20261103-001", path, line_of(text, "result:"))
+    assert "服务满意度“很不满意”" in f.message

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 
 from .engine import catalogue, rule
-from .complaints import SATISFIED, is_feedback_form
+from .complaints import DISSATISFIED, SATISFIED, is_feedback_form
 from .duty import reached
 from .visits import reply_time
 
@@ -30,7 +30,8 @@ def report_level(value: str | None, scale: str = "5") -> str | None:
       asks="满意度按规定的量表记录，回访结论与满意度不能互相矛盾", param="scale", kinds=("visit",))
 def scale_consistent(ctx):
     """Values off the 5-level scale are already SCHEMA errors; what is left are contradictions a
-    verdict could be read from: a callback's `result: 不满意` with a satisfied rating, and a visit
+    verdict could be read from: a callback's `result: 不满意` with a satisfied rating or `result:
+    正常` with a dissatisfied one, and a visit
     that did not reach the customer (`reachable: false`) yet carries a rating, a result or a
     signature — a failed attempt has no verdict, and no rule reads one from it. The option (5- or
     4-level) changes only how reports fold the levels, nothing checkable here."""
@@ -45,6 +46,14 @@ def scale_consistent(ctx):
                 ctx.finding(v, "reachable", f"回访 {v.id} 没有联系上客户（reachable: false），却记了{'、'.join(said)}，"
                                             f"两者矛盾；没有联系上就没有客户的评价，请核对后改正其中一项",
                             threshold="没有联系上的回访不记满意度、结果和签名")
+            continue
+        if v["result"] == "正常":
+            sat = v.get("satisfaction", {})
+            unhappy = [f"{name}“{sat[key]}”" for key, name in (("product", "产品满意度"), ("service", "服务满意度"))
+                       if isinstance(sat, dict) and sat.get(key) in DISSATISFIED]
+            if unhappy:
+                ctx.finding(v, "result", f"回访结果（result）是“正常”，满意度却是{'、'.join(unhappy)}，两者矛盾；"
+                                         f"请核对后改正其中一项", threshold=f"“正常”不对应不太满意或很不满意（{ctx.profile_text('scale')}）")
             continue
         if v["result"] != "不满意":
             continue
