@@ -147,7 +147,8 @@ def _action_time(a) -> datetime:
       asks="接到投诉时要分为投诉、咨询或建议，再细分到设计规划、工程质量、销售承诺、服务过程等类别",
       kinds=("complaint",))
 def classified(ctx):
-    """Done: `type` and `category` both filled (type is also required by the format). No time."""
+    """Population: every complaint, enquiry and suggestion. Done: `type` and `category` both filled
+    (type is also required by the format); a missing one is a finding. No deadline."""
     for c in ctx.records.complaints:
         if not c["type"] or not c["category"]:
             missing = "、".join(n for n, k in (("类型（type）", "type"), ("类别（category）", "category")) if not c[k])

@@ -246,14 +246,17 @@ def trial_visit(ctx):
 @rule("E-LC-03", "质保期内 6 个月、12 个月回访", scope="contract", modal="应", source="002 §6.1.1.3",
       asks="质保期（一年）内应在半年、一年各回访一次，共两次", kinds=("customer", "visit"))
 def warranty_visits(ctx):
-    """As E-LC-02, for the 6- and 12-month 质保期回访."""
+    """As E-LC-02, for the 6- and 12-month 质保期回访: each met by a reached visit in
+    [due, due + window], early after the previous due day (a note), late before the next (E-LC-05);
+    none by the window end is overdue on products[i]."""
     _judge(ctx, "E-LC-03")
 
 
 @rule("E-LC-04", "质保期外 24 个月、36 个月回访", scope="contract", modal="应", source="002 §6.1.1.4",
       asks="质保期满后至第 36 个月，每隔一年回访一次，共两次", kinds=("customer", "visit"))
 def post_warranty_visits(ctx):
-    """As E-LC-02, for the 24- and 36-month 质保期外回访."""
+    """As E-LC-02, for the 24- and 36-month 质保期外回访 (months counted from energization, §4.5.3):
+    early is a note, late is E-LC-05's, none by the window end is overdue."""
     _judge(ctx, "E-LC-04")
 
 
@@ -327,8 +330,10 @@ def report_month(d: date) -> str:
       asks="每月 25 日按产品质量满意度、服务质量满意度、建议和需求分类整理回访记录，形成《顾客满意度测量报告》",
       kinds=("visit",))
 def monthly_measurement(ctx):
-    """Every equipment or 意见征询 visit in the window needs both ratings, else the report cannot
-    classify it; the figure is rated ÷ visits of the window."""
+    """Population: equipment and 意见征询 visits that reached the customer, by report window (the
+    26th of the previous month to the 25th). Done: both ratings (product and service) recorded —
+    a missing one is a finding, the report cannot classify the visit. The figure (rated ÷ visits)
+    closes on the 25th."""
     rows: dict[str, list] = {}
     for v in ctx.records.visits:
         if v["purpose"] not in EQUIPMENT_PURPOSES + ("意见征询",) or not v.get("reachable", True):
@@ -353,7 +358,8 @@ def monthly_measurement(ctx):
 @rule("E-REC-01", "回访记录编号含年份和月份", scope="record", modal="程序步骤", source="002 §6.2.4",
       asks="回访记录的编号要包含年号和月份，并登记在顾客回访台帐中", kinds=("visit",))
 def record_number(ctx):
-    """The id must contain the visit's YYYYMM (HF-20261103-001) or YYYY-MM; the ledger column has no field."""
+    """Population: equipment visits. Done: the id contains the visit's YYYYMM (HF-20261103-001) or
+    YYYY-MM; the ledger column has no field and is not judged. No deadline."""
     for v in ctx.records.visits:
         if v["purpose"] not in EQUIPMENT_PURPOSES:
             continue
@@ -366,7 +372,9 @@ def record_number(ctx):
       asks="回访记录应重点记录产品和服务质量满意度、建议或需求，质保期外还要记录维修、改造等需求",
       kinds=("visit",))
 def record_content(ctx):
-    """Ratings are E-MON-01's; here the 建议和需求 (`needs`), required on every reached equipment visit."""
+    """Population: equipment visits that reached the customer (a failed attempt has nobody's
+    needs to record). Done: the customer's suggestions and needs (`needs`) are written; ratings are
+    E-MON-01's. Missing fact: empty `needs` is a finding."""
     for v in ctx.records.visits:
         if v["purpose"] in EQUIPMENT_PURPOSES and v.get("reachable", True) and not v["needs"]:
             extra = "（质保期外须写明是否需要维修、改造等）" if v["purpose"] == "质保期外回访" else ""
@@ -377,6 +385,9 @@ def record_content(ctx):
 @rule("E-MAJOR-01", "重大顾客可现场回访", scope="customer", modal="可", source="002 §6.1.2 a",
       asks="合同额 300 万元以上的重大顾客，可由服务人员或区域业务人员现场回访", kinds=("customer", "visit"))
 def major_customer(ctx):
+    """A permission (可), only a note: a customer whose contract_amount reaches
+    major_customer_amount and has lifecycle products, with no on-site visit that reached them
+    (other than the pre-energization one), is reminded that one may be made."""
     limit = ctx.threshold("major_customer_amount")
     for c in ctx.records.customers:
         if (c["contract_amount"] or 0) < limit or not products(c):

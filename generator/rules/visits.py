@@ -160,6 +160,10 @@ def supervisor_review(ctx):
 @rule("V-SIGN-01", "上门回访须有业主签名或记录拒签态度", scope="record", modal="必须", source="000 P4 Art.3(2)",
       asks="上门回访记录必须有业主签名；按 SIGN-REFUSAL，业主拒签时记下其态度", param="signature", kinds=("visit",))
 def onsite_signature(ctx):
+    """Population: on-site visits that reached the customer (nobody home: nobody to sign; a
+    signature on such a visit is S-SCALE-01's contradiction). Done: `signature: 已签名`; under
+    SIGN-REFUSAL also `拒签` with the owner's attitude in `refusal_note` (a refusal without it is a
+    finding). Missing fact: no signature is a finding, never a pass. No deadline."""
     strict = ctx.option("signature") == "SIGN-STRICT"
     limit = ctx.profile_text("signature")
     for v in ctx.records.visits:
@@ -180,6 +184,9 @@ def onsite_signature(ctx):
 @rule("V-SIGN-02", "电话回访须注明“电话回访”", scope="record", modal="应", source="000 P4 Art.3(2)",
       asks="电话回访不要求签名，但回访记录里要写明“电话回访”", kinds=("visit",))
 def phone_marker(ctx):
+    """Population: every phone visit, failed attempts included (the record still says how the visit
+    was made). Done: the content says 电话回访; a phone visit carrying a signature or refusal is a
+    contradiction. No deadline."""
     for v in ctx.records.visits:
         if v["method"] != "电话":
             continue
@@ -263,6 +270,9 @@ def repeat_visit(ctx):
 @rule("V-OL-01", "多个业主反映同一问题可发公开信", scope="issue", modal="可以", source="000 P3 §4",
       asks="多个业主提出同一问题时，管理处可以用公开信答复", param="open_letter", kinds=("complaint", "letter"))
 def open_letter_suggestion(ctx):
+    """A suggestion (可以), never an error. Trigger: an issue without an open letter raised by at
+    least several_owners distinct customers (OL-P3) or by two complaints (OL-P45). Done: any open
+    letter on the issue. No deadline."""
     p3 = ctx.option("open_letter") == "OL-P3"
     owners = ctx.threshold("several_owners")
     for issue, cs in ctx.records.issues.items():
@@ -282,7 +292,8 @@ def open_letter_suggestion(ctx):
 @rule("V-OL-02", "公开信存入回访档案", scope="record", modal="应", source="000 P3 §4",
       asks="公开信应写明答复的投诉，存入这些客户的回访档案", kinds=("letter",))
 def letter_filed(ctx):
-    """A letter reaches the customers' archives through its `complaints` list."""
+    """Done: the letter lists the complaints it answers (`complaints`), which is how it reaches
+    those customers' archives; an empty list is a finding. No deadline."""
     for letter in ctx.records.letters:
         if not letter.get("complaints"):
             ctx.finding(letter, "issue", f"公开信没有列出答复的投诉（complaints），无法存入相关客户的回访档案；"
@@ -491,6 +502,10 @@ def duplicate_complaint(ctx):
 @rule("V-ANON-01", "匿名投诉可不回访，但要记下处理结果", scope="record", modal="要", source="000 P3 §7",
       asks="没有留下姓名、地址的投诉可以不回访，但要把处理结果写在投诉上并保存", param="anonymous", kinds=("complaint",))
 def anonymous_result(ctx):
+    """Population: anonymous complaints (no `customer`) with an outcome (resolved or closed status,
+    `resolved` or a closing). Done: the handling result written on the complaint (`result`), under
+    ANON-P45 also a reply letter (`reply_letter`). Missing fact: an outcome without either is a
+    finding. No revisit is owed (needs_visit), so nothing else is asked of it."""
     p45 = ctx.option("anonymous") == "ANON-P45"
     for c in ctx.records.complaints:
         if c["customer"] or not is_done(c):
@@ -504,6 +519,10 @@ def anonymous_result(ctx):
 @rule("V-ANON-02", "只需复函的投诉可不回访，但要附复函", scope="record", modal="应", source="000 P4 Art.3(8)",
       asks="上级转呈、只要求书面复函的投诉可不回访，但应把复函附在投诉上", param="anonymous", kinds=("complaint",))
 def reply_letter_only(ctx):
+    """Population: complaints marked `reply_letter_only`. Under ANON-P45 they owe no revisit but,
+    once they have an outcome, the reply letter (`reply_letter`) must be attached — its absence is a
+    finding. Under ANON-P3 the mark exempts nothing (a note says so and needs_visit keeps the
+    revisit duties)."""
     p45 = ctx.option("anonymous") == "ANON-P45"
     for c in ctx.records.complaints:
         if not c.get("reply_letter_only"):
@@ -521,6 +540,8 @@ def reply_letter_only(ctx):
 @rule("V-PLAN-03", "回访前准备客户资料", scope="record", modal="无", source="000 P1 §4.2(3)1)",
       asks="回访前准备客户的基本资料：名称和联系方式", kinds=("visit", "customer"))
 def customer_prepared(ctx):
+    """Done: the visited customer's archive has a name (required) and at least one contact (phone
+    or address); a missing customer record is the loader's REF finding. No deadline."""
     for v in ctx.records.visits:
         cust = ctx.records.by_id.get(v["customer"])
         if cust is not None and not (cust["phone"] or cust["address"]):
@@ -531,6 +552,8 @@ def customer_prepared(ctx):
 @rule("V-METH-02", "回访方式是程序认可的方式", scope="record", modal="无", source="000 P4 Art.1",
       asks="回访只用所选程序规定的方式", param="method", kinds=("visit",))
 def method_allowed(ctx):
+    """Done: the visit's method is one the method option recognises (METHODS_BY_OPTION); failed
+    attempts are judged too — they were still made in some method. No deadline."""
     allowed = METHODS_BY_OPTION[ctx.option("method")]
     for v in ctx.records.visits:
         if v["method"] not in allowed:
