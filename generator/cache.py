@@ -183,9 +183,11 @@ def encode_entry(record, findings: list[Finding], refs: list) -> tuple[bytes, by
 _KINDS_SEEN: dict[str, tuple] = {}
 
 
-def decode_entry(data: bytes, lines: bytes, make_record):
-    """Stored bytes -> (record or None, findings, refs); raises on anything malformed."""
-    rec, found, pending, tags = obj = json.loads(data)
+def decode_entry(data, lines: bytes, make_record):
+    """Stored bytes (or their JSON already decoded) -> (record or None, findings, refs); raises on
+    anything malformed."""
+    obj = json.loads(data) if isinstance(data, (bytes, str)) else data
+    rec, found, pending, tags = obj
     if tags:
         _apply_tags(obj, tags)
     record = None
@@ -255,7 +257,7 @@ class ParseCache:
         self.hits = self.misses = 0
         self._new: list[tuple] = []
         self._keys: dict[str, str] = {}
-        self._found: dict[str, tuple[bytes, bytes]] = {}
+        self._found: dict[str, tuple] = {}
         self._db: sqlite3.Connection | None = None
         if not enabled or LOADER_VERSION is None or os.environ.get("HUIFANG_NO_CACHE"):
             return
@@ -345,9 +347,16 @@ class ParseCache:
                 chunk = keys[i:i + _BATCH]
                 rows = self._db.execute(
                     f"SELECT key, sum, data, lines FROM parse WHERE key IN ({','.join('?' * len(chunk))})", chunk)
-                for key, total, data, lines in rows:
-                    if type(data) is bytes and type(lines) is bytes and self._sum(key, data, lines) == total:
-                        self._found[key] = (data, lines)
+                good = [(key, data, lines) for key, total, data, lines in rows
+                        if type(data) is bytes and type(lines) is bytes and self._sum(key, data, lines) == total]
+                try:  # one decode for the whole batch: per-call overhead dominates small documents
+                    objs = json.loads(b"[" + b",".join(data for _, data, _ in good) + b"]")
+                    if len(objs) != len(good):
+                        raise ValueError("batch")
+                except ValueError:
+                    objs = [data for _, data, _ in good]  # each decoded (and judged) on its own
+                for (key, _, lines), obj in zip(good, objs):
+                    self._found[key] = (obj, lines)
         except sqlite3.DatabaseError:
             self._found.clear()
             self._disable()

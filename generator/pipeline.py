@@ -6,7 +6,9 @@ never recomputes a figure, a schedule or a status, re-reads the configuration or
 
 from __future__ import annotations
 
+import gc
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -80,7 +82,7 @@ def analyse(root: Path, as_of: datetime | date | str | None = None, *, with_hist
         raise AsOfError(f"--as-of {show_instant(instant)} 不在 {years[0]}–{years[1]} 年之间"
                         f"（可在 huifang.yml 的 thresholds.year_min / year_max 调整）。")
     # git reads the history (its own process, the other core) while this one parses the records
-    with ThreadPoolExecutor(1) as pool:
+    with ThreadPoolExecutor(1) as pool, _no_collection():
         history = pool.submit(_provenance, root) if with_history else None
         loaded, findings = load(root, years)
         provenance, warnings = history.result() if history else ({}, [])
@@ -163,6 +165,24 @@ def _future_finding(r: Record, instant: datetime) -> Finding:
     return Finding(FUTURE, "info", r.path, r.line(main), r.id,
                    f"记录日期 {when} 晚于判断时间 {show_instant(instant)}，"
                    f"本次检查、待办和统计都不计入这条记录", subject=r.id)
+
+
+@contextmanager
+def _no_collection():
+    """Load without Python's cycle collector, then freeze what was loaded.
+
+    Records, provenance and their indexes are millions of small acyclic objects that live until the
+    run ends; the collector would walk them again and again while they are made (more than half the
+    time of loading 100,000 cached records) and in every later collection.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        if was:
+            gc.enable()
 
 
 def _provenance(root: Path) -> tuple[dict, list[str]]:

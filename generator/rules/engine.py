@@ -176,6 +176,7 @@ class Context:
         self.current: Rule | None = None
         self.memo: dict = {}  # per-run cache shared by a rule area (e.g. the equipment schedule)
         self._range_warned: set = set()
+        self._months: list[str] | None = None
 
     # -- profile ---------------------------------------------------------------------------
     def option(self, param: str) -> str:
@@ -328,8 +329,11 @@ class Context:
         """The months that have records, up to the as-of month (which is always included), as 'YYYY-MM'.
 
         Months without a single record (e.g. the gap before a few archive records) get no figures.
+        Computed once per run (several rules ask; at 100,000 records each answer costs a second).
         """
-        return months_of(self.records, self.as_of)
+        if self._months is None:
+            self._months = months_of(self.records, self.as_of)
+        return list(self._months)
 
 
 def months_of(records: RecordSet, as_of: date) -> list[str]:
