@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
+import unicodedata
 from datetime import date, datetime
 from pathlib import Path
 
@@ -12,10 +14,101 @@ from .config import ConfigError
 from .dates import TZ, AsOfError, as_of_instant
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
-NO_ROOT = {"init", "group"}  # commands that do not need an existing records repository
+NO_ROOT = {"init", "rules", "group"}  # commands that do not need an existing records repository
+
+
+# argparse's own words (usage, group titles, -h, its error messages) come through gettext; these are
+# their Chinese versions, installed while the command line is parsed (see `_chinese`).
+ARGPARSE_ZH = {
+    "usage: ": "用法：",
+    "positional arguments": "参数",
+    "options": "选项",
+    "optional arguments": "选项",
+    "show this help message and exit": "显示这段帮助后退出",
+    "argument %(argument_name)s: %(message)s": "%(argument_name)s：%(message)s",
+    "unrecognized arguments: %s": "不认识的参数：%s",
+    "not allowed with argument %s": "不能和 %s 同时使用",
+    "ignored explicit argument %r": "多余的值 %r",
+    "the following arguments are required: %s": "缺少必填的参数：%s",
+    "one of the arguments %s is required": "%s 必须写一个",
+    "expected one argument": "后面要写一个值",
+    "expected at most one argument": "后面最多写一个值",
+    "expected at least one argument": "后面至少要写一个值",
+    "expected %s argument": "后面要写 %s 个值",
+    "expected %s arguments": "后面要写 %s 个值",
+    "ambiguous option: %(option)s could match %(matches)s": "选项 %(option)s 不明确，可能是 %(matches)s",
+    "unexpected option string: %s": "不该出现的选项：%s",
+    "invalid %(type)s value: %(value)r": "“%(value)s”无效",
+    "invalid choice: %(value)r (choose from %(choices)s)": "不能是“%(value)s”，只能是 %(choices)s 之一",
+    "%(prog)s: error: %(message)s\n": "%(prog)s：参数错误：%(message)s\n",
+}
+
+
+def _zh(message: str) -> str:
+    return ARGPARSE_ZH.get(message, message)
+
+
+def _zh_n(singular: str, plural: str, n: int) -> str:
+    return _zh(singular if n == 1 else plural)
+
+
+class _chinese:
+    """argparse speaks Chinese inside this block (it looks its words up through gettext at call time)."""
+
+    def __enter__(self):
+        self.saved = argparse._, argparse.ngettext
+        argparse._, argparse.ngettext = _zh, _zh_n
+
+    def __exit__(self, *exc):
+        argparse._, argparse.ngettext = self.saved
+
+
+def _cells(ch: str) -> int:
+    return 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+
+
+class _Formatter(argparse.HelpFormatter):
+    """Wraps help text by display width: a Chinese character takes two columns, and words stay whole."""
+
+    def _format_action(self, action):
+        """Keep the help column aligned when the option's value name is in Chinese (two columns each)."""
+        text = super()._format_action(action)
+        header = self._format_action_invocation(action)
+        extra = sum(_cells(c) - 1 for c in header)
+        first, nl, rest = text.partition("\n")
+        i = first.find(header)
+        if extra and i >= 0:
+            after = first[i + len(header):]
+            gap = len(after) - len(after.lstrip(" "))
+            if after.strip() and gap - extra >= 2:
+                first = first[:i + len(header)] + after[extra:]
+            elif after.strip():  # too wide now: the help goes on the next line, at its column
+                first = first[:i + len(header)] + "\n" + " " * (i + len(header) + gap) + after.strip()
+        return first + nl + rest
+
+    def _split_lines(self, text, width):
+        tokens = re.findall(r"[\x21-\x7e]+|\s+|.", " ".join(text.split()))
+        lines, line, used = [], "", 0
+        for tok in tokens:
+            w = sum(_cells(c) for c in tok)
+            if tok.isspace():
+                if line:
+                    line, used = line + " ", used + 1
+                continue
+            if used + w > width and line.strip():
+                lines.append(line.rstrip())
+                line, used = "", 0
+            line, used = line + tok, used + w
+        if line.strip():
+            lines.append(line.rstrip())
+        return lines
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kwargs)
+
     def error(self, message):  # usage errors exit 2, in Chinese
         self.print_usage(sys.stderr)
         print(f"huifang: 参数错误：{message}", file=sys.stderr)
@@ -41,20 +134,31 @@ def _when(text: str) -> date | datetime:
     return value.replace(tzinfo=TZ) if value.tzinfo is None else value.astimezone(TZ)
 
 
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"端口“{text}”无效，应是 1 到 65535 之间的整数，例如 8000")
+    return port
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="huifang", description="回访：客服记录即代码。校验 records/ 下的记录并生成内部门户。")
-    p.add_argument("--root", type=Path, default=None, help="记录仓库的根目录（默认：当前目录或其上级中含 records/ 的目录）")
+    p.add_argument("--root", type=Path, default=None, metavar="文件夹", help="记录仓库的根目录（默认：当前目录或其上级中含 records/ 的目录）")
     sub = p.add_subparsers(dest="command", metavar="命令", parser_class=_Parser)
 
     def judged(sp):
         sp.add_argument("--as-of", type=_as_of, default=None, metavar="日期或时间",
                         help="按哪个时刻判断期限：2026-11-30 表示当天结束时，2026-11-30T15:00 表示该时刻"
                              "（北京时间）；默认：现在")
-        sp.add_argument("--format", choices=("text", "json", "github"), default="text", help="输出格式")
+        sp.add_argument("--format", choices=("text", "json", "github", "gitlab"), default="text",
+                        help="输出格式：text 文字；json；github 流水线注释；gitlab 代码质量报告（GitLab Code Quality）")
 
     c = sub.add_parser("check", help="校验记录并应用程序规则")
-    c.add_argument("paths", nargs="*", type=Path, help="只报告这些文件或文件夹的问题（默认：全部 records/）")
-    c.add_argument("--changed", metavar="BASE", help="只检查相对 BASE（如 origin/main）改动过的记录及其关联规则")
+    c.add_argument("paths", nargs="*", type=Path, metavar="路径", help="只报告这些文件或文件夹的问题（默认：全部 records/）")
+    c.add_argument("--changed", metavar="分支", help="只检查相对这个分支（如 origin/main）改动过的记录及其关联规则")
     judged(c)
 
     b = sub.add_parser("build", help="检查、生成页面并用 MkDocs 构建门户到 site/")
@@ -63,7 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("serve", help="在本机浏览门户，记录改动后自动重建")
     judged(s)
-    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--port", type=_port, default=8000, metavar="端口", help="本机端口，1–65535（默认：8000）")
 
     e = sub.add_parser("export", help="把分析结果导出为数据（JSON 或 CSV，格式有版本号），供汇总多个记录仓库使用")
     e.add_argument("--as-of", type=_as_of, default=None, metavar="日期或时间",
@@ -76,19 +180,22 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--schema", action="store_true", help="只输出 JSON 导出格式的 JSON Schema")
 
     n = sub.add_parser("new", help="从模板新建一条记录（自动取下一个编号）")
-    n.add_argument("kind", choices=tuple(model.KINDS), help="记录种类")
-    n.add_argument("--date", type=_when, default=None, metavar="日期[ 时:分]",
+    n.add_argument("kind", choices=tuple(model.KINDS), metavar="种类",
+                   help="记录种类：" + "、".join(f"{k.name}（{k.title}）" for k in model.KINDS.values()))
+    n.add_argument("--date", type=_when, default=None, metavar="日期或日期时间",
                    help="补录：事情发生的日期，可带时刻，如 2026-11-20 或 \"2026-11-20 14:30\"（北京时间）；"
                         "只写日期时时刻留作 __:__，填好之前 check 会提示。默认：上海时间的现在")
-    n.add_argument("--issue", default=None, help="公开信：按同一问题键预填草稿")
+    n.add_argument("--issue", default=None, metavar="问题键", help="公开信：按同一问题键预填草稿")
 
     i = sub.add_parser("init", help="把一个文件夹变成记录仓库（records/、huifang.yml、审阅工具包、git），从不覆盖已有文件")
     i.add_argument("dir", nargs="?", type=Path, default=None, metavar="文件夹", help="记录仓库的文件夹（默认：当前文件夹）")
 
     sub.add_parser("schema", help="按当前版本的记录模型重写 templates/schema/ 下编辑器用的 JSON Schema")
 
-    r = sub.add_parser("rules", help="列出全部规则：编号、标题、范围、严重程度、配置值和依据条款")
-    r.add_argument("--format", choices=("text", "json"), default="text")
+    r = sub.add_parser("rules", help="列出全部规则；写上编号（如 huifang rules V-SIGN-01）时打印这条规则的全文")
+    r.add_argument("rule", nargs="?", default=None, metavar="规则编号",
+                   help="只看这一条：检查什么、依据、严重程度、程序选项和阈值，以及本仓库的当前设置")
+    r.add_argument("--format", choices=("text", "json"), default="text", help="列出全部规则时的格式")
 
     g = sub.add_parser("group", help="汇总多个记录仓库的导出（huifang export），用 DuckDB 统计并生成集团门户")
     g.add_argument("sources", nargs="*", type=Path, metavar="导出文件或文件夹",
@@ -104,14 +211,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as e:  # --help, or a usage error already explained on stderr
-        return e.code if isinstance(e.code, int) else EXIT_USAGE
-    if not args.command:
-        parser.print_help()
-        return EXIT_USAGE
+    with _chinese():
+        parser = build_parser()
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as e:  # --help, or a usage error already explained on stderr
+            return e.code if isinstance(e.code, int) else EXIT_USAGE
+        if not args.command:
+            parser.print_help()
+            return EXIT_USAGE
     try:
         root = None if args.command in NO_ROOT else commands.find_root(args.root)
         handler = getattr(commands, f"cmd_{args.command}")

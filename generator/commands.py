@@ -8,17 +8,17 @@ import sys
 from datetime import date, datetime
 from pathlib import Path
 
-from . import export, group, model, shipped, site
-from .config import load_config
+from . import catalogue, export, group, model, shipped, site
+from .config import Config, load_config
 from .dates import TZ, today
 from .derive import letter_draft_yaml
 from .findings import Finding, report
 from .history import HistoryError, changed_files
-from .load import RECORDS_DIR, RecordSet, record_files
+from .load import EXTENSIONS, RECORDS_DIR, RecordSet, record_files
 from .pipeline import Analysis, analyse, generate
 from .rules import REGISTRY, all_rules, threshold_for
 from .rules.profile import option_notes
-from .scaffold import init
+from .scaffold import init, stale_schemas
 
 TEMPLATES_DIR = "templates"
 
@@ -63,9 +63,11 @@ def _related_ids(records: RecordSet, selected: set[str]) -> set[str]:
     return out
 
 
-def _select(analysis: Analysis, paths: list[str], deleted_ids: set[str] = frozenset()) -> list[Finding]:
+def _select(analysis: Analysis, paths: list[str], deleted_ids: set[str] = frozenset()) -> tuple[list[Finding], set]:
     """Findings about the selected files, plus the customer-, issue- and period-level findings
-    the selected records take part in, plus broken references to records the change deleted."""
+    the selected records take part in, plus broken references to records the change deleted.
+
+    Returns the findings and, among them, those that sit on another file or on a period (cross-record)."""
     files = set(paths)
     selected = {r.id for r in analysis.records.all if r.path in files}
     related = _related_ids(analysis.records, selected | set(deleted_ids))
@@ -74,41 +76,71 @@ def _select(analysis: Analysis, paths: list[str], deleted_ids: set[str] = frozen
     def mentioned(text: str) -> bool:
         return any(re.search(rf"(?<![\w-]){re.escape(i)}(?![\w-])", text) for i in mentions)
 
-    keep = []
+    keep, cross = [], set()
     for f in analysis.findings:
         rule = REGISTRY.get(f.rule)
         if f.file in files:
             keep.append(f)
-        elif f.file is None:
-            if mentioned(f.message):
-                keep.append(f)
+            continue
+        if f.file is None:
+            involved = mentioned(f.message)
         elif f.rule == "SCHEMA":
-            if deleted_ids and mentioned(f.message):
-                keep.append(f)  # an untouched record still points at a record the change deleted
-        elif f.record in related and rule is not None and rule.scope != "record":
+            involved = bool(deleted_ids) and mentioned(f.message)  # still points at a record the change deleted
+        else:
+            involved = f.record in related and rule is not None and rule.scope != "record"
+        if involved:
             keep.append(f)
-    return keep
+            cross.add(f)
+    return keep, cross
 
 
 def _paths_from_args(root: Path, args_paths: list[Path]) -> list[str] | None:
+    """The record files named on the command line (folders expand to the records in them).
+
+    Anything that is not a record — a file outside records/, another extension, a file outside the
+    kind folders, a folder without records — is refused with one sentence per path (exit status 2)."""
     if not args_paths:
         return None
     all_files = record_files(root)
+    known = set(all_files)
     chosen: list[str] = []
-    for p in args_paths:
-        p = p.resolve()
+    refused: list[str] = []
+    for given in args_paths:
+        p = given.resolve()
         try:
             rel = p.relative_to(root).as_posix()
         except ValueError:
-            raise UsageError(f"{p} 不在记录仓库 {root} 里。")
-        if p.is_dir():
-            prefix = "" if rel == "." else rel + "/"
-            chosen += [f for f in all_files if f.startswith(prefix)]
-        elif p.exists():
+            refused.append(f"{given} 不在记录仓库 {root} 里。")
+            continue
+        if not p.exists():
+            refused.append(f"找不到 {given}。")
+        elif p.is_dir():
+            if rel == "." or rel == RECORDS_DIR or rel.startswith(RECORDS_DIR + "/"):
+                prefix = "" if rel == "." else rel + "/"
+                chosen += [f for f in all_files if f.startswith(prefix)]
+            else:
+                refused.append(f"{given} 不是记录文件夹：记录都在 {RECORDS_DIR}/ 下。")
+        elif rel in known and model.BY_FOLDER.get(rel.split("/")[1]) is not None:
             chosen.append(rel)
         else:
-            raise UsageError(f"找不到 {p}。")
+            refused.append(_not_a_record(given, rel))
+    if refused:
+        raise UsageError("\n".join(refused) + "\n只能检查记录：records/ 下各类文件夹里扩展名为 .yml 或 .yaml 的文件"
+                         "（或这些文件夹本身）；不写路径时检查全部记录。")
     return chosen
+
+
+def _not_a_record(given: Path, rel: str) -> str:
+    folders = "、".join(f"{k.folder}/" for k in model.KINDS.values())
+    if rel == "huifang.yml":
+        return f"{given} 是 huifang 的配置文件，不是记录；它在每次检查时都会被读取，有问题会直接报告。"
+    if not rel.startswith(RECORDS_DIR + "/"):
+        return f"{given} 不是记录：记录都在 {RECORDS_DIR}/ 的 {folders} 文件夹里。"
+    if not rel.endswith(EXTENSIONS):
+        return f"{given} 不是记录：记录文件的扩展名是 .yml 或 .yaml。"
+    if given.name.startswith("."):
+        return f"{given} 以点开头，huifang 不读这样的文件。"
+    return f"{given} 不在任何记录类别的文件夹里：记录应放在 {RECORDS_DIR}/ 下的 {folders}。"
 
 
 def cmd_check(root: Path, args) -> int:
@@ -123,9 +155,13 @@ def cmd_check(root: Path, args) -> int:
     analysis = analyse(root, args.as_of)
     for w in analysis.history_warnings:
         print(f"huifang: 提示：{w}", file=sys.stderr)
-    findings = analysis.findings if paths is None else _select(analysis, paths, deleted)
+    findings, cross = (analysis.findings, set()) if paths is None else _select(analysis, paths, deleted)
     n = analysis.n_files if paths is None else len(set(paths))
-    report(args.format, n, findings)
+    report(args.format, n, findings, cross=cross)
+    stale = stale_schemas(root)
+    if stale:
+        print(f"huifang: 提示：编辑器用的 {'、'.join(stale)} 与这个版本的记录格式不一致，运行 huifang schema 更新。",
+              file=sys.stderr)
     return 1 if any(f.blocking for f in findings) else 0
 
 
@@ -156,8 +192,22 @@ def cmd_export(root: Path, args) -> int:
     return 0
 
 
-def cmd_rules(root: Path, args) -> int:
-    config = load_config(root)
+def cmd_rules(root: Path | None, args) -> int:
+    """All rules as a table (or JSON), or one rule in full; with the repository's settings when in one."""
+    if root is None:
+        try:
+            root = find_root(args.root)
+        except UsageError:
+            root = None  # outside a records repository: the defaults
+    config = load_config(root) if root is not None else Config()
+    if args.rule:
+        text = catalogue.rule_text(args.rule.strip().upper(), config)
+        if text is None:
+            near = catalogue.nearest_ids(args.rule)
+            hint = f"是不是 {'、'.join(near)}？" if near else "运行 huifang rules 列出全部规则。"
+            raise UsageError(f"没有编号为“{args.rule}”的规则；{hint}")
+        print(text, end="")
+        return 0
     notes = option_notes(config)
     rows = []
     for r in all_rules():
@@ -172,7 +222,7 @@ def cmd_rules(root: Path, args) -> int:
             "id": r.id, "title": r.title, "scope": r.scope, "modal": r.modal,
             "severity": (sw.severity if sw and sw.severity else r.default_severity),
             "profile": threshold_for(r, config), "source": r.source, "status": status,
-            "reason": (sw.reason if sw and not sw.enabled else r.reason),
+            "reason": (sw.reason if sw and not sw.enabled else r.reason), "asks": r.asks,
             "note": notes.get(r.id, "") if r.check is not None else "",
         })
     if args.format == "json":
@@ -190,7 +240,7 @@ def cmd_rules(root: Path, args) -> int:
             line += f"｜按所选做法：{row['note']}"
         print(line)
     enforced = sum(r["status"] == "enforced" for r in rows)
-    print(f"\n共 {len(rows)} 条规则，其中 {enforced} 条从记录中检查。")
+    print(f"\n共 {len(rows)} 条规则，其中 {enforced} 条从记录中检查。一条规则的全文：huifang rules 编号（例如 huifang rules {rows[0]['id']}）。")
     return 0
 
 

@@ -1,7 +1,8 @@
-"""The Finding type and the three reporters of `huifang check` (text, json, github)."""
+"""The Finding type and the reporters of `huifang check` (text, json, github, gitlab)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sys
@@ -84,6 +85,14 @@ def summary(n_records: int, findings: list[Finding]) -> str:
     return (f"共检查 {n_records} 条记录：{c['error']} 个错误{note}，{c['warning']} 个警告，{c['info']} 条建议。")
 
 
+def rule_help(rule: str) -> str:
+    """Where to read a finding's rule in full (the command prints it; docs/rules.md and the portal's rules page too)."""
+    return f"huifang rules {rule}"
+
+
+CROSS_MARK = "跨记录"  # a finding on another file (or a period) that involves the files asked about
+
+
 def _detail(f: Finding) -> str:
     extra = []
     if f.status in ("overdue", "done", "missed", "running"):
@@ -92,11 +101,16 @@ def _detail(f: Finding) -> str:
         extra.append(f"标准：{f.threshold}")
     if f.clause:
         extra.append(f"依据：{f.clause}")
-    return f.message + (f"（{'；'.join(extra)}）" if extra else "")
+    extra.append(f"规则全文：{rule_help(f.rule)}")
+    return f.message + f"（{'；'.join(extra)}）"
 
 
-def report_text(n_records: int, findings: list[Finding], out: IO[str], color: bool | None = None) -> None:
-    """Findings grouped by file, then period findings, then one summary line."""
+def report_text(n_records: int, findings: list[Finding], out: IO[str], color: bool | None = None,
+                cross: frozenset = frozenset()) -> None:
+    """Findings grouped by file, then period findings, then one summary line.
+
+    `cross`: findings shown because they involve the files asked about, though they sit on another
+    file or on a whole period (`check PATH…`, `check --changed`); they are marked as such."""
     if color is None:
         color = out.isatty() and os.environ.get("NO_COLOR") is None
     paint = {"error": "\033[31m", "warning": "\033[33m", "info": "\033[36m"}
@@ -113,17 +127,22 @@ def report_text(n_records: int, findings: list[Finding], out: IO[str], color: bo
         for f in groups[file]:
             where = f"第 {f.line} 行" if f.line else ""
             rec = f" [{f.record}]" if f.record and not file else ""
-            out.write(f"  {where:<8} {tag(f.severity)} {f.rule}{rec}：{_detail(f)}\n")
+            mark = f" [{CROSS_MARK}]" if f in cross else ""
+            out.write(f"  {where:<8} {tag(f.severity)} {f.rule}{rec}{mark}：{_detail(f)}\n")
         out.write("\n")
+    if cross:
+        out.write(f"标 [{CROSS_MARK}] 的 {sum(1 for f in findings if f in cross)} 条在别的文件或整个期间上，"
+                  f"因为涉及所查的文件（同一客户、同一问题、相关记录或同一期间）而列出。\n")
     out.write(summary(n_records, findings) + "\n")
 
 
-def report_json(n_records: int, findings: list[Finding], out: IO[str]) -> None:
+def report_json(n_records: int, findings: list[Finding], out: IO[str], cross: frozenset = frozenset()) -> None:
     """One finding per line, each encoded by json's C encoder (an indented dump runs the pure-Python
     encoder: seconds for tens of thousands of findings)."""
     encode = json.JSONEncoder(ensure_ascii=False).encode
     out.write('{\n  "records": %d,\n  "findings": [' % n_records)
-    out.write(",".join("\n    " + encode(f.as_json()) for f in findings))
+    out.write(",".join("\n    " + encode({**f.as_json(), "help": rule_help(f.rule), "cross_record": f in cross})
+                       for f in findings))
     out.write("\n  ]\n}\n" if findings else "]\n}\n")
 
 
@@ -138,7 +157,7 @@ def _escape_prop(s: str) -> str:
 GITHUB_LIMIT = 10  # the platform shows at most 10 annotations of each level per step
 
 
-def report_github(n_records: int, findings: list[Finding], out: IO[str]) -> None:
+def report_github(n_records: int, findings: list[Finding], out: IO[str], cross: frozenset = frozenset()) -> None:
     """Workflow annotations for the first 10 errors and 10 warnings, then the full list for the log."""
     level = {"error": "error", "warning": "warning", "info": "notice"}
     shown = {"error": 0, "warning": 0}
@@ -152,17 +171,43 @@ def report_github(n_records: int, findings: list[Finding], out: IO[str]) -> None
             if f.line:
                 props.append(f"line={f.line}")
         props.append(f"title={_escape_prop(f.rule)}")
-        out.write(f"::{level[f.severity]} {','.join(props)}::{_escape_data(_detail(f))}\n")
+        mark = f"{CROSS_MARK}：" if f in cross else ""
+        out.write(f"::{level[f.severity]} {','.join(props)}::{_escape_data(mark + _detail(f))}\n")
     hidden = sum(1 for f in findings if f.severity in shown) - sum(shown.values())
     if hidden:
         out.write(f"另有 {hidden} 条未作为注释显示（平台每类最多显示 {GITHUB_LIMIT} 条），完整列表如下：\n")
     out.write("::group::完整检查结果\n")
-    report_text(n_records, findings, out, color=False)
+    report_text(n_records, findings, out, color=False, cross=cross)
     out.write("::endgroup::\n")
 
 
-REPORTERS = {"text": report_text, "json": report_json, "github": report_github}
+GITLAB_SEVERITY = {"error": "critical", "warning": "minor", "info": "info"}
 
 
-def report(fmt: str, n_records: int, findings: list[Finding], out: IO[str] | None = None) -> None:
-    REPORTERS[fmt](n_records, findings, out or sys.stdout)
+def report_gitlab(n_records: int, findings: list[Finding], out: IO[str], cross: frozenset = frozenset()) -> None:
+    """GitLab's Code Quality report (a JSON array), so findings appear in the merge request.
+
+    A finding about a whole period has no file; it is reported on `records` (the records folder).
+    The fingerprint is stable across runs, so GitLab can tell new findings from old ones."""
+    rows = []
+    for f in findings:
+        key = "\x1f".join(str(x) for x in (f.rule, f.file, f.line, f.record, f.message))
+        mark = f"{CROSS_MARK}：" if f in cross else ""
+        rows.append({
+            "type": "issue",
+            "check_name": f.rule,
+            "description": f"{f.rule} {SEVERITY_ZH[f.severity]}：{mark}{_detail(f)}",
+            "severity": GITLAB_SEVERITY[f.severity],
+            "fingerprint": hashlib.sha256(key.encode("utf-8")).hexdigest(),
+            "location": {"path": f.file or "records", "lines": {"begin": f.line or 1}},
+        })
+    json.dump(rows, out, ensure_ascii=False, indent=2)
+    out.write("\n")
+
+
+REPORTERS = {"text": report_text, "json": report_json, "github": report_github, "gitlab": report_gitlab}
+
+
+def report(fmt: str, n_records: int, findings: list[Finding], out: IO[str] | None = None,
+           cross: Iterable[Finding] = ()) -> None:
+    REPORTERS[fmt](n_records, findings, out or sys.stdout, cross=frozenset(cross))

@@ -54,6 +54,19 @@ def schema_text(kind: model.Kind) -> str:
     return json.dumps(model.json_schema(kind), ensure_ascii=False, indent=2) + "\n"
 
 
+def stale_schemas(root: Path) -> list[str]:
+    """The repository's editor schemas (templates/schema/*.json) that differ from this huifang's model."""
+    out = []
+    for kind in model.KINDS.values():
+        path = root / "templates" / "schema" / f"{kind.name}.json"
+        try:
+            if path.is_file() and path.read_text(encoding="utf-8") != schema_text(kind):
+                out.append(path.relative_to(root).as_posix())
+        except (OSError, UnicodeDecodeError):
+            out.append(path.relative_to(root).as_posix())
+    return out
+
+
 def init(target: Path) -> Result:
     """Create the records repository in `target` (made if missing); never overwrite a file."""
     target.mkdir(parents=True, exist_ok=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 # Top-level files and folders of this repository that the wheel carries as package data.
-SHIPPED = ("templates", "mkdocs.yml", "kit")
+SHIPPED = ("templates", "mkdocs.yml", "docs", "kit")
 PACKAGED = "_shipped"  # their folder inside the `generator` package of a wheel
 
 _HERE = Path(__file__).resolve().parent

@@ -7,8 +7,10 @@ stop a build; `--strict` turns errors into a non-zero exit status after the site
 
 from __future__ import annotations
 
+import errno
 import functools
 import http.server
+import io
 import json
 import os
 import shutil
@@ -28,7 +30,33 @@ INHERITED = Path(".huifang") / "mkdocs.yml"  # used when the repository has no m
 
 
 def say(msg: str) -> None:
+    Progress.clear()
     print(f"huifang: {msg}", file=sys.stderr, flush=True)
+
+
+class Progress:
+    """A live 'stage n/N' line for long builds: on a terminal only, never in CI logs or pipes."""
+
+    shown = False
+
+    def __init__(self, label: str, total: int):
+        self.label, self.total, self.n, self.last = label, total, 0, 0.0
+        self.live = sys.stderr.isatty() and not os.environ.get("CI")
+
+    def step(self, k: int = 1) -> None:
+        self.n += k
+        now = time.monotonic()
+        if self.live and (now - self.last > 0.1 or self.n >= self.total):
+            self.last = now
+            sys.stderr.write(f"\rhuifang: {self.label} {min(self.n, self.total)}/{self.total}\033[K")
+            sys.stderr.flush()
+            Progress.shown = True
+
+    @classmethod
+    def clear(cls) -> None:
+        if cls.shown:
+            sys.stderr.write("\r\033[K")
+            cls.shown = False
 
 
 def templates_dir(root: Path) -> list[Path]:
@@ -41,11 +69,13 @@ def write_docs(root: Path, pages: dict[str, str], tdirs: list[Path]) -> Path:
     target = root / DOCS_DIR
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix="docs.", dir=target.parent))
+    progress = Progress("写入页面", len(pages))
     try:
         for rel, text in sorted(pages.items()):
             p = tmp / rel
             p.parent.mkdir(parents=True, exist_ok=True)
             p.write_text(text, encoding="utf-8", newline="\n")
+            progress.step()
         for tdir in reversed(tdirs):  # shipped first, the repository's own files over them
             assets = tdir / "assets"
             if assets.is_dir():
@@ -86,12 +116,26 @@ def mkdocs_config(root: Path) -> str:
     return INHERITED.as_posix()
 
 
-def run_mkdocs(root: Path) -> tuple[int, float, str]:
+def run_mkdocs(root: Path, n_pages: int = 0) -> tuple[int, float, str]:
+    """Run MkDocs; on a terminal its verbose log drives a page counter, elsewhere it runs quietly."""
     cmd = [sys.executable, "-m", "mkdocs", "build", "--clean", "-f", mkdocs_config(root), "-d", str(root.resolve() / SITE_DIR)]
     t0 = time.monotonic()
     env = dict(os.environ, PYTHONHASHSEED="0", NO_MKDOCS_2_WARNING="1", DISABLE_MKDOCS_2_WARNING="true")
-    proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True, env=env)
-    return proc.returncode, time.monotonic() - t0, proc.stderr + proc.stdout
+    progress = Progress("MkDocs 构建页面", n_pages)
+    if not (progress.live and n_pages):
+        proc = subprocess.run(cmd, cwd=root, capture_output=True, text=True, env=env)
+        return proc.returncode, time.monotonic() - t0, proc.stderr + proc.stdout
+    kept = []
+    with subprocess.Popen([*cmd, "--verbose"], cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True, env=env) as proc:
+        for line in proc.stdout:
+            if line.startswith("DEBUG"):
+                if "Building page" in line:
+                    progress.step()
+                continue
+            kept.append(line)
+    Progress.clear()
+    return proc.returncode, time.monotonic() - t0, "".join(kept)
 
 
 def build(root: Path, args, generate) -> int:
@@ -104,7 +148,7 @@ def build(root: Path, args, generate) -> int:
     write_docs(root, pages, templates_dir(root))
     say(f"已生成 {len(pages)} 个页面（{DOCS_DIR.as_posix()}/），用时 {time.monotonic() - t0:.1f} 秒。")
     say("正在用 MkDocs 构建网站……")
-    code, secs, log = run_mkdocs(root)
+    code, secs, log = run_mkdocs(root, len(pages))
     if code != 0:
         sys.stderr.write(log)
         say(f"MkDocs 构建失败（退出码 {code}）。")
@@ -142,17 +186,46 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format, *args):  # noqa: A002 - keep the terminal for build messages
         pass
 
+    def send_head(self):
+        """Before the first build has finished there is no site yet: say so instead of a bare 404."""
+        if not Path(self.directory, "index.html").is_file():
+            body = "<!doctype html><meta charset=utf-8><title>回访门户</title><p>正在构建门户，请稍候刷新。</p>".encode()
+            self.send_response(503)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Retry-After", "2")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            return io.BytesIO(body)
+        return super().send_head()
+
 
 def serve(root: Path, args, generate) -> int:
-    """Build, serve site/ on 127.0.0.1, rebuild when records/ or templates/ change (Ctrl-C stops)."""
+    """Build, serve site/ on 127.0.0.1, rebuild when records/ or templates/ change (Ctrl-C stops).
+
+    The port is taken before the build: a busy port is said in one line, not after a full build."""
     root = Path(root)
-    build(root, args, generate)
     port = getattr(args, "port", 8000) or 8000
     handler = functools.partial(_Quiet, directory=str(root / SITE_DIR))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+    except OSError as e:
+        if e.errno == errno.EADDRINUSE:
+            why = "已被占用（也许另一个 huifang serve 还在运行）"
+        elif e.errno == errno.EACCES:
+            why = "没有权限使用（1024 以下的端口需要管理员权限）"
+        else:
+            why = f"不能使用（{e.strerror or e}）"
+        say(f"端口 {port} {why}，没有构建；换一个端口，例如 huifang serve --port {port + 1 if port < 65535 else 8001}。")
+        return 2
+    threading.Thread(target=server.serve_forever, daemon=True).start()  # "please wait" until the site exists
+    seen = _snapshot(root)  # taken before each build: a change made while it runs triggers the next one
+    try:
+        build(root, args, generate)
+    except BaseException:
+        server.shutdown()
+        server.server_close()
+        raise
     say(f"门户已启动：http://127.0.0.1:{port}/ （按 Ctrl-C 停止；records/ 或 templates/ 有改动时自动重建）")
-    seen = _snapshot(root)
     try:
         while True:
             time.sleep(1)
@@ -164,7 +237,6 @@ def serve(root: Path, args, generate) -> int:
                     build(root, args, generate)
                 except Exception as e:  # keep serving the last good site
                     say(f"重建失败：{e}")
-                seen = _snapshot(root)
     except KeyboardInterrupt:
         say("已停止。")
     finally:

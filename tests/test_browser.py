@@ -26,7 +26,7 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).parent.parent
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = os.environ.get("HUIFANG_CHROMIUM") or "/usr/bin/chromium"  # any Chromium or Chrome (README)
 AS_OF = "2026-11-23"  # the demo's date (records/README.md)
 WIDTHS = {1280: 800, 390: 844}
 SHOTS = Path(os.environ.get("HUIFANG_SCREENSHOTS") or ROOT / "build" / "screenshots")
@@ -113,7 +113,8 @@ def base(site):
 @pytest.fixture(scope="session")
 def browser():
     if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} 不存在：请先运行 scripts/install-chromium.sh（scripts/test.sh 会自动运行）。")
+        pytest.fail(f"{CHROMIUM} 不存在：请先运行 scripts/install-chromium.sh（scripts/test.sh 会自动运行），"
+                    f"或用 HUIFANG_CHROMIUM 指向已有的 Chromium/Chrome（见 README）。")
     with sync_playwright() as pw:
         b = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
         yield b

@@ -216,3 +216,18 @@ def test_repository_templates_and_mkdocs_config_override_the_shipped_ones(tmp_pa
     assert main(["--root", str(tmp_path), "new", "visit"]) == 0
     rel = capsys.readouterr().out.strip()
     assert "visitor: 本仓库默认回访人" in (tmp_path / rel).read_text(encoding="utf-8")
+
+
+def test_check_says_when_the_editor_schemas_are_older_than_huifang(tmp_path, capsys):
+    init(tmp_path, capsys)
+    assert main(["--root", str(tmp_path), "check"]) == 0
+    assert "huifang schema" not in capsys.readouterr().err
+    path = tmp_path / "templates" / "schema" / "visit.json"
+    path.write_text(path.read_text(encoding="utf-8").replace("回访时间", "旧版回访时间"), encoding="utf-8")
+    assert main(["--root", str(tmp_path), "check"]) == 0
+    err = capsys.readouterr().err
+    assert "templates/schema/visit.json" in err and "运行 huifang schema 更新" in err
+    assert main(["--root", str(tmp_path), "schema"]) == 0
+    capsys.readouterr()
+    assert main(["--root", str(tmp_path), "check"]) == 0
+    assert "huifang schema" not in capsys.readouterr().err

@@ -70,21 +70,15 @@ def test_field_reference_lists_every_field():
     assert "（扩展字段）" in ref  # fields added beyond RECORDS.md are marked
 
 
-def test_records_md_fields_are_all_in_the_model():
-    """Every field RECORDS.md names is in the model (the contract may be extended, never dropped)."""
-    spec = PROJECT.parent / "shared" / "RECORDS.md"
-    if not spec.exists():
-        pytest.skip("RECORDS.md not beside the project")
-    import re
-    section = None
-    for line in spec.read_text(encoding="utf-8").splitlines():
-        if line.startswith("## ") and section is not None:
-            break  # the command table follows the kinds
-        m = re.match(r"### (\w+) — ", line)
-        if m:
-            section = KINDS[m.group(1)]
-            continue
-        m = re.match(r"\| (\w+)(?: R)?(?:, (\w+))?(?: R)? \|", line)
-        if section and m and m.group(1) != "field":
-            for name in filter(None, m.groups()):
-                assert name in section.by_name, f"{section.name}.{name}"
+def test_contract_fields_are_all_in_the_model():
+    """Every field of the record format contract is in the model (the format may be extended, never dropped)."""
+    contract = yaml.safe_load((PROJECT / "tests" / "fixtures" / "contract.yml").read_text(encoding="utf-8"))
+    assert set(k.split(".")[0] for k in contract) <= set(KINDS)
+    for key, names in contract.items():
+        kind, *inner = key.split(".")
+        fields = KINDS[kind].by_name
+        if inner:
+            f = fields[inner[0]]
+            fields = {c.name: c for c in (f.fields or f.item.fields)}
+        missing = [n for n in names if n not in fields]
+        assert missing == [], key

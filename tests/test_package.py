@@ -185,3 +185,10 @@ def test_done_when_flow_with_the_installed_wheel(venv, tmp_path):
     assert (team / "site" / "index.html").is_file() and (team / "site" / "rules.html").is_file()
     assert "MkDocs 构建完成" in build.stderr
     assert not (team / "mkdocs.yml").exists()
+
+    refused = run([huifang, "check", "README.md"], cwd=team, env=env, check=False)
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert "README.md 不是记录" in refused.stderr
+
+    rule = run([huifang, "rules", "V-SIGN-01"], cwd=team, env=env)
+    assert rule.stdout.startswith("V-SIGN-01  ") and "当前：SIGN-REFUSAL" in rule.stdout

@@ -38,7 +38,7 @@ def _wait_for(url: str, seconds: float = 90) -> str:
         try:
             with urllib.request.urlopen(url, timeout=5) as r:
                 return r.read().decode("utf-8")
-        except (urllib.error.URLError, ConnectionError):
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.5)
     raise AssertionError(f"{url} did not appear within {seconds} s")
 
@@ -61,3 +61,54 @@ def test_serve_rebuilds_on_change_and_stops_on_ctrl_c(repo):
         out, _ = proc.communicate(timeout=60)
     assert proc.returncode == 0, out
     assert "检测到改动" in out and "已停止" in out
+
+
+def test_serve_on_a_busy_port_says_so_in_one_line_before_building(repo):
+    repo.add(CUSTOMER)
+    exe = Path(sys.executable).with_name("huifang")
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        proc = subprocess.run([str(exe), "serve", "--port", str(port)], cwd=repo.root, capture_output=True,
+                              text=True, timeout=60, env={**os.environ, "NO_COLOR": "1"})
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and f"端口 {port} 已被占用" in lines[0] and f"--port {port + 1}" in lines[0]
+    assert not (repo.root / "site").exists() and not (repo.root / ".huifang").exists()  # nothing was built
+
+
+def test_serve_refuses_an_invalid_port_in_chinese(repo):
+    repo.add(CUSTOMER)
+    exe = Path(sys.executable).with_name("huifang")
+    for bad in ("70000", "0", "abc"):
+        proc = subprocess.run([str(exe), "serve", "--port", bad], cwd=repo.root, capture_output=True, text=True,
+                              timeout=60)
+        assert proc.returncode == 2
+        assert f"端口“{bad}”无效，应是 1 到 65535 之间的整数" in proc.stderr
+        assert "Traceback" not in proc.stderr and not (repo.root / "site").exists()
+
+
+def test_serve_answers_please_wait_while_the_first_build_runs(repo):
+    """The port is taken before the build; a browser that comes early is told to wait, not left hanging."""
+    import http.server
+    import threading
+    from generator.site import _Quiet
+    import functools
+    site = repo.root / "site"
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/"
+        try:
+            urllib.request.urlopen(url, timeout=10)
+            raise AssertionError("expected 503")
+        except urllib.error.HTTPError as e:
+            assert e.code == 503 and "正在构建门户" in e.read().decode("utf-8")
+        site.mkdir()
+        (site / "index.html").write_text("<p>门户</p>", encoding="utf-8")
+        with urllib.request.urlopen(url, timeout=10) as r:
+            assert "门户" in r.read().decode("utf-8")
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -130,7 +130,7 @@ catalogue("P-YEAR-01", "每年十二月联系客户了解来年需求", scope="c
           reason="回访记录没有“来年需求”字段，礼品寄送也没有记录")
 catalogue("P-HOL-01", "节日电话问候", scope="customer", modal="应", source="001 P §3.1.1",
           asks="逢节假日、喜庆日应电话问候业主和用户",
-          reason="程序没有列出是哪些节日，本单位也没有配置节日清单（PROCEDURES §4.6）")
+          reason="程序没有列出是哪些节日，本单位也没有配置节日清单")
 catalogue("P-RECEP-01", "每月经理接待日，提前一周通知", scope="period", modal="无", source="001 P §3.1.3",
           asks="每月固定一个周末或节假日为经理接待日，至少提前一周通知全体业主，并保存接待记录和照片",
           reason=f"需要“接待日”和通知记录，{NO_KIND}")
