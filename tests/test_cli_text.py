@@ -33,8 +33,9 @@ def _names(parser) -> set[str]:
 
 
 NAMES = _names(build_parser())
-# Besides those: acronyms (JSON, CSV), file and folder names, rule ids, product names and the dates' T.
-OTHER = re.compile(r"\b[A-Z]{2,}\b|[\w./-]*\.(yml|json|md|csv)\b|[\w-]+/|[A-Z]+-[A-Z0-9]+-\d+|\bT\d\d|"
+# Besides those: addresses, {placeholders}, acronyms (JSON, CSV), file and folder names, rule ids,
+# product names and the dates' T.
+OTHER = re.compile(r"https?://\S+|\{\w+\}|\b[A-Z]{2,}\b|[\w./-]*\.(yml|json|md|csv)\b|[\w-]+/|[A-Z]+-[A-Z0-9]+-\d+|\bT\d\d|"
                    r"\b(huifang|MkDocs|GitLab|Code|Quality|Schema|DuckDB|origin|main|git)\b")
 
 
