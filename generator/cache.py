@@ -32,7 +32,9 @@ import sys
 import time
 import zlib
 from collections.abc import Mapping
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import fields
+from multiprocessing import get_context
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -47,6 +49,7 @@ DB_NAME = "parse.sqlite3"
 _SOURCES = ("load.py", "model.py", "privacy.py", "findings.py", "dates.py", "cache.py")
 _FINDING_FIELDS = tuple(f.name for f in fields(Finding))
 _BATCH = 500
+PARALLEL_MIN = 2000  # files to parse before worker processes pay for their start (~0.3 s each)
 _SETTLE_NS = 1_000_000_000  # a file changed less than this before the run (or during it) is not stored
 _GIT_ENV = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "LC_ALL": "C"}
 
@@ -210,6 +213,16 @@ def decode_entry(data, lines: bytes, make_record):
     return record, findings, refs
 
 
+def _parse_encoded(job):
+    """In a worker process: parse one file and return its entry in stored form (None: not storable)."""
+    parse_file, root, rel, real, settings = job
+    outcome = parse_file(root, rel, settings, real)
+    try:
+        return rel, encode_entry(*outcome)
+    except (Unsupported, TypeError, ValueError):
+        return rel, None
+
+
 # --- content ids ----------------------------------------------------------------------------
 
 def _git(root: Path, *args: str) -> bytes | None:
@@ -256,6 +269,7 @@ class ParseCache:
         self.started = time.time_ns()
         self.hits = self.misses = 0
         self._new: list[tuple] = []
+        self._ahead: list[tuple] = []  # entries parsed by workers, stored when they were used
         self._keys: dict[str, str] = {}
         self._found: dict[str, tuple] = {}
         self._db: sqlite3.Connection | None = None
@@ -361,6 +375,38 @@ class ParseCache:
             self._found.clear()
             self._disable()
 
+    def parse_ahead(self, entries: list[tuple[str, Path | None]], parse_file, settings) -> None:
+        """Parse the files the cache does not hold in worker processes, one per core, when there are
+        enough of them to pay for starting the workers (a first run, a new loader version): their
+        entries then come out of `get` like cached ones, and are stored at `close`.
+
+        `parse_file(root, rel, settings, real)` must be a module-level function (it is sent to the
+        workers by name). Anything going wrong here leaves the files to be parsed in this process.
+        """
+        if self._db is None or (os.cpu_count() or 1) < 2:
+            return
+        todo = [(rel, real) for rel, real in entries if self._keys.get(rel) and self._keys[rel] not in self._found]
+        if len(todo) < PARALLEL_MIN:
+            return
+        jobs = [(parse_file, self.root, rel, real, settings) for rel, real in todo]
+        reals = dict(todo)
+        try:
+            with ProcessPoolExecutor(max_workers=os.cpu_count(), mp_context=get_context("spawn")) as pool:
+                for rel, stored in pool.map(_parse_encoded, jobs, chunksize=64):
+                    if stored is None:
+                        continue
+                    key = self._keys[rel]
+                    data, lines = stored
+                    self._found[key] = (data, lines)
+                    try:
+                        fresh = os.stat(reals[rel] or (self.root / rel)).st_mtime_ns >= self.started - _SETTLE_NS
+                    except OSError:
+                        fresh = True
+                    if not fresh:
+                        self._ahead.append((key, self._sum(key, data, lines), data, lines))
+        except Exception:  # noqa: BLE001 - no workers (sandbox, no /dev/shm…): parse here instead
+            return
+
     def get(self, rel: str, real: Path | None = None):
         """The cached (record, findings, refs) for a file, or None."""
         key = self._keys.get(rel)
@@ -396,9 +442,10 @@ class ParseCache:
         if db is None:
             return
         try:
-            if self._new:
+            if self._new or self._ahead:
                 db.execute("BEGIN IMMEDIATE")
-                db.executemany("INSERT OR REPLACE INTO parse (key, sum, data, lines) VALUES (?, ?, ?, ?)", self._new)
+                db.executemany("INSERT OR REPLACE INTO parse (key, sum, data, lines) VALUES (?, ?, ?, ?)",
+                               self._ahead + self._new)
                 db.execute("COMMIT")
             used = len(self._keys)
             total = db.execute("SELECT count(*) FROM parse").fetchone()[0]
@@ -412,6 +459,7 @@ class ParseCache:
             pass  # busy for too long, read-only or full disk: the next run tries again
         finally:
             self._new.clear()
+            self._ahead.clear()
             try:
                 db.close()
             except sqlite3.Error:

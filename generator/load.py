@@ -713,6 +713,7 @@ def load(root: Path, years: tuple[int, int] = YEARS) -> tuple[RecordSet, list[Fi
     pending: list = []
     cache = ParseCache(root, years, Record)  # each unchanged file is parsed once (generator/cache.py)
     cache.prefetch([(e.rel, e.real) for e in entries])
+    cache.parse_ahead([(e.rel, e.real) for e in entries], load_file, years)  # many new files: every core
     for entry in entries:
         got = cache.get(entry.rel, entry.real)
         if got is None:

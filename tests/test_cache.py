@@ -302,3 +302,22 @@ def test_every_module_the_loader_uses_is_part_of_the_loader_version():
     for m in re.finditer(r"^from \.(\w*) import ([\w, ]+)", text, re.MULTILINE):
         used.update([m.group(1)] if m.group(1) else [n.strip() for n in m.group(2).split(",")])
     assert {f"{name}.py" for name in used} <= set(cache_mod._SOURCES)
+
+
+def test_many_new_files_are_parsed_by_worker_processes_with_the_same_result(records, monkeypatch):
+    monkeypatch.setenv("HUIFANG_NO_CACHE", "1")
+    expected = snapshot(load(records))
+    monkeypatch.delenv("HUIFANG_NO_CACHE")
+    monkeypatch.setattr(cache_mod, "PARALLEL_MIN", 1)
+    stored = []
+    real_ahead = ParseCache.parse_ahead
+
+    def ahead(self, *a, **kw):
+        real_ahead(self, *a, **kw)
+        stored.append(len(self._ahead))
+
+    monkeypatch.setattr(ParseCache, "parse_ahead", ahead)
+    assert snapshot(load(records)) == expected
+    assert stored == [32]  # every file came from a worker (the broken one too)
+    count = Counter(monkeypatch)
+    assert snapshot(load(records)) == expected and count.parsed == []
