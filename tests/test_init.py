@@ -72,6 +72,9 @@ def test_every_option_is_in_the_written_config_with_a_chinese_comment(tmp_path, 
         assert comments and all(re.search(r"[\u4e00-\u9fff]", c) for c in comments[-1:]), name
     for p in PARAMS.values():
         assert f"默认 {p.default}" in "\n".join(lines)
+    # written in the project's own words: nothing points at documents a team does not have
+    text = "\n".join(lines)
+    assert "PROCEDURES" not in text and "种子" not in text
 
 
 def test_init_never_overwrites_and_says_what_it_left(tmp_path, capsys):

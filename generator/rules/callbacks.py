@@ -251,7 +251,7 @@ _NOT = [
      "需要“整改措施”记录和薄弱区域的标准，目前的记录格式和配置都没有"),
     ("W-MET-01", "回访考核指标", "period", "程序步骤", "004 §2.1–§2.2",
      "按完成率、真实性、满意度、不满意投诉解决率、及时率考核区域回访工作",
-     "种子文件没有给出公式和目标值；门户只展示各项指标（见 W-CB-01、W-CB-02）"),
+     "程序文件没有给出公式和目标值；门户只展示各项指标（见 W-CB-01、W-CB-02）"),
 ]
 for _id, _title, _scope, _modal, _source, _asks, _reason in _NOT:
     catalogue(_id, _title, scope=_scope, modal=_modal, source=_source, asks=_asks, reason=_reason)
