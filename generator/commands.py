@@ -1,4 +1,4 @@
-"""One function per command; the pipeline runs load → validate → rules (→ derive → render → build)."""
+"""One function per command; pipeline.py runs load → validate → rules → Analysis (→ pages → render → build)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from pathlib import Path
 from . import catalogue, export, group, model, shipped, site
 from .config import Config, load_config
 from .dates import TZ, today
-from .derive import letter_draft_yaml
 from .findings import Finding, report
 from .history import HistoryError, changed_files
+from .letters import letter_draft_yaml
 from .load import EXTENSIONS, RECORDS_DIR, RecordSet, record_files
 from .pipeline import Analysis, analyse, generate
 from .rules import REGISTRY, all_rules, threshold_for

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import IO
 
-from .dates import as_of_day
+from .dates import as_of_day, period_bounds
 
 SCHEMA_ID = "huifang-export"
 VERSION = 1
@@ -51,7 +51,8 @@ TABLES: dict[str, list[tuple[str, str | list, str]]] = {
         ("file", "string", "记录文件"),
     ],
     "periods": [
-        ("rule", "string", "规则编号"),
+        ("kind", "string", "rule：规则按期间的指标（有标准和结论）；report：月度页面和报告里的统计（没有标准，verdict 为空）"),
+        ("rule", "string", "规则编号（报告统计为它所服务的条款，MONTH 为月度结论：已有结论的指标中达标的）"),
         ("period", "string", "期间：YYYY、YYYY-Qn、YYYY-MM 或 YYYY-Www"),
         ("scope", "string", "子范围，如区域；空表示全部"),
         ("label", "string", "指标名称（中文）"),
@@ -61,7 +62,7 @@ TABLES: dict[str, list[tuple[str, str | list, str]]] = {
         ("value", ["number", "null"], "分子 ÷ 分母（6 位小数）；分母为 0 时为空"),
         ("target", ["number", "null"], "目标值"),
         ("op", ["string", "null"], ">= 或 <="),
-        ("threshold", "string", "判断标准（中文，含配置选项）"),
+        ("threshold", "string", "判断标准（中文，含配置选项）；报告统计为空"),
         ("verdict", ["string", "null"], "met（达标）| missed（未达标）| running（期间进行中）；没有数据时为空"),
         ("end", "string", "期间结束的时刻（ISO 8601）"),
     ],
@@ -76,6 +77,10 @@ def _iso(v):
     return v
 
 
+def _ratio(v: float | None) -> float | None:
+    return round(v, 6) if v is not None else None
+
+
 def rows(analysis) -> dict[str, list[dict]]:
     """The three tables of the export, rows sorted so the output is deterministic."""
     findings = [{
@@ -88,11 +93,17 @@ def rows(analysis) -> dict[str, list[dict]]:
         "days_overdue": o.days_overdue, "responsible": o.responsible, "what": o.what, "file": o.file,
     } for o in sorted(analysis.open_items, key=lambda o: (not o.overdue, o.due_at, o.record, o.rule))]
     periods = [{
-        "rule": g.rule, "period": g.period, "scope": g.scope, "label": g.label, "population": g.population,
-        "numerator": g.numerator, "denominator": g.denominator,
-        "value": round(g.value, 6) if g.value is not None else None, "target": g.target, "op": g.op,
-        "threshold": g.threshold, "verdict": g.status, "end": _iso(g.end),
-    } for g in sorted(analysis.figures, key=lambda g: (g.period, g.rule, g.scope, g.label))]
+        "kind": "rule", "rule": g.rule, "period": g.period, "scope": g.scope, "label": g.label,
+        "population": g.population, "numerator": g.numerator, "denominator": g.denominator,
+        "value": _ratio(g.value), "target": g.target, "op": g.op, "threshold": g.threshold, "verdict": g.status,
+        "end": _iso(g.end),
+    } for g in analysis.figures] + [{
+        "kind": "report", "rule": x.rule, "period": x.period, "scope": x.scope, "label": x.label,
+        "population": x.population, "numerator": x.numerator, "denominator": x.denominator,
+        "value": _ratio(x.value), "target": None, "op": None, "threshold": "", "verdict": None,
+        "end": _iso(period_bounds(x.period)[1]),
+    } for x in analysis.reports.shares()]
+    periods.sort(key=lambda r: (r["period"], r["kind"], r["rule"], r["scope"], r["label"]))
     return {"findings": findings, "open_items": items, "periods": periods}
 
 

@@ -10,17 +10,19 @@ import gc
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date, datetime
 from pathlib import Path
 
 from . import site
 from .config import Config, ConfigError, load_config
 from .dates import AsOfError, Calendar, as_of_day, as_of_instant, fact_instant, show_instant
-from .derive import derive
 from .findings import Finding, sort_findings
 from .history import History, Staff
 from .load import Record, RecordSet, load
+from .pages import portal
 from .render import render
+from .reports import Reports, compute
 from .rules import Figure, OpenItem, Outcome, check_config_rules, run
 from .rules.equipment import Plan, plans
 
@@ -64,6 +66,11 @@ class Analysis:
     @property
     def blocking(self) -> list[Finding]:
         return [f for f in self.findings if f.blocking]
+
+    @cached_property
+    def reports(self) -> Reports:
+        """The months' figures and reports, computed once from this analysis (pages and export share them)."""
+        return compute(self)
 
 
 def analyse(root: Path, as_of: datetime | date | str | None = None, *, with_history: bool = True,
@@ -206,4 +213,4 @@ def generate(root: Path, as_of=None) -> tuple[Analysis, dict[str, str]]:
     overdue = sum(1 for o in analysis.open_items if o.overdue)
     site.say(f"检查结果：{c['error']} 个错误，{c['warning']} 个警告，{c['info']} 条建议；"
              f"{len(analysis.open_items)} 项待办（其中 {overdue} 项已逾期），{len(analysis.figures)} 个期间指标。")
-    return analysis, render(derive(analysis), site.templates_dir(root))
+    return analysis, render(portal(analysis), site.templates_dir(root))

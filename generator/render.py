@@ -188,6 +188,14 @@ def percent(v, digits: int = 1) -> str:
     return f"{v * 100:.{digits}f}%"
 
 
+def share(f) -> str:
+    """A figure as value with numerator and denominator: '91.7%（11/12）', '—（0/0）' without data."""
+    return f"{percent(f.get('value'))}（{f.get('numerator', 0)}/{f.get('denominator', 0)}）"
+
+
+VERDICT_ZH = {"met": "达标", "missed": "未达标", "running": "进行中", None: "—"}
+
+
 # Search indexes each page's title and the sentence under it; only these pages index every section
 # (the rules page: one section per rule). Tables and charts never go into the index.
 SEARCH_SECTIONS = {"rules.md.j2"}
@@ -235,7 +243,8 @@ class _Renderer:
         self.env = Environment(loader=FileSystemLoader(_dirs(templates_dir)), finalize=lambda v: Markup(text(v)),
                                autoescape=True, trim_blocks=True, lstrip_blocks=True,
                                keep_trailing_newline=True)
-        self.env.filters.update(percent=percent, fmt=lambda v: fmt(v), sentence=sentence, week=week_label, words=reader_words, sev=lambda s: SEVERITY_ZH.get(s, s),
+        self.env.filters.update(percent=percent, share=share, verdict=lambda s: VERDICT_ZH.get(s, s), fmt=lambda v: fmt(v),
+                                sentence=sentence, week=week_label, words=reader_words, sev=lambda s: SEVERITY_ZH.get(s, s),
                                 status=lambda s: STATUS_ZH.get(s, s or ""),
                                 join=lambda xs, sep="": Markup(text(sep).join(text(x) for x in xs)))
         self.current = ""
@@ -264,7 +273,7 @@ class _Renderer:
         return Markup(f"[{text(label)}]({self.url(target)})")
 
     def rec(self, ref, label=None) -> Markup:
-        """Link to a record reference dict {id, page} from derive."""
+        """Link to a record reference dict {id, page} from pages."""
         if not ref:
             return Markup("")
         return self.link(label if label is not None else ref.get("id"), ref.get("page"))

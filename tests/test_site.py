@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import Repo
-from tests.test_derive import make_repo
+from tests.test_pages import make_repo
 
 ROOT = Path(__file__).parent.parent
 AS_OF = "2026-11-30"
@@ -67,7 +67,7 @@ def test_build_reports_progress_in_chinese(built):
 def test_home_shows_month_figures_and_due_items(built):
     root, _ = built
     text = md(root, "index.md")
-    assert "本月概况（2026-11）" in text and "已逾期" in text
+    assert "本期指标（2026-11" in text and "已逾期" in text
     assert "<svg" in text  # trend chart drawn at build time
     html = page(root, "index.html")
     assert "回访门户" in html and "最新记录" in visible(html)
@@ -116,7 +116,7 @@ def test_issue_group_has_draft_letter_and_anonymous_register(built):
 def test_month_reports_rules_due_and_format_pages(built):
     root, _ = built
     month = visible(page(root, "months/2026-11.html"))
-    for words in ("期间指标", "按规则分组的问题", "回访方式构成", "满意度分布", "城东"):
+    for words in ("期间指标", "本月的错误", "回访方式构成", "满意度分布", "城东", "结论："):
         assert words in month
     assert "V-" in month and ("达标" in month or "本期没有期间指标" in month)
     assert "顾客满意度测量报告" in visible(page(root, "reports/satisfaction-2026-11.html"))

@@ -1,31 +1,29 @@
-"""Derive: Analysis → plain page data for the portal (no text formatting, no escaping).
+"""Pages: Analysis → plain page data for the portal (no text formatting, no escaping).
 
 Every page is a `Page(path, template, title, data)`; `render` turns it into Markdown. Values stay
 raw (dates, numbers, record text) so masking and escaping happen once, in render. Addresses are
-tagged with `Address` so render knows to cut them to building level. Nothing here reads YAML;
-git is read only for the per-record version history (`History.diffs`).
+tagged with `Address` so render knows to cut them to building level. Every figure, status,
+schedule and verdict comes from the Analysis (the rules' findings, open items, figures and
+plans) or from `reports` (computed once from it); nothing here counts, judges or reads the
+configuration's defaults. Nothing here reads YAML; git is read only for the per-record version
+history (`History.diffs`).
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
-import yaml
-
 from . import model
+from .dates import as_of_day, month_key, show_instant
 from .history import History
-from .render import Address, Page, Phone, Portal, record_page, render_letter_draft
+from .letters import letter_draft, suggested
+from .render import Address, Page, Phone, Portal, record_page
+from .reports import Share
 from .rules import SCOPES, all_rules, threshold_for
-from .rules.complaints import DISSATISFIED, SATISFIED
 from .rules.complaints import satisfaction as _satisfaction
-from .dates import add_months, as_of_day, local_date, show_instant
-
-EQUIPMENT_PURPOSES = ("送电前回访", "试运行回访", "质保期回访", "质保期外回访")
 # Complaint flow steps: (key, Chinese label, rules judged at that step).
 FLOW = (
     ("intake", "受理", ("C-CLS-01", "T-RESP-01", "C-OFFH-01", "V-DUP-01", "K-CLASS-01")),
@@ -41,31 +39,26 @@ FLOW = (
 )
 
 
-def month_of(value) -> str | None:
-    if isinstance(value, datetime):
-        value = local_date(value)
-    if isinstance(value, date):
-        return f"{value.year:04d}-{value.month:02d}"
-    return None
-
-
-def day_of(value) -> date | None:
-    if isinstance(value, datetime):
-        return local_date(value)
-    if isinstance(value, date):
-        return value
-    return None
-
-
 def main_date(r) -> Any:
     return r[r.kind.main_date] if r.kind.main_date else None
 
 
-def _fig_dict(f, link_ids=True) -> dict:
+def _fig_dict(f) -> dict:
     return {"rule": f.rule, "period": f.period, "label": f.label, "numerator": f.numerator,
             "denominator": f.denominator, "value": f.value, "target": f.target, "op": f.op,
             "threshold": f.threshold, "passed": f.passed, "status": f.status, "scope": f.scope,
             "population": f.population, "offenders": list(f.offenders)}
+
+
+def share_rows(shares: list[Share]) -> list[dict]:
+    """A report's Shares as table rows: the value with its numerator and denominator, and what is counted."""
+    return [{"label": x.item, "count": x.numerator, "total": x.denominator, "numerator": x.numerator,
+             "denominator": x.denominator, "share": x.value, "value": x.value, "population": x.population,
+             "rule": x.rule} for x in shares]
+
+
+def share(x: Share) -> dict:
+    return share_rows([x])[0] | {"label": x.label}
 
 
 def due_value(instant: datetime | None):
@@ -87,9 +80,10 @@ def _item_dict(o) -> dict:
             "overdue": o.overdue, "days_overdue": o.days_overdue, "responsible": o.responsible}
 
 
-class _Deriver:
+class _Pages:
     def __init__(self, analysis):
         self.a = analysis
+        self.reports = analysis.reports
         self.rs = analysis.records
         self.as_of = analysis.day
         self.now = analysis.as_of
@@ -105,9 +99,9 @@ class _Deriver:
             else:
                 self.period_findings.append(d)
         self.items_by_record: dict[str, list[dict]] = defaultdict(list)
-        for o in getattr(self.outcome, "open_items", []) or []:
+        for o in analysis.open_items:
             self.items_by_record[o.record].append(_item_dict(o))
-        self.figures = list(getattr(self.outcome, "figures", []) or [])
+        self.figures = analysis.figures
         self.history = None
         self.pages: list[Page] = []
 
@@ -191,13 +185,13 @@ class _Deriver:
         except Exception:
             self.history = None
         try:
-            self.months = self._months()
+            self.months = self.reports.months
             self.records_pages()
             self.customers()
             self.anonymous()
             self.issues()
             self.month_pages()
-            self.reports()
+            self.report_pages()
             self.rules_page()
             self.due_page()
             self.home()
@@ -207,18 +201,6 @@ class _Deriver:
                 self.history.close()
         self.pages.sort(key=lambda p: p.path)
         return Portal(show_instant(self.now), self.pages)
-
-    def _months(self) -> list[str]:
-        ms = set()
-        for r in self.rs.visits + self.rs.complaints + self.rs.orders:
-            m = month_of(main_date(r))
-            if m:
-                ms.add(m)
-        for f in self.figures:
-            if re.fullmatch(r"\d{4}-\d{2}", f.period):
-                ms.add(f.period)
-        cur = f"{self.as_of.year:04d}-{self.as_of.month:02d}"
-        return sorted(m for m in ms if m <= cur)
 
     def timeline_entry(self, r) -> dict:
         when = main_date(r)
@@ -324,7 +306,7 @@ class _Deriver:
         return out
 
     def customers(self) -> None:
-        major_min = self.a.config.thresholds.get("major_customer_amount", 3000000)
+        major_min = self.a.config.threshold("major_customer_amount")
         index = []
         for c in self.rs.customers:
             entries = [self.timeline_entry(r) for r in self.rs.by_customer.get(c.id, [])]
@@ -355,110 +337,64 @@ class _Deriver:
         self.pages.append(Page("anonymous.md", "anonymous.md.j2", "匿名投诉登记", {"complaints": rows}))
 
     def issues(self) -> None:
-        several_owners = self.a.config.thresholds.get("several_owners", 2)
         groups = []
-        ol_findings = [f for f in self.a.findings if f.rule == "V-OL-01"]
+        flagged = suggested(self.a)
         for key, complaints in self.rs.issues.items():
             owners = sorted({c["customer"] for c in complaints if c["customer"]})
             if len(complaints) < 2 and len(owners) < 2:
                 continue
             letters = self.rs.letters_by_issue.get(key, [])
-            flagged = any(re.search(rf"(?<![\w-]){re.escape(key)}(?![\w-])", f.message)
-                          or (f.record and f.record in {c.id for c in complaints}) for f in ol_findings)
             g = {"key": key, "slug": _slug(key), "complaints": [self.timeline_entry(c) | {
                      "customer": self.ref(c["customer"]), "customer_name": self.customer_name(c["customer"]),
                      "status": c["status"]} for c in complaints],
                  "owners": [self.ref(o) | {"name": self.customer_name(o)} for o in owners],
                  "letters": [self.ref(l.id) | {"title": l["title"], "date": l["date"]} for l in letters],
-                 "draft": None, "suggested": flagged or (not letters and len(owners) >= several_owners)}
+                 "draft": None, "suggested": key in flagged}
             if not letters and g["suggested"]:
-                g["draft"] = self.letter_draft(key)
+                g["draft"] = letter_draft(self.a, key)
             groups.append(g)
         self.pages.append(Page("issues/index.md", "issues.md.j2", "同一问题", {"groups": groups}))
 
-    def letter_draft(self, key: str) -> dict:
-        complaints = self.rs.issues.get(key, [])
-        return {"issue": key, "date": self.as_of,
-                "complaints": [c.id for c in complaints],
-                "descriptions": [c["description"] for c in complaints],
-                "solutions": [c["solution"] or c["result"] for c in complaints if c["solution"] or c["result"]],
-                "departments": sorted({c["department"] for c in complaints if c["department"]}),
-                "buildings": sorted({Address(self.rs.by_id[c["customer"]]["address"] or "")
-                                     for c in complaints if c["customer"] in self.rs.by_id
-                                     and self.rs.by_id[c["customer"]]["address"]}),
-                "count": len(complaints)}
-
     # -- months and reports ----------------------------------------------------------------
-    def month_records(self, m: str, kind: str) -> list:
-        src = {"visit": self.rs.visits, "complaint": self.rs.complaints, "order": self.rs.orders}[kind]
-        return [r for r in src if month_of(main_date(r)) == m]
-
-    def month_pages(self) -> None:
-        rows = []
-        for m in self.months:
-            year = m[:4]
-            figs = [f for f in self.figures if f.period == m]
-            # a year's figure belongs to the page of its as-of month (running) or of its December (verdict)
-            ytd = [f for f in self.figures if f.period == year
-                   and (m == f"{self.as_of:%Y-%m}" or (m.endswith("-12") and f.status != "running"))]
-            month_ids = {r.id for k in ("visit", "complaint", "order") for r in self.month_records(m, k)}
-            by_rule: dict[str, list[dict]] = defaultdict(list)
-            for rid in sorted(month_ids):
-                for f in self.findings_by_record.get(rid, []):
-                    by_rule[f["rule"]].append(f)
-            for f in self.period_findings:
-                if f["period"] == m or (f["period"] == year and any(x.period == year for x in ytd)):
-                    by_rule[f["rule"]].append(f)
-            visits = self.month_records(m, "visit")
-            methods = Counter(v["method"] for v in visits)
-            purposes = Counter(v["purpose"] for v in visits)
-            sat = Counter(_satisfaction(v) for v in visits if _satisfaction(v))
-            d = {"month": m, "figures": [self.fig(f) for f in figs], "ytd": [self.fig(f) for f in ytd],
-                 "violations": [{"rule": k, "findings": v} for k, v in sorted(by_rule.items())],
-                 "methods": _dist(methods, model.METHODS), "purposes": _dist(purposes, model.PURPOSES),
-                 "satisfaction": _dist(sat, model.SATISFACTION), "n_visits": len(visits),
-                 "n_complaints": len(self.month_records(m, "complaint")),
-                 "n_orders": len(self.month_records(m, "order")),
-                 "callbacks": self.callback_groups(m),
-                 "trend": self.trend(m)}
-            failed = sum(1 for f in figs + ytd if f.passed is False)
-            rows.append({"month": m, "page": f"months/{m}.md", "figures": len(figs), "failed": failed,
-                         "violations": sum(len(v) for v in by_rule.values())})
-            self.pages.append(Page(f"months/{m}.md", "month.md.j2", f"{m} 月度合规", d))
-        self.pages.append(Page("months/index.md", "months_index.md.j2", "月度合规",
-                               {"months": list(reversed(rows)), "trend": self.trend(self.months[-1]) if self.months else []}))
-
     def trend(self, m: str) -> list[dict]:
-        """Share of passing period figures in each of the 12 months up to m (for the chart)."""
+        """The 12 months up to m: figures met of figures judged, per month (reports' MONTH shares)."""
         out = []
         y, mo = int(m[:4]), int(m[5:])
         for i in range(11, -1, -1):
             yy, mm = divmod(mo - 1 - i, 12)
             key = f"{y + yy:04d}-{mm + 1:02d}"
-            figs = [f for f in self.figures if f.period == key and f.passed is not None]
-            ok = sum(1 for f in figs if f.passed)
-            out.append({"month": key, "passed": ok, "total": len(figs),
-                        "share": ok / len(figs) if figs else None})
+            month = self.reports.month.get(key)
+            t = month.trend if month else None
+            out.append({"month": key, "passed": t.numerator if t else 0, "total": t.denominator if t else 0,
+                        "share": t.value if t else None, "status": month.status if month else None})
         return out
 
-    def callback_groups(self, m: str) -> dict:
-        """W-CB figures per region and per technician: completed orders and those called back."""
-        def group(key):
-            acc: dict[str, dict] = {}
-            for o in self.month_records(m, "order"):
-                k = o[key] or "（未填）"
-                row = acc.setdefault(k, {"name": k, "orders": 0, "called": 0})
-                row["orders"] += 1
-                if any(v["purpose"] in ("安装回访", "维修回访") for v in self.rs.visits_by_related.get(o.id, [])):
-                    row["called"] += 1
-            rows = [acc[k] for k in sorted(acc)]
-            for r in rows:
-                r["share"] = r["called"] / r["orders"] if r["orders"] else None
-            return rows
-        figs = [self.fig(f) for f in self.figures if f.period == m and f.rule.startswith("W-CB")]
-        return {"regions": group("region"), "technicians": group("technician"), "figures": figs}
+    def month_pages(self) -> None:
+        rows = []
+        for m in self.months:
+            mo = self.reports.month[m]
+            by_rule: dict[str, list[dict]] = defaultdict(list)
+            for f in mo.errors:
+                by_rule[f.rule].append(_finding_dict(f))
+            regions = [f for f in mo.figures if f.rule == "W-CB-01"]
+            d = {"month": m, "status": mo.status,
+                 "figures": [self.fig(f) for f in mo.figures if f.rule != "W-CB-01"],
+                 "ytd": [self.fig(f) for f in mo.year_figures],
+                 "missed": [self.fig(f) for f in mo.missed],
+                 "n_errors": len(mo.errors),
+                 "violations": [{"rule": k, "findings": v} for k, v in sorted(by_rule.items())],
+                 "methods": share_rows(mo.methods), "purposes": share_rows(mo.purposes),
+                 "satisfaction": share_rows(mo.satisfaction), "n_visits": len(mo.visits),
+                 "n_complaints": len(mo.complaints), "n_orders": len(mo.orders),
+                 "callbacks": {"figures": [self.fig(f) for f in regions], "technicians": share_rows(mo.technicians)},
+                 "trend": self.trend(m)}
+            rows.append({"month": m, "page": f"months/{m}.md", "status": mo.status, "figures": len(mo.figures),
+                         "failed": len(mo.missed), "errors": len(mo.errors), "trend": share(mo.trend)})
+            self.pages.append(Page(f"months/{m}.md", "month.md.j2", f"{m} 月度合规", d))
+        self.pages.append(Page("months/index.md", "months_index.md.j2", "月度合规",
+                               {"months": list(reversed(rows)), "trend": self.trend(self.months[-1]) if self.months else []}))
 
-    def reports(self) -> None:
+    def report_pages(self) -> None:
         index = []
         for m in self.months:
             self.pages.append(Page(f"reports/satisfaction-{m}.md", "report_satisfaction.md.j2",
@@ -471,126 +407,48 @@ class _Deriver:
         self.pages.append(Page("reports/index.md", "reports_index.md.j2", "报告", {"months": list(reversed(index))}))
 
     def satisfaction_report(self, m: str) -> dict:
-        y, mo = int(m[:4]), int(m[5:])
-        end = date(y, mo, 25)
-        start = add_months(end, -1) + timedelta(days=1)
-        visits = [v for v in self.rs.visits if start <= day_of(v["date"]) <= end
-                  and (v["purpose"] in EQUIPMENT_PURPOSES or v["purpose"] == "意见征询")]
-        def dist(key):
-            c = Counter((v.get("satisfaction", {}) or {}).get(key) for v in visits
-                        if isinstance(v.get("satisfaction", {}), dict))
-            c.pop(None, None)
-            rows = _dist(c, model.SATISFACTION)
-            total = sum(c.values())
-            return {"rows": rows, "total": total,
-                    "satisfied": (sum(c[s] for s in SATISFIED) / total) if total else None}
-        unhappy = []
-        for v in visits:
-            s = v.get("satisfaction", {}) or {}
-            if isinstance(s, dict) and (s.get("product") in DISSATISFIED or s.get("service") in DISSATISFIED):
-                fb = self.rs.by_id.get(v["feedback"]) if v["feedback"] else None
-                unhappy.append(self.timeline_entry(v) | {"product": s.get("product"), "service": s.get("service"),
-                                                        "feedback": self.ref(v["feedback"]),
-                                                        "feedback_status": fb["status"] if fb is not None else None})
-        needs = [self.timeline_entry(v) | {"needs": v["needs"]} for v in visits if v["needs"]]
-        missing = [self.timeline_entry(v) for v in visits
-                   if not isinstance(v.get("satisfaction", {}), dict)
-                   or not (v.get("satisfaction", {}) or {}).get("product")
-                   or not (v.get("satisfaction", {}) or {}).get("service")]
-        return {"month": m, "start": start, "end": end, "n": len(visits), "product": dist("product"),
-                "service": dist("service"), "unhappy": unhappy, "needs": needs, "missing": missing}
+        r = self.reports.satisfaction[m]
+
+        def unhappy(v):
+            s = v.get("satisfaction", {}) if isinstance(v.get("satisfaction", {}), dict) else {}
+            fb = self.rs.by_id.get(v["feedback"]) if v["feedback"] else None
+            return self.timeline_entry(v) | {"product": s.get("product"), "service": s.get("service"),
+                                             "feedback": self.ref(v["feedback"]),
+                                             "feedback_status": fb["status"] if fb is not None else None}
+
+        return {"month": m, "start": r.start, "end": r.end, "n": len(r.visits),
+                "product": {"rows": share_rows(r.product), "total": r.product_ok.denominator,
+                            "satisfied": share(r.product_ok)},
+                "service": {"rows": share_rows(r.service), "total": r.service_ok.denominator,
+                            "satisfied": share(r.service_ok)},
+                "unhappy": [unhappy(v) for v in r.unhappy],
+                "needs": [self.timeline_entry(v) | {"needs": v["needs"]} for v in r.needs],
+                "missing": [self.timeline_entry(v) for v in r.missing]}
 
     def complaint_report(self, m: str) -> dict:
-        cs = self.month_records(m, "complaint")
-        by_class = Counter((self.rs.by_id[c["customer"]]["class"] if c["customer"] in self.rs.by_id else None)
-                           or ("匿名" if not c["customer"] else "未分类") for c in cs)
-        by_cat = Counter(c["category"] or "未分类" for c in cs)
-        by_type = Counter(c["type"] for c in cs)
-        modes = Counter()
-        sat = Counter()
-        scale4 = self.a.config.profile.get("scale") == "4"
-        for c in cs:
-            revisits = self.rs.visits_by_related.get(c.id, [])
-            unhappy = sum(1 for v in revisits if _satisfaction(v) in DISSATISFIED)
-            res = c["resolved"]
-            if res is not None and day_of(res) == day_of(c["received"]):
-                modes["即时处理"] += 1
-            elif unhappy >= 1 and len(revisits) >= 2:
-                modes["反复处理"] += 1
-            elif res is not None and (c["reply_by"] is None or res <= c["reply_by"]):
-                modes["限期内处理"] += 1
-            else:
-                modes["其他"] += 1
-            s = _satisfaction(revisits[-1]) if revisits else None
-            if s:
-                sat["不满意" if (scale4 and s in DISSATISFIED) else s] += 1
-        sat_order = ("非常满意", "满意", "一般", "不满意") if scale4 else model.SATISFACTION
-        return {"month": m, "n": len(cs),
-                "by_class": _dist(by_class, ("A", "B", "C", "D", "未分类", "匿名")),
-                "by_category": _dist(by_cat, model.CATEGORIES + ("未分类",)),
-                "by_type": _dist(by_type, model.COMPLAINT_TYPES),
-                "modes": _dist(modes, ("即时处理", "限期内处理", "反复处理", "其他")),
-                "satisfaction": _dist(sat, sat_order),
+        r = self.reports.complaints[m]
+        return {"month": m, "n": len(r.complaints),
+                "by_class": share_rows(r.by_class), "by_category": share_rows(r.by_category),
+                "by_type": share_rows(r.by_type), "modes": share_rows(r.modes),
+                "satisfaction": share_rows(r.satisfaction),
                 "complaints": [self.timeline_entry(c) | {"status": c["status"], "category": c["category"],
-                                                        "customer": self.ref(c["customer"])} for c in cs]}
+                                                        "customer": self.ref(c["customer"])} for c in r.complaints]}
 
     def callback_report(self, m: str) -> dict:
-        orders = self.month_records(m, "order")
+        r = self.reports.callbacks[m]
 
-        def visits_of(o):
-            return [v for v in self.rs.visits_by_related.get(o.id, []) if v["purpose"] in ("安装回访", "维修回访")]
+        def person(p):
+            return {"region": p.region, "category": p.category, "name": p.name, "onsite": p.onsite,
+                    "carry_in": p.carry_in, "total": p.total, "called": p.called, "sat": list(p.ratings),
+                    "completion": share(p.completion), "satisfied": share(p.satisfied)}
 
-        daily: dict[tuple, dict] = {}
-        for o in orders:
-            for v in visits_of(o)[:1]:
-                key = (day_of(v["date"]), o["region"] or "（未填）", o["category"] or "（未填）", v["visitor"])
-                row = daily.setdefault(key, {"day": key[0], "region": key[1], "category": key[2], "visitor": key[3],
-                                             "dispatched": 0, "completed": 0, "attitude": Counter(),
-                                             "charges": 0.0, "remarks": []})
-                row["dispatched"] += 1
-                row["completed"] += 1 if day_of(o["completed"]) == key[0] else 0
-                if _satisfaction(v):
-                    row["attitude"][_satisfaction(v)] += 1
-                row["charges"] += float(o["charge"] or 0)
-                if v["result"] and v["result"] != "正常":
-                    row["remarks"].append(f"{o.id}：{v['result']}")
-        daily_rows = []
-        for k in sorted(daily, key=lambda k: (k[0], k[1], k[2], k[3] or "")):
-            r = daily[k]
-            r["attitude"] = "、".join(f"{s} {r['attitude'][s]}" for s in model.SATISFACTION if r["attitude"][s])
-            r["remarks"] = "；".join(r["remarks"])
-            daily_rows.append(r)
-
-        def per_person(rows_of):
-            acc: dict[tuple, dict] = {}
-            for o in rows_of:
-                key = (o["region"] or "（未填）", o["category"] or "（未填）", o["technician"] or "（未填）")
-                row = acc.setdefault(key, {"region": key[0], "category": key[1], "name": key[2], "onsite": 0,
-                                           "carry_in": 0, "total": 0, "sat": Counter(), "called": 0})
-                row["carry_in" if o["service_mode"] == "送修" else "onsite"] += 1
-                row["total"] += 1
-                vs = visits_of(o)
-                if vs:
-                    row["called"] += 1
-                    if _satisfaction(vs[-1]):
-                        row["sat"][_satisfaction(vs[-1])] += 1
-            out = []
-            for k in sorted(acc):
-                r = acc[k]
-                r["sat"] = [r["sat"][s] for s in model.SATISFACTION]
-                rated = sum(r["sat"])
-                r["satisfied_share"] = (r["sat"][0] + r["sat"][1]) / rated if rated else None
-                r["completion"] = r["called"] / r["total"] if r["total"] else None
-                out.append(r)
-            return out
-
-        weeks: dict[str, list] = defaultdict(list)
-        for o in orders:
-            iso = day_of(o["completed"]).isocalendar()
-            weeks[f"{iso[0]}-W{iso[1]:02d}"].append(o)
-        return {"month": m, "daily": daily_rows,
-                "weekly": [{"week": w, "rows": per_person(weeks[w])} for w in sorted(weeks)],
-                "monthly": per_person(orders), "n_orders": len(orders)}
+        daily = [{"day": x.day, "region": x.region, "category": x.category, "visitor": x.visitor,
+                  "callbacks": x.callbacks, "same_day": x.same_day,
+                  "attitude": "、".join(f"{s} {x.attitude[s]}" for s in model.SATISFACTION if x.attitude.get(s)),
+                  "charges": x.charges, "remarks": "；".join(x.remarks)} for x in r.daily]
+        return {"month": m, "daily": daily, "n_orders": len(r.orders),
+                "weekly": [{"week": w, "rows": [person(p) for p in rows]} for w, rows in r.weekly.items()],
+                "monthly": [person(p) for p in r.monthly]}
 
     # -- rules, due list, home -------------------------------------------------------------
     def rules_page(self) -> None:
@@ -606,96 +464,49 @@ class _Deriver:
         self.pages.append(Page("rules.md", "rules.md.j2", "规则", {"rules": rows}))
 
     def due_items(self) -> list[dict]:
+        """Overdue first (longest overdue first), then open ones by deadline."""
         items = [_item_dict(o) | {"ref": self.ref(o.record), "customer_ref": self.ref(o.customer)}
-                 for o in getattr(self.outcome, "open_items", []) or []]
+                 for o in self.a.open_items]
         return sorted(items, key=lambda o: (not o["overdue"], o["due_at"], o["record"], o["rule"]))
 
     def due_page(self) -> None:
-        self.pages.append(Page("due.md", "due.md.j2", "待办清单", {"items": self.due_items()}))
+        items = self.due_items()
+        self.pages.append(Page("due.md", "due.md.j2", "待办清单", {
+            "overdue": [o for o in items if o["overdue"]], "open": [o for o in items if not o["overdue"]],
+            "items": items}))
 
     def home(self) -> None:
-        m = f"{self.as_of.year:04d}-{self.as_of.month:02d}"
-        week_end = self.as_of + timedelta(days=7)  # "this week" is the next seven days
+        m = month_key(self.as_of)
+        week_end = self.now + timedelta(days=7)  # "this week" is the next seven days, not the calendar week
         items = self.due_items()
         newest = sorted(self.rs.orders + self.rs.complaints + self.rs.visits + self.rs.letters,
                         key=lambda r: (str(main_date(r)), r.id), reverse=True)[:10]
+        month = self.reports.month.get(m)
         figs = [f for f in self.figures if f.period in (m, m[:4])]
         self.pages.append(Page("index.md", "home.md.j2", "首页", {
-            "month": m, "figures": [self.fig(f) for f in figs], "has_month_page": m in self.months,
-            "week": [o for o in items if not o["overdue"] and _day(o["due"]) <= week_end],
-            "week_end": week_end,
+            "month": m, "status": month.status if month else None,
+            "figures": [self.fig(f) for f in figs], "has_month_page": m in self.months,
+            "week": [o for o in items if not o["overdue"] and o["due_at"] <= week_end],
+            "week_end": as_of_day(week_end),
             "overdue": [o for o in items if o["overdue"]],
+            "n_overdue": sum(1 for o in items if o["overdue"]),
             "newest": [self.timeline_entry(r) for r in newest],
             "n_records": len(self.rs), "n_findings": len(self.a.findings),
             "errors": sum(1 for f in self.a.findings if f.severity == "error"),
+            "history": sum(1 for f in self.a.findings if f.severity == "error" and f.history),
             "trend": self.trend(m)}))
 
     def format_page(self) -> None:
         self.pages.append(Page("format.md", "format.md.j2", "记录格式", {"reference": model.field_reference()}))
 
 
-def _day(v) -> date:
-    return v.date() if isinstance(v, datetime) else v
-
-
-def _dist(counter: Counter, order) -> list[dict]:
-    """A distribution in a fixed order (then any unexpected values, sorted), with shares."""
-    total = sum(counter.values())
-    keys = [k for k in order] + sorted(k for k in counter if k not in order and k is not None)
-    return [{"label": k, "count": counter.get(k, 0), "share": counter.get(k, 0) / total if total else None}
-            for k in keys if k in order or counter.get(k)]
-
-
 def _slug(key: str) -> str:
     return re.sub(r"[^0-9A-Za-z\u4e00-\u9fff-]+", "-", key).strip("-") or "issue"
 
 
-def derive(analysis) -> Portal:
+def portal(analysis) -> Portal:
     """All page data for one analysis; deterministic for the same records and --as-of."""
-    return _Deriver(analysis).run()
-
-
-def letter_draft_yaml(analysis, issue: str, rid: str, day: date, template_text: str) -> str:
-    """A new letter record for `issue`, pre-filled from the portal's draft (huifang new letter --issue)."""
-    d = _Deriver(analysis).letter_draft(issue)
-    d["date"] = day
-    body = render_letter_draft(d, analysis.root)
-    title = f"关于“{issue}”问题处理情况的公开信"
-    lines = []
-    for line in template_text.splitlines():
-        key = line.split(":", 1)[0].strip() if ":" in line and not line.startswith((" ", "#", "-")) else None
-        if key == "issue":
-            line = f"issue: {_yaml_scalar(issue)}"
-        elif key == "title":
-            line = f"title: {_yaml_scalar(title)}"
-        elif key == "body":
-            line = "body: |\n" + "\n".join("  " + b if b else "" for b in body.rstrip("\n").splitlines())
-            lines.append(line)
-            lines.append("__SKIP_BLOCK__")
-            continue
-        elif key == "complaints":
-            line = "complaints:\n" + "\n".join(f"  - {c}" for c in d["complaints"]) if d["complaints"] else line
-            lines.append(line)
-            lines.append("__SKIP_BLOCK__")
-            continue
-        lines.append(line)
-    # drop the template's own continuation lines after a replaced block key
-    out, skipping = [], False
-    for line in lines:
-        if line == "__SKIP_BLOCK__":
-            skipping = True
-            continue
-        if skipping and (line.startswith(" ") or line.startswith("-") or not line.strip()):
-            continue
-        skipping = False
-        out.append(line)
-    text = "\n".join(out) + "\n"
-    yaml.safe_load(text)  # never hand out a broken record
-    return text
-
-
-def _yaml_scalar(s: str) -> str:
-    return json.dumps(s, ensure_ascii=False)
+    return _Pages(analysis).run()
 
 
 def _titled(f, value):

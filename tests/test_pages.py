@@ -5,7 +5,9 @@ from __future__ import annotations
 import subprocess
 from datetime import date
 
-from generator.derive import Address, derive, letter_draft_yaml, record_page
+from generator.letters import letter_draft_yaml
+from generator.pages import portal as derive
+from generator.render import Address, record_page
 
 AS_OF = date(2026, 11, 30)
 
@@ -199,13 +201,14 @@ def test_month_figures_open_items_and_due_list_match_the_analysis(repo):
     a = repo.analyse(AS_OF)
     ps = pages(derive(a))
     m = ps["months/2026-11.md"].data
-    assert len(m["figures"]) == len([f for f in a.outcome.figures if f.period == "2026-11"])
-    assert {x["label"]: x["count"] for x in m["methods"]}["电话"] == 1
+    assert len(m["figures"]) + len(m["callbacks"]["figures"]) == len([f for f in a.figures if f.period == "2026-11"])
+    assert {x["label"]: (x["count"], x["total"]) for x in m["methods"]}["电话"] == (1, 2)
     due = ps["due.md"].data["items"]
-    assert len(due) == len(a.outcome.open_items)
+    assert len(due) == len(a.open_items)
     assert [o["overdue"] for o in due] == sorted([o["overdue"] for o in due], reverse=True)
-    cb = m["callbacks"]["regions"]
-    assert {r["name"]: (r["orders"], r["called"]) for r in cb} == {"城东": (1, 1)}
+    cb = m["callbacks"]["figures"]
+    assert {r["scope"]: (r["numerator"], r["denominator"]) for r in cb if r["scope"]} == {"城东": (1, 1)}
+    assert [(r["label"], r["numerator"], r["denominator"]) for r in m["callbacks"]["technicians"]] == [("赵师傅", 1, 1)]
     rules = ps["rules.md"].data["rules"]
     assert any(r["id"] == "V-DAY-01" for r in rules)
 
@@ -228,3 +231,25 @@ def test_letter_draft_yaml_is_a_valid_letter(repo):
     assert data["complaints"] == ["TS-20261102-001", "TS-20261105-001"]
     assert "地下车库漏水" in data["body"]
     assert "13812345678" not in text
+
+
+def test_shipped_but_not_energized_equipment_has_its_warranty_end_from_the_rule(repo):
+    make_repo(repo, commit=False)
+    repo.write("records/customers/CUST-0001.yml", FIXTURE[0].replace(
+        "        energized: 2025-11-10\n", "").replace("    ", "", 0))
+    text = (repo.root / "records/customers/CUST-0001.yml").read_text(encoding="utf-8")
+    assert "energized" not in text
+    c = pages(derive(repo.analyse(AS_OF)))["customers/CUST-0001.md"].data
+    eq = c["equipment"][0]
+    assert (eq["energized"], eq["trial_end"], eq["warranty_end"], eq["plan"]) == (None, None, date(2027, 4, 1), [])
+
+
+def test_home_lists_overdue_and_the_next_seven_days(repo):
+    make_repo(repo, commit=False)
+    a = repo.analyse(date(2026, 11, 20))
+    home = pages(derive(a))["index.md"].data
+    assert home["n_overdue"] == len(home["overdue"]) == sum(o.overdue for o in a.open_items) > 0
+    week_end = date(2026, 11, 27)
+    assert home["week_end"] == week_end
+    assert {(o["rule"], o["record"]) for o in home["week"]} == {
+        (o.rule, o.record) for o in a.open_items if not o.overdue and o.due <= week_end}
