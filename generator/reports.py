@@ -246,7 +246,7 @@ def _satisfaction_report(rs, m: str) -> SatisfactionReport:
     product, service = ratings("product"), ratings("service")
 
     def ok(key, c, what):
-        return Share("E-MON-01", m, f"{what}满意", f"{what}满意率（非常满意 + 满意）", f"{population}（{sum(c.values())} 份）",
+        return Share("E-MON-01", m, f"{what}满意", f"满意率：{what}（非常满意 + 满意）", f"{population}（{sum(c.values())} 份）",
                      sum(c[s] for s in SATISFIED), sum(c.values()))
 
     def sat(v):

@@ -123,7 +123,7 @@ def test_month_reports_rules_due_and_format_pages(built):
     comp = visible(page(root, "reports/complaints-2026-11.html"))
     assert "按客户分类" in comp and "按处理方式" in comp
     cb = visible(page(root, "reports/callbacks-2026-11.html"))
-    assert "派单量" in cb and "当天完成量" in cb and "赵师傅" in cb
+    assert "回访单数" in cb and "完工当天回访" in cb and "赵师傅" in cb
     rules = visible(page(root, "rules.html"))
     assert "V-DAY-01" in rules and "000 P1 §4.3(3)" in rules
     assert "待办清单" in visible(page(root, "due.html"))
