@@ -58,10 +58,12 @@ def _room(m: re.Match) -> str:
     return f"{m['bu']}***"
 
 
-def mask_private(s: str) -> str:
-    """Mobile and landline numbers as 139****8848 / 0571-****4321, room numbers as ***."""
+def mask_private(s: str, landlines: bool = True) -> str:
+    """Mobile and landline numbers as 139****8848 / 0571-****4321, room numbers as ***.
+    `landlines=False` for the organisation's own text (an open letter's service number)."""
     s = MOBILE.sub(_mobile, s)
-    s = LANDLINE.sub(_landline, s)
+    if landlines:
+        s = LANDLINE.sub(_landline, s)
     return ROOM.sub(_room, s)
 
 

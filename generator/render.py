@@ -131,6 +131,12 @@ def text(value) -> str:
     return escape_md(mask_private(fmt(value)))
 
 
+def org_text(value) -> Markup:
+    """The organisation's own text to owners (an open letter's body): mobiles and rooms masked,
+    landlines kept — they are its service numbers — then escaped like any record text."""
+    return Markup(escape_md(mask_private(fmt(value), landlines=False)))
+
+
 def safe_title(s: str) -> str:
     """A page title for <title> and the header: themes print it unescaped, so no markup characters."""
     s = mask_private(re.sub(r"\s+", " ", str(s)))
@@ -248,7 +254,7 @@ class _Renderer:
                                 status=lambda s: STATUS_ZH.get(s, s or ""),
                                 join=lambda xs, sep="": Markup(text(sep).join(text(x) for x in xs)))
         self.current = ""
-        self.env.globals.update(link=self.link, rec=self.rec, rule=self.rule, rule_anchor=rule_anchor, page_of=lambda rid: record_page(rid), bar_chart=bar_chart, trend_chart=trend_chart,
+        self.env.globals.update(link=self.link, rec=self.rec, rule=self.rule, rule_anchor=rule_anchor, org_text=org_text, page_of=lambda rid: record_page(rid), bar_chart=bar_chart, trend_chart=trend_chart,
                                 diff=diff_html, raw_markdown=Markup)
 
     def url(self, target: str) -> str:

@@ -310,6 +310,29 @@ def test_reader_pages_speak_chinese_not_keys_files_or_markup(site):
     assert not found, found[:20]
 
 
+def test_complaint_page_reads_in_flow_order_with_each_fact_once(site):
+    shown = article_text((site / "records/complaints/TS-20260309-001.html").read_text(encoding="utf-8"))
+    steps = ["受理", "投诉是否成立", "责任部门", "处理方案与批示", "答复期限与答复", "回访", "结案"]
+    at = [shown.find(f". {s}") for s in steps]
+    assert -1 not in at and at == sorted(at), dict(zip(steps, at))
+    assert shown.count("晚上特别明显") == 1  # the complaint's text once (lead), not again in a field table
+    assert shown.count("HF-20260323-001") == 2  # its revisit: in the revisit step and its satisfaction
+    assert "没有记录" not in shown.split(". 回访", 1)[1].split(". 满意度", 1)[0]
+
+
+def test_visit_shows_recorded_review_and_git_approval_apart(site):
+    reviewed = article_text((site / "records/visits/HF-20260323-001.html").read_text(encoding="utf-8"))
+    assert "记录里的主管审阅：" in reviewed and "合并批准：" in reviewed and "尚未审阅" not in reviewed
+    missing = article_text((site / "records/visits/HF-20260814-001.html").read_text(encoding="utf-8"))
+    assert "记录里没有写主管审阅" in missing  # the demo's V-REV-01 case
+
+
+def test_open_letter_keeps_its_service_number_and_reads_as_a_letter(site):
+    shown = article_text((site / "records/letters/GKX-20260316-001.html").read_text(encoding="utf-8"))
+    assert "0571-88216600" in shown  # the organisation's own number, for owners to call
+    assert shown.count("关于翠湖花园 3 栋电梯异响检修安排的公开信") == 1
+
+
 def test_every_rule_link_lands_on_its_rule(site):
     """Every link to the rules page (in page content) names a rule, and that rule has its own anchor."""
     ids = set(re.findall(r'\bid="([A-Z]+-[A-Z0-9]+-\d+)"', (site / "rules.html").read_text(encoding="utf-8")))

@@ -1,0 +1,63 @@
+"""changes: a record's edit as field, old value, new value — never a YAML diff."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from generator.changes import field_changes
+from generator.model import KINDS
+
+BEFORE = """\
+id: HF-20261104-001
+date: 2026-11-04 10:00:00+08:00
+method: 上门
+purpose: 投诉回访
+customer: CUST-0001
+visitor: 刘佳
+content: 业主说漏水已修好
+satisfaction:
+  product: 满意
+  service: 一般
+"""
+
+AFTER = """\
+id: HF-20261104-001
+date: 2026-11-04 10:00:00+08:00
+method: 上门
+purpose: 投诉回访
+customer: CUST-0001
+visitor: 刘佳
+content: 业主说漏水已修好，墙面已干
+satisfaction:
+  product: 满意
+  service: 满意
+signature: 已签名
+review:
+  by: 周建华
+  date: 2026-11-05
+"""
+
+
+def test_changes_name_each_field_in_chinese_with_old_and_new_value():
+    got = field_changes(KINDS["visit"], BEFORE, AFTER)
+    assert got == [
+        {"field": "回访内容", "old": "业主说漏水已修好", "new": "业主说漏水已修好，墙面已干"},
+        {"field": "满意度·服务满意度", "old": "一般", "new": "满意"},
+        {"field": "签名", "old": None, "new": "已签名"},
+        {"field": "主管审阅·审阅人", "old": None, "new": "周建华"},
+        {"field": "主管审阅·审阅日期", "old": None, "new": date(2026, 11, 5)},
+    ]
+
+
+def test_a_new_file_lists_every_field_and_lists_show_added_items():
+    got = field_changes(KINDS["visit"], None, BEFORE)
+    assert [c["field"] for c in got][:3] == ["编号", "回访时间", "回访方式"] and all(c["old"] is None for c in got)
+    complaint = "id: TS-1\nactions:\n  - at: 2026-11-02 10:00:00+08:00\n    action: 受理\n"
+    more = complaint + "  - at: 2026-11-03 10:00:00+08:00\n    action: 回复\n"
+    (c,) = field_changes(KINDS["complaint"], complaint, more)
+    assert c["field"] == "处理过程" and c["old"] is None and [x["action"] for x in c["new"]] == ["回复"]
+
+
+def test_unparseable_versions_change_nothing_and_unknown_keys_show_as_written():
+    assert field_changes(KINDS["visit"], "a: [", AFTER)[0]["field"] == "编号"
+    assert field_changes(KINDS["visit"], BEFORE, BEFORE + "extra: 1\n") == [{"field": "extra", "old": None, "new": 1}]
