@@ -234,6 +234,11 @@ def sentence(value, limit: int = 80) -> str:
 NOT_RULES = {"YAML": ("文件格式", "format.md"), "SCHEMA": ("记录格式", "format.md"), "INTERNAL": ("程序内部错误", None)}
 
 
+def beyond_sentence(value) -> bool:
+    """True when a text says more than its first sentence (the page shows it whole, then)."""
+    return sentence(value) != re.sub(r"\s+", " ", fmt(value)).strip()
+
+
 def rule_anchor(rid: str) -> str:
     """The HTML id of a rule's section on the rules page: the rule ID itself (V-100-01)."""
     return re.sub(r"[^A-Za-z0-9-]", "_", str(rid))
@@ -250,7 +255,7 @@ class _Renderer:
                                autoescape=True, trim_blocks=True, lstrip_blocks=True,
                                keep_trailing_newline=True)
         self.env.filters.update(percent=percent, share=share, verdict=lambda s: VERDICT_ZH.get(s, s), fmt=lambda v: fmt(v),
-                                sentence=sentence, week=week_label, words=reader_words, sev=lambda s: SEVERITY_ZH.get(s, s),
+                                sentence=sentence, beyond_sentence=beyond_sentence, week=week_label, words=reader_words, sev=lambda s: SEVERITY_ZH.get(s, s),
                                 status=lambda s: STATUS_ZH.get(s, s or ""),
                                 join=lambda xs, sep="": Markup(text(sep).join(text(x) for x in xs)))
         self.current = ""
