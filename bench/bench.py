@@ -180,6 +180,7 @@ def run(n: int, work: Path, with_build: bool) -> dict:
 
     shutil.rmtree(cache, ignore_errors=True)
     r["provenance_cold"] = child("provenance", root)
+    r["provenance_first_cached"] = child("provenance", root, "--cache")  # reads everything, writes the cache
     r["provenance_cached"] = child("provenance", root, "--cache")
     add_one(root, 1)
     r["provenance_one_commit"] = child("provenance", root, "--cache")
@@ -265,8 +266,8 @@ def table(r: dict) -> str:
         "floor_parse": "下限：libyaml C 加载器解析全部记录", "floor_git_log": "下限：单独一次 git log",
         "check_cold": "check 冷启动（无缓存，JSON 输出）", "check_warm_same": "check 再次运行（无改动）",
         "check_warm_one_change": "check 改动一条记录后（JSON 输出）", "check_text": "check 改动一条记录后（文本输出）",
-        "check_changed_one": "check --changed HEAD（改动一条）", "provenance_cold": "来源信息（冷启动）",
-        "provenance_cached": "来源信息（有缓存）", "provenance_one_commit": "来源信息（缓存后新增一个提交）",
+        "check_changed_one": "check --changed HEAD（改动一条）", "provenance_cold": "来源信息（冷启动，不用缓存）",
+        "provenance_first_cached": "来源信息（冷启动并写缓存）", "provenance_cached": "来源信息（有缓存）", "provenance_one_commit": "来源信息（缓存后新增一个提交）",
         "build_cold": "build 冷启动", "build_warm_one_record": "build 新增一条记录后",
         "export_one": "huifang export（一个项目）", "group": "huifang group（读取导出 + DuckDB + MkDocs）",
     }

@@ -382,6 +382,8 @@ class ParseCache:
 
         `parse_file(root, rel, settings, real)` must be a module-level function (it is sent to the
         workers by name). Anything going wrong here leaves the files to be parsed in this process.
+        As always with spawned workers, a script that calls `load` must keep its own work under
+        ``if __name__ == "__main__":`` (the workers import the main module).
         """
         if self._db is None or (os.cpu_count() or 1) < 2:
             return
