@@ -20,7 +20,7 @@ def _same(a, b) -> bool:
 
 
 def field_changes(kind: "model.Kind", before: str | None, after: str | None) -> list[dict]:
-    """[{"field": Chinese label, "old": value or None, "new": value or None}] from one version of a
+    """[{"field": Chinese label, "key": the key, "old": value or None, "new": value or None}] from one version of a
     record file to the next, in the model's field order; a list shows the items added and removed,
     an object (review, satisfaction) its changed keys. A file that does not parse changes nothing here."""
     old = (parse(before).data if before else None) or {}
@@ -48,6 +48,6 @@ def _compare(fields, old: dict, new: dict, titles: tuple, out: list) -> None:
             a, b = a or [], b or []
             removed = [x for x in a if x not in b]
             added = [x for x in b if x not in a]
-            out.append({"field": label, "old": removed or None, "new": added or None})
+            out.append({"field": label, "key": f.name, "old": removed or None, "new": added or None})
         else:
-            out.append({"field": label, "old": a, "new": b})
+            out.append({"field": label, "key": f.name, "old": a, "new": b})

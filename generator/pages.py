@@ -17,6 +17,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from . import model
+from .changes import field_changes
 from .dates import as_of_day, month_key, show_instant
 from .history import History
 from .letters import letter_draft, suggested
@@ -146,6 +147,26 @@ class _Pages:
         except Exception:  # history is a courtesy: never fail the build over it
             return []
 
+    def changes(self, r) -> list[dict]:
+        """Each commit that changed the record: who, when, and field / old value / new value."""
+        if self.history is None:
+            return []
+        try:
+            out, before = [], None
+            for ch, text in self.history.versions(r.path):
+                if before is None:  # the commit that added the file: its content is the page itself
+                    out.append({"author": ch.author, "time": ch.time, "fields": [
+                        {"field": "新建记录", "key": None, "old": None, "new": None}]})
+                else:
+                    fields = [dict(c, old=self._tag(c["key"], c["old"]), new=self._tag(c["key"], c["new"]))
+                              for c in field_changes(r.kind, before, text)]
+                    if fields:
+                        out.append({"author": ch.author, "time": ch.time, "fields": fields})
+                before = text
+            return out
+        except Exception:  # history is a courtesy: never fail the build over it
+            return []
+
     def fields(self, r) -> list[dict]:
         """Every field of the record in model order (unknown keys last), value kept raw."""
         out = []
@@ -218,7 +239,8 @@ class _Pages:
         for r in self.rs.orders + self.rs.complaints + self.rs.visits + self.rs.letters:
             d = self.base(r)
             d["fields"] = self.fields(r)
-            d["history"] = self.diffs(r)
+            d["changes"] = self.changes(r)
+            d["history"] = [] if d["changes"] else self.diffs(r)
             d["customer"] = self.ref(r["customer"])
             d["customer_name"] = self.customer_name(r["customer"])
             d["visits"] = [self.timeline_entry(v) for v in self.rs.visits_by_related.get(r.id, [])]
@@ -323,7 +345,7 @@ class _Pages:
                       "items": sorted([o for e in entries for o in e["open_items"]] + d["open_items"],
                                       key=lambda o: (o["due_at"], o["record"], o["rule"])),
                       "n_findings": len(d["findings"]) + sum(len(e["findings"]) for e in entries),
-                      "fields": self.fields(c), "history": self.diffs(c)})
+                      "fields": self.fields(c), "changes": self.changes(c)})
             self.pages.append(Page(record_page(c.id, "customer"), "customer.md.j2", f"客户档案 {c.id}", d))
             index.append({"id": c.id, "page": record_page(c.id, "customer"), "name": c["name"],
                           "class": c["class"], "region": c["region"], "major": d["major"],

@@ -190,7 +190,7 @@ def test_complaint_flow_and_visit_links(repo):
     assert keys[0] == "intake" and keys[-1] == "closing"
     rev = next(s for s in d["flow"] if s["key"] == "revisits")
     assert [v["id"] for v in rev["visits"]] == ["HF-20261106-001"]
-    assert d["history"] and "+id: TS-20261102-001" in d["history"][0]["diff"]
+    assert d["changes"] and d["changes"][0]["fields"][0]["field"] == "新建记录" and d["history"] == []
     v = ps[record_page("HF-20261104-001")].data
     assert v["phone"] is True
     assert v["related"] == [{"id": "WO-20261103-001", "page": record_page("WO-20261103-001")}]

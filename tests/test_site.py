@@ -97,7 +97,7 @@ def test_record_page_escapes_hostile_text_and_shows_flow(built):
     assert 'href="javascript' not in article and "<script" not in article and "13812345678" not in html
     for step in ("受理", "投诉是否成立", "责任部门", "处理方案与批示", "升级", "答复期限与答复", "回访", "结案"):
         assert step in shown
-    assert "HF-20261106-001" in shown and "修改记录" in shown and "+id: TS-20261102-001" in shown
+    assert "HF-20261106-001" in shown and "修改记录" in shown and "新建记录" in shown and "+id:" not in shown
     other = page(root, "records/complaints/TS-20261105-001.html")
     assert "<b>很严重</b>" not in other and "<b>很严重</b>" in visible(other)
     phone = page(root, "records/visits/HF-20261104-001.html")
