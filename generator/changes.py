@@ -32,7 +32,7 @@ def field_changes(kind: "model.Kind", before: str | None, after: str | None) -> 
     known = {f.name for f in kind.fields}
     for key in sorted((set(old) | set(new)) - known, key=str):
         if not _same(old.get(key), new.get(key)):
-            out.append({"field": str(key), "old": old.get(key), "new": new.get(key)})
+            out.append({"field": str(key), "key": str(key), "old": old.get(key), "new": new.get(key)})
     return out
 
 
