@@ -15,7 +15,7 @@ from .findings import Finding, report
 from .history import HistoryError, changed_files
 from .letters import letter_draft_yaml
 from .load import EXTENSIONS, RECORDS_DIR, RecordSet, record_files
-from .pipeline import Analysis, analyse, generate
+from .pipeline import Analysis, analyse, compare, generate, merge_base
 from .rules import REGISTRY, all_rules, threshold_for
 from .rules.profile import option_notes
 from .scaffold import init, stale_schemas
@@ -63,19 +63,14 @@ def _related_ids(records: RecordSet, selected: set[str]) -> set[str]:
     return out
 
 
-def _select(analysis: Analysis, paths: list[str], deleted_ids: set[str] = frozenset()) -> tuple[list[Finding], set]:
+def _select(analysis: Analysis, paths: list[str]) -> tuple[list[Finding], set]:
     """Findings about the selected files, plus the customer-, issue- and period-level findings
-    the selected records take part in, plus broken references to records the change deleted.
+    the selected records take part in.
 
     Returns the findings and, among them, those that sit on another file or on a period (cross-record)."""
     files = set(paths)
     selected = {r.id for r in analysis.records.all if r.path in files}
-    related = _related_ids(analysis.records, selected | set(deleted_ids))
-    mentions = selected | set(deleted_ids)
-
-    def mentioned(text: str) -> bool:
-        return any(re.search(rf"(?<![\w-]){re.escape(i)}(?![\w-])", text) for i in mentions)
-
+    related = _related_ids(analysis.records, selected)
     keep, cross = [], set()
     for f in analysis.findings:
         rule = REGISTRY.get(f.rule)
@@ -83,9 +78,7 @@ def _select(analysis: Analysis, paths: list[str], deleted_ids: set[str] = frozen
             keep.append(f)
             continue
         if f.file is None:
-            involved = mentioned(f.message)
-        elif f.rule == "SCHEMA":
-            involved = bool(deleted_ids) and mentioned(f.message)  # still points at a record the change deleted
+            involved = bool(selected.intersection(f.related))
         else:
             involved = f.record in related and rule is not None and rule.scope != "record"
         if involved:
@@ -144,25 +137,63 @@ def _not_a_record(given: Path, rel: str) -> str:
 
 
 def cmd_check(root: Path, args) -> int:
-    paths = _paths_from_args(root, args.paths)
-    deleted: set[str] = set()
     if args.changed:
-        try:
-            paths = (paths or []) + changed_files(root, args.changed)
-            deleted = {p.rsplit("/", 1)[-1].rsplit(".", 1)[0] for p in changed_files(root, args.changed, deleted=True)}
-        except HistoryError as e:
-            raise UsageError(str(e))
+        return _check_changed(root, args)
+    paths = _paths_from_args(root, args.paths)
     analysis = analyse(root, args.as_of)
     for w in analysis.history_warnings:
         print(f"huifang: 提示：{w}", file=sys.stderr)
-    findings, cross = (analysis.findings, set()) if paths is None else _select(analysis, paths, deleted)
+    findings, cross = (analysis.findings, set()) if paths is None else _select(analysis, paths)
     n = analysis.n_files if paths is None else len(set(paths))
     report(args.format, n, findings, cross=cross)
+    _stale_schemas_note(root)
+    return 1 if any(f.blocking for f in findings) else 0
+
+
+def _stale_schemas_note(root: Path) -> None:
     stale = stale_schemas(root)
     if stale:
         print(f"huifang: 提示：编辑器用的 {'、'.join(stale)} 与这个版本的记录格式不一致，运行 huifang schema 更新。",
               file=sys.stderr)
-    return 1 if any(f.blocking for f in findings) else 0
+
+
+def _check_changed(root: Path, args) -> int:
+    """Compare the analysis of the branch's merge base with BASE and the analysis of the work tree:
+    report every finding the change creates and every one it resolves, on any record; fail only on
+    created errors (history the change creates fails until a supervisor explains it)."""
+    try:
+        paths = changed_files(root, args.changed) + changed_files(root, args.changed, deleted=True)
+        base = merge_base(root, args.changed)
+    except HistoryError as e:
+        raise UsageError(str(e))
+    if args.paths:
+        raise UsageError("--changed 检查整个改动的影响，不能同时指定文件；只看某些文件请去掉 --changed。")
+    change = compare(root, base, args.as_of)
+    for w in change.branch.history_warnings:
+        print(f"huifang: 提示：{w}", file=sys.stderr)
+    created, resolved = change.created, change.resolved
+    if args.format == "json":
+        json.dump({"base": base, "records": len(paths), "findings": [f.as_json() for f in created],
+                   "resolved": [f.as_json() for f in resolved]}, sys.stdout, ensure_ascii=False, indent=2)
+        print()
+    else:
+        out = sys.stdout if args.format == "text" else sys.stderr
+        if args.format == "text":
+            print(f"与 {args.changed}（合并基点 {base[:10]}）相比，本次改动涉及 {len(paths)} 个记录文件。\n", file=out)
+            print("本次改动新增的问题：\n" if created else "本次改动没有新增问题。\n", file=out)
+        report(args.format, len(paths), created)
+        if resolved:
+            print(f"\n本次改动解决了 {len(resolved)} 个问题：", file=out)
+            for f in resolved:
+                where = f"{f.file} " if f.file else ""
+                print(f"  {where}{f.rule}{f' [{f.record}]' if f.record else ''}：{f.message}", file=out)
+    failing = change.failing
+    if failing:
+        unexplained = sum(1 for f in failing if f.history)
+        note = f"，其中 {unexplained} 个是已成事实的违规，需要主管在记录的 explanations 里写明原因" if unexplained else ""
+        print(f"huifang: 本次改动新增了 {len(failing)} 个错误{note}。", file=sys.stderr)
+    _stale_schemas_note(root)
+    return 1 if failing else 0
 
 
 def cmd_export(root: Path, args) -> int:

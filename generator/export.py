@@ -38,6 +38,7 @@ TABLES: dict[str, list[tuple[str, str | list, str]]] = {
         ("period", ["string", "null"], "所属期间：YYYY、YYYY-Qn、YYYY-MM 或 YYYY-Www"),
         ("subject", ["string", "null"], "问题涉及的对象：记录、客户、同一问题的键或期间"),
         ("history", "boolean", "已成事实的违规（迟了的完成、已结束且未达标的期间）：保留在记录中，但不阻止提交"),
+        ("explanation", ["object", "null"], "主管对这条违规的说明：by（说明人）、date（日期）、reason（原因）"),
     ],
     "open_items": [
         ("rule", "string", "规则编号"),
@@ -87,6 +88,7 @@ def rows(analysis) -> dict[str, list[dict]]:
         "rule": f.rule, "severity": f.severity, "file": f.file, "line": f.line, "record": f.record,
         "message": f.message, "clause": f.clause, "threshold": f.threshold, "status": f.status,
         "due": _iso(f.due), "period": f.period, "subject": f.subject, "history": f.history,
+        "explanation": f.as_json()["explanation"],
     } for f in analysis.findings]
     items = [{
         "rule": o.rule, "record": o.record, "customer": o.customer, "due": _iso(o.due_at), "overdue": o.overdue,

@@ -8,7 +8,7 @@ import os
 import sys
 from collections import defaultdict
 from dataclasses import dataclass, fields
-from datetime import datetime
+from datetime import date, datetime
 from typing import IO, Iterable
 
 from .dates import show_instant
@@ -21,6 +21,18 @@ STATUS_ZH = {"done": "已完成但晚于期限", "open": "未到期", "overdue":
              "met": "已达标", "missed": "未达标"}
 # Breaches no edit can repair any more: they stay on record but never make a check fail.
 HISTORY = ("done", "missed")
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """A supervisor's explanation of a breach, recorded in the record's `explanations`."""
+
+    by: str
+    date: date
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.by}（{self.date}）：{self.reason}"
 
 
 @dataclass(frozen=True)
@@ -44,6 +56,8 @@ class Finding:
     due: datetime | None = None
     period: str | None = None
     subject: str | None = None
+    related: tuple[str, ...] = ()  # the records a period finding counts against
+    explanation: Explanation | None = None
 
     @property
     def history(self) -> bool:
@@ -61,6 +75,10 @@ class Finding:
     def as_json(self) -> dict:
         out = {name: getattr(self, name) for name in _FIELDS}
         out["due"] = self.due.isoformat() if self.due else None
+        out["related"] = list(self.related)
+        out["history"] = self.history
+        e = self.explanation
+        out["explanation"] = {"by": e.by, "date": e.date.isoformat(), "reason": e.reason} if e else None
         return out
 
 
@@ -102,6 +120,8 @@ def _detail(f: Finding) -> str:
     if f.clause:
         extra.append(f"依据：{f.clause}")
     extra.append(f"规则全文：{rule_help(f.rule)}")
+    if f.explanation:
+        extra.append(f"主管说明：{f.explanation}")
     return f.message + f"（{'；'.join(extra)}）"
 
 

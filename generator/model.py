@@ -113,6 +113,17 @@ SATISFACTION_OBJ = Field("satisfaction", "object", "满意度", fields=(
     _enum("service", "服务满意度", SATISFACTION),
 ))
 
+# A supervisor's explanation of a breach that can no longer be repaired (a late reply, a late
+# record): who, when, why. It stays beside the finding; it never hides it.
+EXPLANATIONS = Field("explanations", "list", "主管说明", added=True,
+                     help="已成事实的违规（如答复晚了）由主管写明原因；违规仍留在记录上，说明显示在旁边",
+                     item=Field("explanation", "object", "说明", fields=(
+                         _text("rule", "规则编号", True, help="说明的是哪条规则的问题，如 C-DL-01"),
+                         _text("by", "说明人", True, help="主管姓名"),
+                         Field("date", "date", "说明日期", required=True),
+                         _text("reason", "原因", True),
+                     )))
+
 CUSTOMER = Kind("customer", "客户", "customers", "CUST", None, (
     _id("CUST"),
     _text("name", "客户/业主名称", True),
@@ -143,6 +154,7 @@ CUSTOMER = Kind("customer", "客户", "customers", "CUST", None, (
         Field("delivered", "date", "交付日期", help="交付后一年内每月、之后每季电话回访（P-PROJ-01）"),
         Field("accepted", "date", "竣工验收日期", help="装饰工程竣工验收 3 个月后回访（D-VISIT-01）"),
     )), help="交付的项目或装饰工程，用于定期回访"),
+    EXPLANATIONS,
 ))
 
 ORDER = Kind("order", "完工单", "orders", "WO", "completed", (
@@ -185,6 +197,7 @@ ORDER = Kind("order", "完工单", "orders", "WO", "completed", (
         Field("sent", "date", "发出日期", required=True),
         _enum("result", "调查结果", SATISFACTION),
     ), help="服务完成后发给客户的满意度调查表（P-SURV-01）"),
+    EXPLANATIONS,
 ))
 
 ACTION = Field("action", "object", "处理记录", fields=(
@@ -244,6 +257,7 @@ COMPLAINT = Kind("complaint", "投诉", "complaints", "TS", "received", (
     Field("gm_reported", "datetime", "报告总经理时间", added=True, help="重大事项立即报告总经理（F-FIRST-01）"),
     Field("confirmed_satisfied", "bool", "已确认客户满意", added=True, help="咨询结束时询问客户是否满意（F-CONS-01）"),
     Field("controversial", "bool", "可能有争议", added=True, help="网上问题可能有争议的，须经主管审核（批示）后再回复（T-ONL-01）"),
+    EXPLANATIONS,
 ))
 
 VISIT = Kind("visit", "回访记录", "visits", "HF", "date", (
@@ -293,6 +307,7 @@ VISIT = Kind("visit", "回访记录", "visits", "HF", "date", (
     Field("phone_solved", "bool", "电话已解决", added=True, help="false：电话解决不了，须上门（E-FB-02）"),
     Field("spot_check", "bool", "维修质量抽查", added=True,
           help="true 表示这次回访是维修主管/管理员对维修单的质量抽查（W-SPOT-01）；普通完工回访不算抽查"),
+    EXPLANATIONS,
 ))
 
 LETTER = Kind("letter", "公开信", "letters", "GKX", "date", (
@@ -303,6 +318,7 @@ LETTER = Kind("letter", "公开信", "letters", "GKX", "date", (
     _text("body", "正文", True),
     Field("complaints", "list", "答复的投诉", item=_ref("complaint", "投诉", "complaint")),
     _text("approved_by", "批准人"),
+    EXPLANATIONS,
 ))
 
 # -- kinds added for the clauses that need plans, recurring duties and reports ----------------

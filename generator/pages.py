@@ -72,7 +72,8 @@ def due_value(instant: datetime | None):
 def _finding_dict(f) -> dict:
     return {"rule": f.rule, "severity": f.severity, "file": f.file, "line": f.line, "record": f.record,
             "message": f.message, "clause": f.clause, "threshold": f.threshold, "status": f.status,
-            "due": due_value(f.due), "period": f.period, "subject": f.subject}
+            "due": due_value(f.due), "period": f.period, "subject": f.subject, "history": f.history,
+            "explanation": f.explanation}
 
 
 def _item_dict(o) -> dict:

@@ -7,19 +7,25 @@ never recomputes a figure, a schedule or a status, re-reads the configuration or
 from __future__ import annotations
 
 import gc
+import io
+import tarfile
+import tempfile
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from functools import cached_property
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from functools import cached_property
 from pathlib import Path
 
+import git
+
 from . import site
-from .config import Config, ConfigError, load_config
+from .config import CONFIG_FILE, Config, ConfigError, load_config
 from .dates import AsOfError, Calendar, as_of_day, as_of_instant, fact_instant, show_instant
-from .findings import Finding, sort_findings
+from .findings import Explanation, Finding, sort_findings
 from .history import History, Staff
-from .load import Record, RecordSet, load
+from .load import RECORDS_DIR, Record, RecordSet, load
 from .pages import portal
 from .render import render
 from .reports import Reports, compute
@@ -74,10 +80,11 @@ class Analysis:
 
 
 def analyse(root: Path, as_of: datetime | date | str | None = None, *, with_history: bool = True,
-            only_rules=None) -> Analysis:
+            only_rules=None, provenance: dict | None = None) -> Analysis:
     """load → validate → provenance → rules. Raises ConfigError for an unusable huifang.yml.
 
     `as_of` is decided here once (a date means the end of that day, None means now) and passed down.
+    `provenance` given means: use it instead of reading git (the BASE of `check --changed`).
     """
     config = load_config(root)
     problems = check_config_rules(config)
@@ -90,14 +97,110 @@ def analyse(root: Path, as_of: datetime | date | str | None = None, *, with_hist
                         f"（可在 huifang.yml 的 thresholds.year_min / year_max 调整）。")
     # git reads the history (its own process, the other core) while this one parses the records
     with ThreadPoolExecutor(1) as pool, _no_collection():
-        history = pool.submit(_provenance, root) if with_history else None
+        history = pool.submit(_provenance, root) if with_history and provenance is None else None
         loaded, findings = load(root, years)
-        provenance, warnings = history.result() if history else ({}, [])
+        provenance, warnings = history.result() if history else (provenance or {}, [])
     records, future = _until(loaded, instant)
     findings += [_future_finding(r, instant) for r in future]
     ctx = run(records, config, instant, Calendar(config.days_off, config.workdays), provenance, only_rules)
-    return Analysis(root, config, instant, records, sort_findings(findings + ctx.outcome.findings), ctx.outcome,
+    found = _explained(records, findings + ctx.outcome.findings)
+    return Analysis(root, config, instant, records, sort_findings(found), ctx.outcome,
                     plans(ctx), provenance, warnings, future, len(loaded))
+
+
+def _explained(records: RecordSet, findings: list[Finding]) -> list[Finding]:
+    """Findings with the supervisor's explanation their record gives for that rule, shown beside them."""
+    out = []
+    for f in findings:
+        r = records.by_id.get(f.record) if f.record else None
+        given = [e for e in (r.get("explanations", []) if r is not None else []) if isinstance(e, dict)]
+        e = next((e for e in given if e.get("rule") == f.rule), None)
+        out.append(replace(f, explanation=Explanation(str(e["by"]), e["date"], str(e["reason"]))) if e else f)
+    return out
+
+
+@dataclass
+class Change:
+    """What a change does to the analysis: findings it creates and findings it resolves."""
+
+    base: Analysis
+    branch: Analysis
+    created: list[Finding]
+    resolved: list[Finding]
+
+    @property
+    def failing(self) -> list[Finding]:
+        """Created errors that block: anything repairable, and history nobody has explained yet."""
+        return [f for f in self.created if f.severity == "error" and (not f.history or f.explanation is None)]
+
+
+def _identity(f: Finding) -> tuple:
+    """What a finding is about, the same in both analyses: not its line (it moves when a file is
+    edited) nor its message (counts and lists in it change when a neighbour is added)."""
+    return (f.rule, f.severity, f.record or f.file, f.subject, f.period, f.status, f.due)
+
+
+def _beyond(findings: list[Finding], other: list[Finding]) -> list[Finding]:
+    """The findings of `findings` that `other` does not have, counted per identity; where several
+    share an identity, the ones with the same message and records are matched first."""
+    exact = Counter((_identity(f), f.message, f.related) for f in other)
+    rest = []
+    for f in findings:
+        k = (_identity(f), f.message, f.related)
+        if exact[k]:
+            exact[k] -= 1
+        else:
+            rest.append(f)
+    left = Counter(k[0] for k, n in exact.items() for _ in range(n))
+    out = []
+    for f in rest:
+        k = _identity(f)
+        if left[k]:
+            left[k] -= 1
+        else:
+            out.append(f)
+    return out
+
+
+def compare(root: Path, rev: str, as_of: datetime | date | str | None = None) -> Change:
+    """Analyse the records at git revision `rev` and as they are now (work tree), at one instant.
+
+    Both sides use the work tree's provenance, so findings that come from git history only
+    differ where the records do. Every finding the change creates or resolves is reported, on
+    any record: a deleted callback leaves its order without one, a moved visit leaves its old
+    customer short."""
+    instant = as_of_instant(as_of)
+    branch = analyse(root, instant)
+    with tempfile.TemporaryDirectory(prefix="huifang-base-") as tmp:
+        _snapshot(root, rev, Path(tmp))
+        base = analyse(Path(tmp), instant, provenance=branch.provenance)
+    return Change(base, branch, _beyond(branch.findings, base.findings), _beyond(base.findings, branch.findings))
+
+
+def merge_base(root: Path, base: str) -> str:
+    """The commit the work tree's branch left `base` at (check with history.changed_files first)."""
+    repo = git.Repo(root, search_parent_directories=False)
+    try:
+        return repo.git.merge_base(base, "HEAD").strip()
+    finally:
+        repo.close()
+
+
+def _snapshot(root: Path, rev: str, dest: Path) -> None:
+    """records/, huifang.yml and staff.yml as they are at `rev`, written under `dest`."""
+    repo = git.Repo(root, search_parent_directories=False)
+    try:
+        present = [p for p in (RECORDS_DIR, CONFIG_FILE, "staff.yml")
+                   if repo.git.ls_tree("--name-only", rev, "--", p).strip()]
+        if not present:
+            (dest / RECORDS_DIR).mkdir()
+            return
+        data = repo.git.archive("--format=tar", rev, "--", *present, stdout_as_string=False)
+    finally:
+        repo.close()
+    with tarfile.open(fileobj=io.BytesIO(data)) as tar:
+        tar.extractall(dest, filter="data")
+    (dest / RECORDS_DIR).mkdir(exist_ok=True)
 
 
 # Dated facts inside a record (not deadlines such as reply_by): as of an earlier instant they had not

@@ -1,8 +1,9 @@
-"""`huifang check --changed BASE` on real git repositories: a pull request is judged by what it touches.
+"""`huifang check --changed BASE` on real git repositories: a pull request is judged by its whole effect.
 
 main holds customers, complaints and visits; a branch adds a broken visit and edits a complaint.
-`--changed main` must report the branch's own findings and the customer-, issue- and period-level
-findings its records take part in, and nothing about records the branch did not touch.
+`--changed main` compares the analysis of the merge base with the analysis of the branch: it
+reports every finding the change creates (on any record) and every one it resolves, and fails
+only on created errors — never on older errors nearby.
 """
 
 from __future__ import annotations
@@ -197,7 +198,7 @@ def pr(repo):
     return repo
 
 
-def test_changed_reports_the_branch_and_what_it_takes_part_in(pr):
+def test_changed_reports_what_the_branch_creates_and_nothing_that_was_there(pr):
     status, found, _ = check(pr, "--changed", "main", scoped=True)
     assert status == 1
     got = keys(found)
@@ -206,21 +207,34 @@ def test_changed_reports_the_branch_and_what_it_takes_part_in(pr):
     assert [(f["file"], f["line"]) for f in day] == [(P_BROKEN, 3)]  # the `recorded:` line
     if "V-SIGN-01" in enforced():
         assert ("V-SIGN-01", "HF-20261110-001") in got
-    # customer-level: the new visit takes part in CUST-0001's finding
-    assert ("Z-CUST-01", "CUST-0001") in got
-    # issue-level: the edited complaint and the untouched complaint of the same issue
-    assert ("Z-ISSUE-01", "TS-20261102-001") in got
-    assert ("Z-ISSUE-01", "TS-20261104-001") in got
-    # period-level: the finding that names the new visit
+    # CUST-0001 already had a visit, the issue already had two complaints and the period already had
+    # an on-site visit on main: those findings are not the change's
+    assert not {("Z-CUST-01", "CUST-0001"), ("Z-ISSUE-01", "TS-20261102-001"), ("Z-ISSUE-01", "TS-20261104-001")} & got
+    # the period rule speaks once per on-site visit: the change adds one, about the new visit
     period = [f for f in found if f["rule"] == "Z-PER-01"]
-    assert [f["file"] for f in period] == [None]
-    assert "HF-20261110-001" in period[0]["message"]
+    assert [f["related"] for f in period] == [["HF-20261110-001"]]
     # nothing about the untouched, unrelated customer and visit
     assert not [f for f in found if f["record"] in ("HF-20261105-001", "CUST-0002")]
     assert not [f for f in found if f["file"] == P_UNRELATED]
-    # a period finding is kept only when it names a changed record (it may name others as well)
-    assert all("HF-20261110-001" in f["message"] or "TS-20261102-001" in f["message"]
-               for f in found if f["file"] is None)
+
+
+def test_changed_reports_what_it_creates_on_untouched_records_and_what_it_resolves(pr):
+    pr.git("checkout", "-q", "main")
+    pr.git("checkout", "-q", "-b", "move")
+    # the unrelated on-site visit moves to CUST-0003 (now in the customer rule) and becomes a phone
+    # visit (its V-SIGN-01 and the period finding's only member go away)
+    pr.add(VISIT_UNRELATED.replace("customer: CUST-0002", "customer: CUST-0003").replace("method: 上门", "method: 电话")
+           .replace("content: 上门回访，检查门窗。", "content: 电话回访，询问门窗。"))
+    commit(pr, "改成电话回访，客户改为 CUST-0003")
+    p = run(pr.root, "check", "--as-of", AS_OF, "--format", "json", "--changed", "main", scoped=True)
+    data = json.loads(p.stdout)
+    created, resolved = keys(data["findings"]), keys(data["resolved"])
+    assert ("Z-CUST-01", "CUST-0003") in created  # on a record the change did not touch
+    assert ("Z-CUST-01", "CUST-0002") in resolved
+    assert ("Z-PER-01", None) in resolved
+    if "V-SIGN-01" in enforced():
+        assert ("V-SIGN-01", "HF-20261105-001") in resolved
+    assert p.returncode == 1  # Z-CUST-01 is an error the change created
 
 
 def test_unrelated_broken_visit_only_reported_without_changed(pr):
@@ -316,3 +330,94 @@ def test_deleting_a_referenced_record_is_reported(pr):
     status, changed, _ = check(pr, "--changed", "main")
     assert ("SCHEMA", "HF-20261103-001") in keys(changed)
     assert status == 1
+
+
+ORDER = """
+id: WO-20261102-001
+customer: CUST-0001
+type: 维修
+completed: 2026-11-02 14:00:00+08:00
+region: 城东
+"""
+CALLBACK = """
+id: HF-20261103-002
+date: 2026-11-03 10:00:00+08:00
+recorded: 2026-11-03 12:00:00+08:00
+method: 电话
+purpose: 维修回访
+customer: CUST-0001
+related: [WO-20261102-001]
+visitor: 李芳
+interviewee: 张明
+content: 电话回访，询问维修工服务态度和收费情况
+signature: 无
+"""
+P_CALLBACK = "records/visits/2026/11/HF-20261103-002.yml"
+
+
+def test_deleting_a_callback_fails_on_the_order_it_leaves_without_one(pr):
+    pr.git("checkout", "-q", "main")
+    pr.add(ORDER)
+    pr.add(CALLBACK)
+    commit(pr, "完工单和回访")
+    pr.git("checkout", "-q", "-b", "delete-callback")
+    pr.git("rm", "-q", P_CALLBACK)
+    commit(pr, "删除回访")
+    status, found, err = check(pr, "--changed", "main")
+    assert status == 1
+    (cb,) = [f for f in found if f["rule"] == "W-CB-02"]
+    assert (cb["record"], cb["status"]) == ("WO-20261102-001", "overdue")  # a record the change did not touch
+    assert "新增了" in err
+
+
+def test_an_older_error_nearby_does_not_fail_a_good_change(pr):
+    """CUST-0002's visit is broken on main; a correct new visit to the same customer passes."""
+    pr.git("checkout", "-q", "main")
+    pr.git("checkout", "-q", "-b", "good")
+    pr.add(VISIT_OK.replace("HF-20261103-001", "HF-20261106-001").replace("2026-11-03", "2026-11-06")
+           .replace("customer: CUST-0001", "customer: CUST-0002").replace("related: [TS-20261102-001]\n", "")
+           .replace("purpose: 投诉回访", "purpose: 例行回访").replace("interviewee: 张明\n", ""))
+    commit(pr, "一条正确的回访")
+    status, found, _ = check(pr, "--changed", "main")
+    assert [f for f in found if f["severity"] == "error"] == [] and status == 0
+
+
+LATE_REPLY = "first_response: 2026-11-04 09:00:00+08:00\n"  # type 投诉, 一般: due within 24 hours (RESP-A)
+EXPLAINED = """explanations:
+  - rule: T-RESP-01
+    by: 王丽
+    date: 2026-11-20
+    reason: 受理人病假，电话记录在纸质台账上，补录时已晚
+"""
+
+
+def test_a_created_breach_fails_until_a_supervisor_explains_it_and_later_edits_pass(pr):
+    pr.git("checkout", "-q", "main")
+    pr.git("checkout", "-q", "-b", "late")
+    pr.add(COMPLAINT + LATE_REPLY)
+    commit(pr, "补录首次答复（晚了）")
+    status, found, err = check(pr, "--changed", "main")
+    (late,) = [f for f in found if f["rule"] == "T-RESP-01"]
+    assert (late["status"], late["history"], late["explanation"]) == ("done", True, None)
+    assert status == 1 and "主管" in err
+    # the pre-commit gate (check PATH) does not block the clerk recording the truth: the breach is
+    # reported, but only the errors that can still be repaired decide the exit status
+    status, found, _ = check(pr, str(pr.root / P_COMPLAINT))
+    (late,) = [f for f in found if f["rule"] == "T-RESP-01"]
+    assert late["history"] is True
+    assert status == (1 if [f for f in found if f["severity"] == "error" and not f["history"]] else 0)
+    pr.add(COMPLAINT + LATE_REPLY + EXPLAINED)
+    commit(pr, "主管说明")
+    status, found, _ = check(pr, "--changed", "main")
+    (late,) = [f for f in found if f["rule"] == "T-RESP-01"]
+    assert late["explanation"] == {"by": "王丽", "date": "2026-11-20", "reason": "受理人病假，电话记录在纸质台账上，补录时已晚"}
+    assert status == 0
+    # merged: a later edit of the same complaint creates nothing and passes
+    pr.git("checkout", "-q", "main")
+    pr.git("merge", "-q", "--ff-only", "late")
+    pr.git("checkout", "-q", "-b", "later")
+    pr.add(COMPLAINT.replace("3 栋电梯运行时噪音大。", "3 栋电梯运行时噪音大，晚上更明显。") + LATE_REPLY + EXPLAINED)
+    commit(pr, "补充描述")
+    status, found, _ = check(pr, "--changed", "main")
+    assert not [f for f in found if f["rule"] == "T-RESP-01"]
+    assert status == 0

@@ -127,3 +127,12 @@ def test_the_demo_overdue_duties_are_on_the_due_list_and_the_home_page(demo):
     body = due[due.rindex("已逾期（"):]  # past the table of contents
     first_open = body.index("未到期（")
     assert all(body.index(o["record"]) < first_open for o in overdue)  # overdue first
+
+
+def test_a_supervisor_explanation_stands_beside_its_breach(demo):
+    root, data = demo
+    (f,) = [f for f in data["findings"] if (f["rule"], f["record"]) == ("C-DL-01", "TS-20260825-001")]
+    assert (f["status"], f["history"], f["explanation"]["by"]) == ("done", True, "周建华")
+    for page in ("records/complaints/TS-20260825-001.html", "months/2026-08.html", "customers/CUST-0008.html"):
+        shown_text = text(root / "site" / page)
+        assert "主管说明：周建华（2026-09-02）" in shown_text and "已成事实" in shown_text, page

@@ -222,14 +222,16 @@ class Context:
 
     def period_finding(self, period: str, message: str, records: Iterable[str] = (), *,
                        threshold: str | None = None, severity: str | None = None,
-                       status: str | None = None) -> None:
-        """A finding about a whole period; the message names the records it counts against."""
+                       status: str | None = None, scope: str = "") -> None:
+        """A finding about a whole period (of one `scope`, such as a region); the message names the
+        records it counts against."""
         ids = sorted(set(records))
         listed = "、".join(ids[:20]) + (f" 等 {len(ids)} 条" if len(ids) > 20 else "")
         r = self.current
         text = f"{period}：{message}" + (f"（涉及 {listed}）" if ids else "") + f"。要求：{r.asks}"
         self.outcome.findings.append(Finding(r.id, self._severity(severity), None, None, None, text,
-                                             r.source, threshold, status, None, period, period))
+                                             r.source, threshold, status, None, period,
+                                             f"{period} {scope}" if scope else period, tuple(ids)))
 
     def _responsible(self, record: Record) -> str | None:
         """Who must act: the record's own owner (visitor, responsible department, receiving department),
@@ -270,13 +272,13 @@ class Context:
         if finding and fig.passed is False:
             text = f"{scope}：{finding}" if scope else finding
             if status == "missed":
-                self.period_finding(period, text, fig.offenders, threshold=threshold, status="missed")
+                self.period_finding(period, text, fig.offenders, threshold=threshold, status="missed", scope=scope)
             else:
                 more = fig.needed()
                 need = (f"，还需 {more} 项达标" if op == ">=" else f"，还需增加 {more} 项其他方式的回访") if more else ""
                 self.period_finding(period, f"{text}；期间到 {show_instant(end)} 才结束，目前 {fig.numerator}/"
                                     f"{fig.denominator}{need}", fig.offenders, threshold=threshold,
-                                    severity="info", status="running")
+                                    severity="info", status="running", scope=scope)
         return fig
 
     # -- time ------------------------------------------------------------------------------
