@@ -336,3 +336,19 @@ def period_bounds(period: str) -> tuple[datetime, datetime]:
         a = date(y, int(period[5:7]), 1)
         b = add_months(a, 1)
     return fact_instant(a), fact_instant(b)
+
+
+# --- festivals ------------------------------------------------------------------------------
+
+# The statutory festivals by their Chinese names, as the official calendar data names them.
+FESTIVALS = {"元旦": "New Year's Day", "春节": "Spring Festival", "清明节": "Tomb-sweeping Day",
+             "劳动节": "Labour Day", "端午节": "Dragon Boat Festival", "中秋节": "Mid-autumn Festival",
+             "国庆节": "National Day"}
+
+
+def festival_days(name: str, year: int) -> tuple[date, date] | None:
+    """(first, last) day of a statutory festival's holiday in a year, or None when the official
+    calendar has no such holiday that year (unknown name, unannounced year, or merged with another)."""
+    label = FESTIVALS.get(name)
+    days = sorted(d for d, n in _official.holidays.items() if d.year == year and n == label) if label else []
+    return (days[0], days[-1]) if days else None

@@ -256,6 +256,10 @@ class Staff:
             return self._by_name.get(git_name.strip().casefold())
         return None
 
+    def member(self, name: str | None) -> StaffMember | None:
+        """The staff member a record names (visitor, reviewer, 处理人) by name or git name."""
+        return self._find(name, None) if name else None
+
     def name(self, git_name: str, email: str | None) -> str:
         m = self._find(git_name, email)
         return m.name if m is not None else git_name

@@ -95,14 +95,18 @@ def analyse(root: Path, as_of: datetime | date | str | None = None, *, with_hist
     if not years[0] <= as_of_day(instant).year <= years[1]:
         raise AsOfError(f"--as-of {show_instant(instant)} 不在 {years[0]}–{years[1]} 年之间"
                         f"（可在 huifang.yml 的 thresholds.year_min / year_max 调整）。")
+    staff, warnings = _staff(root)
     # git reads the history (its own process, the other core) while this one parses the records
     with ThreadPoolExecutor(1) as pool, _no_collection():
-        history = pool.submit(_provenance, root) if with_history and provenance is None else None
+        history = pool.submit(_provenance, root, staff) if with_history and provenance is None and staff is not None \
+            else None
         loaded, findings = load(root, years)
-        provenance, warnings = history.result() if history else (provenance or {}, [])
+        provenance, more = history.result() if history else (provenance or {}, [])
+        warnings += more
     records, future = _until(loaded, instant)
     findings += [_future_finding(r, instant) for r in future]
-    ctx = run(records, config, instant, Calendar(config.days_off, config.workdays), provenance, only_rules)
+    ctx = run(records, config, instant, Calendar(config.days_off, config.workdays), provenance, only_rules,
+              staff=staff)
     found = _explained(records, findings + ctx.outcome.findings)
     return Analysis(root, config, instant, records, sort_findings(found), ctx.outcome,
                     plans(ctx), provenance, warnings, future, len(loaded))
@@ -295,11 +299,14 @@ def _no_collection():
             gc.enable()
 
 
-def _provenance(root: Path) -> tuple[dict, list[str]]:
+def _staff(root: Path) -> tuple[Staff | None, list[str]]:
     try:
-        staff = Staff.load(root)
+        return Staff.load(root), []
     except Exception as e:  # a broken staff file must not stop the check
-        return {}, [str(e)]
+        return None, [str(e)]
+
+
+def _provenance(root: Path, staff: Staff) -> tuple[dict, list[str]]:
     with History(root, staff) as h:
         return h.provenance(), list(h.warnings)
 

@@ -2,7 +2,10 @@
 
 A rule is registered with `@rule(...)` in the module of its procedure area
 (visits.py = V, callbacks.py = W, equipment.py = E, complaints.py = C,
-response.py = T, scales.py = S/K); rules that cannot be checked from records are
+response.py = T, scales.py = S/K), or in the module of the facts it reads:
+duties.py (plans, recurring duties and reports), orders.py (work orders and their callbacks),
+intake.py (complaint intake and handling), conduct.py (how and by whom visits are made);
+each of these lists its rule IDs at the top. Rules that cannot be checked from records are
 listed with `catalogue(...)` and the reason. `run()` judges all records at one as-of
 instant and returns findings, open items (duties with a due time) and period figures.
 """
@@ -18,7 +21,8 @@ from ..config import Config
 from ..dates import Calendar
 from ..findings import Finding
 from ..load import RecordSet
-from . import callbacks, complaints, equipment, response, scales, visits  # noqa: F401  (registers the rules)
+from . import (callbacks, complaints, conduct, duties, equipment, intake, orders, response,  # noqa: F401
+               scales, visits)  # (importing the modules registers the rules)
 from .engine import (AREAS, MUST, REGISTRY, SCOPES, Context, Figure, OpenItem, Outcome, Rule, catalogue,
                      months_of, rule)
 
@@ -33,14 +37,14 @@ def all_rules() -> list[Rule]:
 
 
 def run(records: RecordSet, config: Config, as_of: datetime | date, calendar: Calendar | None = None,
-        provenance: dict | None = None, only: Iterable[str] | None = None) -> Context:
+        provenance: dict | None = None, only: Iterable[str] | None = None, staff=None) -> Context:
     """Apply every enabled rule at the as-of instant; a rule that fails becomes a finding, never a traceback.
 
     Returns the Context: its `outcome` holds findings, open items and figures, its `memo` what
     the areas computed once for everyone (the equipment schedule)."""
     if calendar is None:
         calendar = Calendar(config.days_off, config.workdays)
-    ctx = Context(records, config, as_of, calendar, provenance)
+    ctx = Context(records, config, as_of, calendar, provenance, staff)
     selected = set(only) if only else None
     for r in all_rules():
         sw = config.rules.get(r.id)

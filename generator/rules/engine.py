@@ -167,8 +167,9 @@ class Context:
     """
 
     def __init__(self, records: RecordSet, config: Config, as_of: datetime | date, calendar: Calendar,
-                 provenance: dict | None = None):
+                 provenance: dict | None = None, staff=None):
         self.records, self.config, self.calendar = records, config, calendar
+        self.staff = staff  # staff.yml (history.Staff): names → roles; None or empty when there is none
         self.now = as_of_instant(as_of)
         self.as_of = as_of_day(self.now)
         self.provenance = provenance or {}
@@ -236,7 +237,7 @@ class Context:
     def _responsible(self, record: Record) -> str | None:
         """Who must act: the record's own owner (visitor, responsible department, receiving department),
         else the clerk who submitted it (git, named through staff.yml)."""
-        owner = record["visitor"] or record["department"] or record["received_by"]
+        owner = record["visitor"] or record["department"] or record["received_by"] or record["by"]
         if owner:
             return str(owner)
         prov = self.provenance.get(record.path)
@@ -251,6 +252,19 @@ class Context:
             self.current.id, record.id, record.path, day, what,
             customer if customer is not None else (record.id if record.kind.name == "customer" else record["customer"]),
             overdue, at, (self.as_of - day).days if overdue else 0, self._responsible(record)))
+
+    def period_deadline(self, period: str, due: datetime | date, late: str, what: str, *,
+                        threshold: str | None = None) -> None:
+        """A duty of a whole period that no record shows done yet (a weekly report, a reception day):
+        a to-do until `due`, then an overdue period finding that stays on the due list."""
+        at = deadline_instant(due)
+        overdue = at < self.now
+        if overdue:
+            self.period_finding(period, late, threshold=threshold, status="overdue")
+        day = as_of_day(at)
+        self.outcome.open_items.append(OpenItem(
+            self.current.id, "", None, day, f"{period}：{what}", None, overdue, at,
+            (self.as_of - day).days if overdue else 0, None))
 
     def figure(self, period: str, label: str, numerator: int, denominator: int, target: float, op: str,
                threshold: str, offenders: Iterable[str] = (), *, scope: str = "", population: str = "",

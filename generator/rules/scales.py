@@ -99,44 +99,11 @@ def no_second_call(ctx):
         seen[(c["customer"], c["issue"])].append(c)
 
 
-NO_KIND = "目前的记录格式没有这一类"
 
 # F — first contact and intake (PROCEDURES.md §2.G)
-catalogue("F-FIRST-01", "首问负责制", scope="record", modal="必须", source="001 E §2(1)–(6)",
-          asks="客户首先问到的员工是第一责任人：能当场办的必须一次办好，不能办的登记并转交主管领导",
-          reason="需要“首问人”“是否在职责内”“转交给谁”等字段，目前的投诉记录只有受理部门，没有这些内容")
 catalogue("F-INTAKE-01", "物业信息由前台受理并分类登记", scope="record", modal="无", source="001 Q ch.4 §1–§3",
           asks="所有信息交前台客户接待员，分为报修、投诉、员工反馈三类分别登记，并开出工作联系单或维修单",
-          reason=f"需要“报修登记”“员工信息反馈登记”和派工联系单记录，{NO_KIND}")
-catalogue("F-CONS-01", "咨询结束时确认客户是否满意", scope="record", modal="无", source="001 I §3.1 d、§3.2",
-          asks="咨询结束时询问客户对答复是否满意并记录；投诉立即记录，并把处理结果反馈客户",
-          reason="投诉记录没有“已确认满意”字段；咨询电话本身不记录")
+          reason="三本登记簿就是记录本身：报修登记是完工单，投诉及建议登记是投诉记录，员工反馈的信息登记为投诉记录（咨询/建议）；"
+                 "派工和处理时限由 T-RESP-01、T-RESP-02 检查，没有另外可查的事实")
 
 # P — periodic management activities (PROCEDURES.md §2.D P-PROJ-01, §2.H)
-catalogue("P-PROJ-01", "交付项目：一年内每月、之后每季电话回访", scope="contract", modal="无", source="001 E §5",
-          asks="对交付的项目建立回访档案，交付一年内每月电话回访一次，之后每季度一次",
-          reason="客户档案没有“项目交付日期”字段，无法排出每月/每季的回访计划")
-catalogue("P-SURV-01", "服务完成后做满意度调查", scope="record", modal="无", source="001 A §2.4、§3.4",
-          asks="售后服务完成后发出满意度调查表并记录反馈，定期评价售后服务",
-          reason=f"需要“调查表发出/收回”记录，{NO_KIND}；完工回访由 W-CB-* 检查")
-catalogue("P-SUP-01", "每月服务监督报告", scope="period", modal="无", source="001 E §1",
-          asks="业务部门每月考核技术服务工作，月底编制服务监督报告交总经理",
-          reason=f"需要“服务监督报告”记录，{NO_KIND}")
-catalogue("P-WEEK-01", "周五提交每周服务情况", scope="period", modal="必需", source="001 E §4",
-          asks="技术服务人员必须在周五下午的部门会议上提交本周客户服务情况和客户反馈",
-          reason=f"需要“周报”记录，{NO_KIND}")
-catalogue("P-YEAR-01", "每年十二月联系客户了解来年需求", scope="customer", modal="无", source="001 E §3",
-          asks="每年十二月向新老客户寄送新年礼品，并了解其来年的需求计划",
-          reason="回访记录没有“来年需求”字段，礼品寄送也没有记录")
-catalogue("P-HOL-01", "节日电话问候", scope="customer", modal="应", source="001 P §3.1.1",
-          asks="逢节假日、喜庆日应电话问候业主和用户",
-          reason="程序没有列出是哪些节日，本单位也没有配置节日清单")
-catalogue("P-RECEP-01", "每月经理接待日，提前一周通知", scope="period", modal="无", source="001 P §3.1.3",
-          asks="每月固定一个周末或节假日为经理接待日，至少提前一周通知全体业主，并保存接待记录和照片",
-          reason=f"需要“接待日”和通知记录，{NO_KIND}")
-catalogue("P-MAIL-01", "每周开启经理信箱并跟进", scope="period", modal="无", source="001 P §3.1.4",
-          asks="客服助理每周开启经理信箱并登记，信件交经理安排跟进、回访或书面答复",
-          reason=f"需要“信箱开启登记”记录，{NO_KIND}")
-catalogue("P-OC-01", "业委会座谈与开发商沟通计划", scope="contract", modal="无", source="001 P §3.1.5–§3.1.6",
-          asks="有业委会的邀请其座谈两次并完整记录；没有业委会的商业物业每年制订与开发商的沟通计划，经中心经理批准",
-          reason=f"需要“座谈会”和“沟通计划”记录，{NO_KIND}；座谈频次程序也未规定")

@@ -582,34 +582,13 @@ def method_allowed(ctx):
 
 # -- not checkable from the records -----------------------------------------------------------
 
-NO_KIND = "目前的记录格式没有这一类"
-catalogue("V-PLAN-01", "回访前制订回访名单", scope="record", modal="制订", source="000 P1 §3.1",
-          asks="回访前根据客户档案和询盘统计制订《客户回访名单》，写明询盘信息、回访方式、时间和问题",
-          reason=f"需要“回访名单/回访计划”记录，{NO_KIND}")
 catalogue("V-PLAN-02", "回访目的明确", scope="record", modal="要", source="000 P1 §4.2(1)",
           asks="每次回访要有明确的目的",
           reason="回访类别（purpose）是必填字段，已由格式检查（SCHEMA）保证，无需另外检查")
-catalogue("V-TIME-01", "回访时间不打扰客户", scope="record", modal="要", source="000 P1 §4.2(2)",
-          asks="回访时间要充分考虑客户的作息，以不打扰客户为原则",
-          reason="程序没有给出可以联系的时段，记录里也没有客户的免打扰时段")
-catalogue("V-METH-01", "回访方式优先顺序：电话、在线、邮件", scope="record", modal="优先", source="000 P1 §4.3(1)",
-          asks="回访优先用电话，其次在线沟通工具，再次邮件",
-          reason="只是优先顺序，没有比例或条件；门户的月度页面显示回访方式构成")
-catalogue("V-ROLE-01", "由规定的岗位回访", scope="record", modal="负责", source="000 P4 Art.3(1)",
-          asks="回访由程序指定的岗位（如客服主管、房管员、维修主管）进行",
-          reason="回访人（visitor）只是姓名，记录里没有岗位；需要人员名单 staff.yml 写明岗位后才能判断")
 catalogue("V-REC-01", "每次回访都有书面记录和必备内容", scope="record", modal="必须", source="000 P1 §4.3(3)",
           asks="每次回访都要有书面记录，写明客户基本信息、要求、服务评价和所提问题的原始记录",
-          reason="必填内容（客户、回访内容）已由格式检查保证；“要求”“原始记录”在记录格式里没有单独的字段")
-catalogue("V-RPT-01", "汇总编制回访报告", scope="period", modal="按时", source="000 P1 §4.4(1)1)",
-          asks="按时根据回访记录汇总、评价，形成《客户回访报告》",
-          reason=f"需要“回访报告”记录，{NO_KIND}；门户按月生成回访汇总")
-catalogue("V-WEEK-01", "每周把回访资料交部门主管", scope="period", modal="应", source="000 P1 §4.4(1)2)",
-          asks="回访人员应每周把一周的回访资料提交部门主管审核",
-          reason=f"需要“每周提交”记录，{NO_KIND}；程序也没有规定提交期限")
-catalogue("V-REV-02", "管理处检查回访并签署意见", scope="record", modal="签署", source="000 P3 §2",
-          asks="客服主任检查回访工作，管理处负责人（或办公室事务助理）签署意见",
-          reason="审阅（review）只记一位审阅人，没有岗位和签名附件，无法区分检查人和签署人；单人审阅由 V-REV-01 检查")
+          reason="客户和回访内容是必填字段，格式检查（SCHEMA）已保证每条回访都有；要求和服务评价记在建议和需求、满意度里，"
+                 "程序没有规定哪一项可以空缺，设备回访的必填内容由 E-REC-02 检查")
 catalogue("V-RATE-04", "意见、建议回访率由管理处确定", scope="period", modal="可", source="000 P4 Art.4(2)",
           asks="意见、建议的回访率可由管理处根据需要调整",
           reason="程序没有给出目标值，本单位也没有配置目标，只能在门户显示实际比例")
