@@ -320,6 +320,15 @@ def add_months(d: date, n: int) -> date:
     return date(year, month, min(d.day, last))
 
 
+def period_month(period) -> str | None:
+    """The month a period belongs to on month pages: its own month, a day's month, an ISO week's
+    Monday's month (as week labels read: 11月第1周); a year or anything else stays as it is."""
+    p = str(period or "")
+    if len(p) == 8 and p[4:6] == "-W" and p[6:].isdigit():
+        return month_key(date.fromisocalendar(int(p[:4]), int(p[6:]), 1))
+    return p[:7] if len(p) in (7, 10) and p[4] == "-" else (period or None)
+
+
 def period_bounds(period: str) -> tuple[datetime, datetime]:
     """[start, end) of a period written 'YYYY', 'YYYY-Qn', 'YYYY-MM' or 'YYYY-Www' (ISO week)."""
     y = int(period[:4])

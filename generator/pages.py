@@ -224,12 +224,26 @@ class _Pages:
         self.pages.sort(key=lambda p: p.path)
         return Portal(show_instant(self.now), self.pages)
 
+    def added(self) -> list:
+        """The plans, recurring duties and reports (kinds beyond the first five), by date then id."""
+        rows = [r for r in self.rs.all if r.kind.name in ("plan", "duty", "report") and r.valid]
+        return sorted(rows, key=lambda r: (str(main_date(r)), r.id))
+
+    @staticmethod
+    def named_customers(r) -> list[str]:
+        """Customers a plan (entries) or a duty (contacts) names."""
+        rows = r.get("entries", []) + r.get("contacts", []) if r.kind.name in ("plan", "duty") else []
+        return [x.get("customer") for x in rows if isinstance(x, dict) and x.get("customer")]
+
     def timeline_entry(self, r) -> dict:
         when = main_date(r)
         summary = {"order": lambda: f"{r['type'] or ''}完工单",
                    "complaint": lambda: r["description"],
                    "visit": lambda: f"{r['purpose'] or ''}（{r['method'] or ''}）",
-                   "letter": lambda: r["title"]}[r.kind.name]()
+                   "letter": lambda: r["title"],
+                   "plan": lambda: f"{r['type'] or ''}（{r['period'] or ''}）",
+                   "duty": lambda: f"{r['type'] or ''}{'（' + r['festival'] + '）' if r['festival'] else ''}",
+                   "report": lambda: f"{r['type'] or ''}（{r['period'] or ''}）"}[r.kind.name]()
         return {"id": r.id, "kind": r.kind.name, "kind_title": r.kind.title, "when": when,
                 "page": record_page(r.id, r.kind.name), "summary": summary,
                 "findings": self.findings_by_record.get(r.id, []),
@@ -237,7 +251,7 @@ class _Pages:
                 "provenance": self.provenance(r)}
 
     def records_pages(self) -> None:
-        for r in self.rs.orders + self.rs.complaints + self.rs.visits + self.rs.letters:
+        for r in self.rs.orders + self.rs.complaints + self.rs.visits + self.rs.letters + self.added():
             d = self.base(r)
             d["fields"] = self.fields(r)
             d["changes"] = self.changes(r)
@@ -257,6 +271,9 @@ class _Pages:
             if r.kind.name == "letter":
                 d["complaints"] = [self.ref(x) for x in r.get("complaints", [])]
                 d["covered"] = self.letter_customers(r)
+            if r.kind.name in ("plan", "duty", "report"):
+                d["named"] = [self.ref(c) | {"name": self.customer_name(c)} for c in dict.fromkeys(self.named_customers(r))]
+                d["linked"] = [self.ref(x) for x in r.get("related", []) + r.get("records", [])]
             title = f"{r.kind.title} {r.id}"
             self.pages.append(Page(record_page(r.id, r.kind.name), "record.md.j2", title, d))
 
@@ -335,6 +352,7 @@ class _Pages:
             entries = [self.timeline_entry(r) for r in self.rs.by_customer.get(c.id, [])]
             letters = [l for l in self.rs.letters if c.id in {x["id"] for x in self.letter_customers(l)}]
             entries += [self.timeline_entry(l) for l in letters]
+            entries += [self.timeline_entry(r) for r in self.added() if c.id in self.named_customers(r)]
             entries.sort(key=lambda e: (str(e["when"]), e["id"]))
             amount = c["contract_amount"]
             d = self.base(c)
@@ -410,6 +428,7 @@ class _Pages:
                  "satisfaction": share_rows(mo.satisfaction), "n_visits": len(mo.visits),
                  "n_complaints": len(mo.complaints), "n_orders": len(mo.orders),
                  "callbacks": {"figures": [self.fig(f) for f in regions], "technicians": share_rows(mo.technicians)},
+                 "duties": [self.timeline_entry(r) for r in self.added() if month_key(main_date(r)) == m],
                  "trend": self.trend(m)}
             rows.append({"month": m, "page": f"months/{m}.md", "status": mo.status, "figures": len(mo.figures),
                          "failed": len(mo.missed), "errors": len(mo.errors), "trend": share(mo.trend)})

@@ -30,6 +30,7 @@ from .pages import portal
 from .render import render
 from .reports import Reports, compute
 from .rules import Figure, OpenItem, Outcome, check_config_rules, run
+from .rules.duties import SINCE_RULES
 from .rules.equipment import Plan, plans
 
 FUTURE = "FUTURE"  # pseudo rule id of records dated after the as-of instant
@@ -96,6 +97,9 @@ def analyse(root: Path, as_of: datetime | date | str | None = None, *, with_hist
         raise AsOfError(f"--as-of {show_instant(instant)} 不在 {years[0]}–{years[1]} 年之间"
                         f"（可在 huifang.yml 的 thresholds.year_min / year_max 调整）。")
     staff, warnings = _staff(root)
+    if not str(config.threshold("facts_since") or "").strip():
+        warnings.append(f"huifang.yml 没有设置 facts_since：要求计划、定期工作、报告和新增事实的 {len(SINCE_RULES)} 条规则"
+                        f"还没有检查；写上开始在 huifang 登记这些事实的日期（例如 2026-12-01），从那天起检查。")
     # git reads the history (its own process, the other core) while this one parses the records
     with ThreadPoolExecutor(1) as pool, _no_collection():
         history = pool.submit(_provenance, root, staff) if with_history and provenance is None and staff is not None \

@@ -27,7 +27,7 @@ from .privacy import mask_private
 # --- page data types: pages build them, render turns them into Markdown ----------------------
 
 KIND_DIRS = {"customer": "customers", "order": "orders", "complaint": "complaints", "visit": "visits",
-             "letter": "letters"}
+             "letter": "letters", "plan": "plans", "duty": "duties", "report": "reports"}
 
 
 class Address(str):

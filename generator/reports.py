@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from . import model
-from .dates import add_months, local_date, month_key, period_bounds
+from .dates import add_months, local_date, month_key, period_bounds, period_month
 from .findings import Finding
 from .load import Record
 from .rules import Figure, months_of
@@ -196,7 +196,7 @@ def _month(analysis, m: str, visits, complaints, orders) -> Month:
     current = month_key(analysis.day) == m
     year_figures = [f for f in analysis.figures if f.period == year
                     and (current or (m.endswith("-12") and f.status != "running"))]
-    errors = [f for f in analysis.findings if f.severity == "error" and f.period == m]
+    errors = [f for f in analysis.findings if f.severity == "error" and period_month(f.period) == m]
     errors += [f for f in analysis.findings if f.severity == "error" and f.period == year and f.file is None
                and year_figures and not current]
     missed = [f for f in figures + year_figures if f.status == "missed"]

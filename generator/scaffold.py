@@ -16,6 +16,7 @@ from pathlib import Path
 
 from . import __version__, model, shipped
 from .config import CONFIG_FILE, default_config_text
+from .dates import today
 from .load import RECORDS_DIR
 
 VERSION_MARK = "__HUIFANG_VERSION__"
@@ -39,7 +40,7 @@ def planned_files() -> dict[str, str]:
     files: dict[str, str] = {}
     for kind in model.KINDS.values():
         files[f"{RECORDS_DIR}/{kind.folder}/{KEEP}"] = ""
-    files[CONFIG_FILE] = default_config_text()
+    files[CONFIG_FILE] = default_config_text({"facts_since": today().isoformat()})  # judged from day one
     files[".gitignore"] = GITIGNORE
     for kind in model.KINDS.values():
         files[f"templates/schema/{kind.name}.json"] = schema_text(kind)

@@ -16,6 +16,7 @@ import yaml
 from generator import __version__, model
 from generator.cli import main
 from generator.config import PARAMS, THRESHOLDS, default_config_text
+from generator.dates import today
 from generator.scaffold import planned_files
 from generator.dates import TZ
 
@@ -39,7 +40,7 @@ def test_init_makes_a_records_repository_that_checks_clean(tmp_path, capsys):
         assert f"新建　records/{kind.folder}/" in out
         schema = json.loads((target / "templates" / "schema" / f"{kind.name}.json").read_text(encoding="utf-8"))
         assert schema == model.json_schema(kind)
-    assert (target / "huifang.yml").read_text(encoding="utf-8") == default_config_text()
+    assert (target / "huifang.yml").read_text(encoding="utf-8") == default_config_text({"facts_since": today().isoformat()})
     ignored = (target / ".gitignore").read_text(encoding="utf-8").split()
     assert "/site/" in ignored and "/.huifang/" in ignored
     for rel in (".github/workflows/huifang.yml", ".gitlab-ci.yml", ".pre-commit-config.yaml", "CODEOWNERS",

@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from conftest import CUSTOMER, only
+
+SINCE = 'thresholds:\n  facts_since: "2025-01-01"\n'
+
+
+@pytest.fixture(autouse=True)
+def facts_since(repo):
+    """These rules judge records from `facts_since` on (unset: nothing); most tests start it early."""
+    repo.config(SINCE)
 
 STAFF = """
 - name: 小陈
@@ -107,7 +117,7 @@ def test_role01_wrong_role_unknown_person_and_profile(repo):
     got = only(repo.analyse(AS_OF).findings, "V-ROLE-01")
     assert sorted(where(got)) == [("HF-20261105-001", line(repo, a, "visitor:")),
                                   ("HF-20261106-001", line(repo, b, "visitor:"))]
-    repo.config("profile:\n  visit_roles: ROLE-P3\n")
+    repo.config(SINCE + "profile:\n  visit_roles: ROLE-P3\n")
     repo.write("staff.yml", STAFF.replace("客服主管", "客户服务部主管"))
     got = only(repo.analyse(AS_OF).findings, "V-ROLE-01")
     assert sorted(r for r, _ in where(got)) == ["HF-20261106-001"]
@@ -127,7 +137,7 @@ SIGNOFF = "signoff:\n  by: 林经理\n  date: 2026-11-07\n  comment: 同意\n"
 
 def test_rev02_inspected_and_signed_kept(repo):
     repo.write("staff.yml", STAFF)
-    repo.config("profile:\n  review: REV-P3\n")
+    repo.config(SINCE + "profile:\n  review: REV-P3\n")
     repo.add(CUSTOMER)
     visit(repo, extra=REVIEW + SIGNOFF)
     assert only(repo.analyse(AS_OF).findings, "V-REV-02") == []
@@ -135,7 +145,7 @@ def test_rev02_inspected_and_signed_kept(repo):
 
 def test_rev02_no_signoff_and_wrong_inspector(repo):
     repo.write("staff.yml", STAFF)
-    repo.config("profile:\n  review: REV-P3\n")
+    repo.config(SINCE + "profile:\n  review: REV-P3\n")
     repo.add(CUSTOMER)
     rel = visit(repo, extra=REVIEW)
     got = only(repo.analyse(AS_OF).findings, "V-REV-02")

@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from conftest import CUSTOMER, only
+
+SINCE = 'thresholds:\n  facts_since: "2025-01-01"\n'
+
+
+@pytest.fixture(autouse=True)
+def facts_since(repo):
+    """These rules judge records from `facts_since` on (unset: nothing); most tests start it early."""
+    repo.config(SINCE)
 
 STAFF = """
 - name: 周主管
@@ -654,3 +664,25 @@ def test_mon01c_missing_report(repo):
     since(repo)
     got = only(repo.analyse(date(2026, 12, 20)).findings, "C-MON-01")
     assert where(got) == [(None, None)] and got[0].period == "2026-11"
+
+
+# -- facts_since ----------------------------------------------------------------------------------
+
+def test_without_facts_since_nothing_new_is_asked(repo, capsys):
+    """An existing repository is not judged retroactively: the clause rules wait for `facts_since`."""
+    from generator.cli import main
+    from generator.rules import REGISTRY, threshold_for
+    from generator.rules.duties import SINCE_RULES
+    repo.add(CUSTOMER)
+    visit(repo, "HF-20261105-001", "2026-11-05 10:00")
+    repo.config("")
+    a = repo.analyse(date(2026, 12, 20))
+    assert [f for f in a.findings if f.rule in SINCE_RULES] == []
+    assert [o for o in a.open_items if o.rule in SINCE_RULES] == []
+    assert any("facts_since" in w for w in a.history_warnings)
+    assert threshold_for(REGISTRY["P-MAIL-01"], a.config) == "设置 facts_since 后检查"
+    since(repo, "2026-11-01")
+    a = repo.analyse(date(2026, 12, 20))
+    assert {"V-PLAN-01", "P-MAIL-01"} <= {f.rule for f in a.findings}
+    assert threshold_for(REGISTRY["P-MAIL-01"], a.config) == "自 2026-11-01 起检查（facts_since）"
+    assert len(SINCE_RULES) == 48

@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from conftest import CUSTOMER, only
+
+SINCE = 'thresholds:\n  facts_since: "2025-01-01"\n'
+
+
+@pytest.fixture(autouse=True)
+def facts_since(repo):
+    """These rules judge records from `facts_since` on (unset: nothing); most tests start it early."""
+    repo.config(SINCE)
 
 STAFF = """
 - name: 小孙

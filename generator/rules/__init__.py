@@ -82,4 +82,9 @@ def check_config_rules(config: Config) -> list[str]:
 
 
 def threshold_for(r: Rule, config: Config) -> str:
-    return config.describe(r.param) if r.param else ""
+    text = config.describe(r.param) if r.param else ""
+    if r.id in duties.SINCE_RULES:
+        day = str(config.threshold("facts_since") or "")
+        note = f"自 {day} 起检查（facts_since）" if day else "设置 facts_since 后检查"
+        text = f"{text}；{note}" if text else note
+    return text

@@ -11,8 +11,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from ..dates import local, local_date
-from .duties import judged, role, roles
-from .engine import rule
+from .duties import clause, judged, role, roles
 from .equipment import EQUIPMENT_PURPOSES, products
 
 LOWER_METHODS = ("在线", "邮件")  # 000 P1 §4.3(1): phone first, then online chat, then e-mail
@@ -29,7 +28,7 @@ REV_ROLES = {  # V-REV-02: (inspector roles, signer roles)
 }
 
 
-@rule("V-METH-01", "回访方式优先顺序：电话、在线、邮件", scope="record", modal="优先", source="000 P1 §4.3(1)",
+@clause("V-METH-01", "回访方式优先顺序：电话、在线、邮件", scope="record", modal="优先", source="000 P1 §4.3(1)",
       asks="回访优先用电话，其次在线沟通工具，再次邮件；改用在线或邮件时写明原因", kinds=("visit",))
 def method_priority(ctx):
     for v in ctx.records.visits:
@@ -50,7 +49,7 @@ def _inside(t: time, a: time, b: time) -> bool:
     return a <= t < b if a <= b else (t >= a or t < b)  # 21:00-08:00 spans midnight
 
 
-@rule("V-TIME-01", "回访时间不打扰客户", scope="record", modal="要", source="000 P1 §4.2(2)",
+@clause("V-TIME-01", "回访时间不打扰客户", scope="record", modal="要", source="000 P1 §4.2(2)",
       asks="回访时间要充分考虑客户的时间安排，以不打扰客户为基本原则", kinds=("visit", "customer"))
 def quiet_hours(ctx):
     """A phone call or home visit inside a do-not-disturb window the customer asked for (quiet_hours)."""
@@ -67,7 +66,7 @@ def quiet_hours(ctx):
                 break
 
 
-@rule("V-ROLE-01", "由规定的岗位回访", scope="record", modal="负责", source="000 P4 Art.3(1)",
+@clause("V-ROLE-01", "由规定的岗位回访", scope="record", modal="负责", source="000 P4 Art.3(1)",
       asks="回访由程序规定的岗位人员进行", param="visit_roles", kinds=("visit",))
 def visit_roles(ctx):
     """The visitor's role (staff.yml) is one the procedures name for the visit: 002's roles for every
@@ -95,7 +94,7 @@ def visit_roles(ctx):
                         threshold="、".join(allowed))
 
 
-@rule("V-REV-02", "管理处检查回访并签署意见", scope="record", modal="签署", source="000 P3 §2",
+@clause("V-REV-02", "管理处检查回访并签署意见", scope="record", modal="签署", source="000 P3 §2",
       asks="管理处客服主任检查回访工作，管理处负责人签署意见（REV-P3）；或由办公室事务助理检查并签署意见（REV-P4）",
       param="review", kinds=("visit",))
 def office_signoff(ctx):
@@ -131,7 +130,7 @@ def _days(ctx) -> timedelta:
     return timedelta(days=ctx.threshold("review_days"))
 
 
-@rule("E-FB-02", "电话解决不了的问题必须上门", scope="issue", modal="必须", source="002 §6.2.6",
+@clause("E-FB-02", "电话解决不了的问题必须上门", scope="issue", modal="必须", source="002 §6.2.6",
       asks="电话无法解决的问题必须上门服务，反馈的信息要跟踪验证", kinds=("visit",))
 def onsite_after_phone(ctx):
     """A visit marked phone_solved: false needs a later on-site visit to the same customer within
@@ -154,7 +153,7 @@ LEDGER = (("project", "工程名称"), ("quantity", "数量"), ("shipped", "发�
 CONTACTS = (("power_contact", "用电管理负责人"), ("substation_contact", "变电站联系人"))
 
 
-@rule("E-LEDGER-01", "顾客回访台帐字段齐全", scope="contract", modal="程序步骤", source="002 §5.1.1、§6.2.1",
+@clause("E-LEDGER-01", "顾客回访台帐字段齐全", scope="contract", modal="程序步骤", source="002 §5.1.1、§6.2.1",
       asks="建立并维护含工程名称、型号、数量/合同额、发货和送电时间、回访记录编号、用电负责人和变电站联系人的回访台帐",
       kinds=("customer",))
 def ledger(ctx):

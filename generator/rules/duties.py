@@ -1,10 +1,16 @@
 """Plans, recurring duties and periodic reports, whatever their procedure area.
 
 These rules read the `plan`, `duty` and `report` records (model.py) and the visit schedules of
-delivered and decorated projects. Each judges periods from the configured `facts_since` day (else
-from the first month with records) up to the as-of instant: a period whose due time has passed
-without the record is an overdue period finding, one still running is a to-do; a record that came
-after its due time is a "done late" finding on that record.
+delivered and decorated projects. Each judges periods from the configured `facts_since` day up to
+the as-of instant: a period whose due time has passed without the record is an overdue period
+finding, one still running is a to-do; a record that came after its due time is a "done late"
+finding on that record.
+
+`facts_since` is the day a unit starts keeping these records and the new facts in huifang: the
+rules registered with `clause()` (here and in orders.py, intake.py, conduct.py) judge only records
+and periods from that day, and nothing while it is unset, so an existing repository is not
+judged retroactively on facts it never recorded (`huifang check` says so, and `huifang init` sets
+the day a repository is created).
 
 Index: V-PLAN-01 V-RPT-01 V-WEEK-01 W-CB-04 W-HQ-01 W-HQ-03 W-MON-01 E-PLAN-01 E-FEED-01 E-CAPA-01
 D-VISIT-01 P-PROJ-01 P-HOL-01 P-YEAR-01 P-RECEP-01 P-MAIL-01 P-OC-01 P-SUP-01 P-WEEK-01 C-MON-01.
@@ -12,6 +18,7 @@ D-VISIT-01 P-PROJ-01 P-HOL-01 P-YEAR-01 P-RECEP-01 P-MAIL-01 P-OC-01 P-SUP-01 P-
 
 from __future__ import annotations
 
+import functools
 import math
 from collections import defaultdict
 from datetime import date, datetime, timedelta
@@ -20,6 +27,22 @@ from ..dates import add_months, as_of_day, fact_instant, festival_days, local_da
 from ..load import Record
 from .callbacks import CALLBACK_PURPOSES, callback_due, callbacks, region
 from .engine import rule
+
+SINCE_RULES: set[str] = set()  # the rules judged from `facts_since` on
+
+
+def clause(rid: str, *args, **kw):
+    """`rule()` for a clause that asks facts kept from `facts_since` on: not run while it is unset."""
+    SINCE_RULES.add(rid)
+
+    def deco(fn):
+        @functools.wraps(fn)
+        def check(ctx):
+            if since(ctx) is not None:
+                fn(ctx)
+        rule(rid, *args, **kw)(check)
+        return fn
+    return deco
 from .equipment import EQUIPMENT_PURPOSES, lifecycle, products, report_month
 
 PLANNED_PURPOSES = ("例行回访", "意见征询")  # proactive visits; callbacks and complaint visits follow their record
@@ -45,7 +68,7 @@ def typed(ctx, kind: str, type_: str) -> list[Record]:
 
 
 def since(ctx) -> date | None:
-    """The configured `facts_since` day (None: judge everything)."""
+    """The configured `facts_since` day (None: unset, nothing is judged)."""
     value = ctx.threshold("facts_since")
     if isinstance(value, datetime):
         return value.date()
@@ -61,12 +84,13 @@ def since(ctx) -> date | None:
 def judged(ctx, when) -> bool:
     """Whether a record dated `when` is held to the facts these rules ask for."""
     s = since(ctx)
-    return s is None or when is None or local_date(when) >= s
+    return s is not None and (when is None or local_date(when) >= s)
 
 
 def start_day(ctx) -> date:
+    """The first day periods are judged from (after the as-of day while `facts_since` is unset)."""
     s = since(ctx)
-    return s if s is not None else date.fromisoformat(ctx.months()[0] + "-01")
+    return s if s is not None else ctx.as_of + timedelta(days=1)
 
 
 def happened(ctx, when) -> bool:
@@ -153,7 +177,7 @@ def _covers(plan: Record, day: date) -> bool:
     return p == f"{day:%Y}" or p == f"{day:%Y-%m}" or p == week_key(day)
 
 
-@rule("V-PLAN-01", "回访前制订回访名单", scope="record", modal="制订", source="000 P1 §3.1",
+@clause("V-PLAN-01", "回访前制订回访名单", scope="record", modal="制订", source="000 P1 §3.1",
       asks="回访前根据客户档案和询盘统计表制订客户回访名单，写明询盘情况、回访方式、回访时间和回访问题与内容",
       kinds=("visit", "plan"))
 def visit_list(ctx):
@@ -184,7 +208,7 @@ def visit_list(ctx):
                         threshold="回访日之前制订、覆盖回访日期的回访名单")
 
 
-@rule("E-PLAN-01", "按发货和送电日期制定回访计划", scope="contract", modal="程序步骤", source="002 §5.1.1、§6.2.2",
+@clause("E-PLAN-01", "按发货和送电日期制定回访计划", scope="contract", modal="程序步骤", source="002 §5.1.1、§6.2.2",
       asks="回访人员根据台帐的发货和送电时间制定回访计划，可在某个时间段集中回访",
       kinds=("customer", "visit", "plan"))
 def equipment_plan(ctx):
@@ -216,7 +240,7 @@ def _visit_weeks(ctx) -> dict[str, list[Record]]:
     return out
 
 
-@rule("V-RPT-01", "汇总编制回访报告", scope="period", modal="按时", source="000 P1 §4.4(1)1)",
+@clause("V-RPT-01", "汇总编制回访报告", scope="period", modal="按时", source="000 P1 §4.4(1)1)",
       asks="回访结束后，根据回访记录对回访过程和结果进行总结、评价，形成客户回访报告并得出主要结论",
       kinds=("visit", "report"))
 def visit_report(ctx):
@@ -230,7 +254,7 @@ def visit_report(ctx):
              threshold=f"下周第 {n} 个工作日内")
 
 
-@rule("V-WEEK-01", "每周把回访资料交部门主管", scope="period", modal="应", source="000 P1 §4.4(1)2)",
+@clause("V-WEEK-01", "每周把回访资料交部门主管", scope="period", modal="应", source="000 P1 §4.4(1)2)",
       asks="回访人员应将一周的回访资料（回访记录和报告）交部门主管审阅", kinds=("visit", "report"))
 def weekly_submission(ctx):
     """Each 回访周报 names the supervisor it went to (submitted_to); where staff.yml knows that person,
@@ -261,7 +285,7 @@ def _callback_days(ctx) -> dict[tuple[str, date], list[Record]]:
     return out
 
 
-@rule("W-CB-04", "当日回访日报上报总部", scope="period", modal="程序步骤", source="004 §3.2、§4.5",
+@clause("W-CB-04", "当日回访日报上报总部", scope="period", modal="程序步骤", source="004 §3.2、§4.5",
       asks="各区域每天把当天的回访情况以回访日报报总部客服中心", kinds=("order", "visit", "report"))
 def daily_report(ctx):
     """One 回访日报 per region and callback day, handed in that day, whose count is the number of
@@ -285,7 +309,7 @@ def daily_report(ctx):
                         threshold="日报数字与回访记录一致")
 
 
-@rule("W-HQ-01", "总部按区域大小抽访并做周报", scope="period", modal="程序步骤", source="004 §3.4、§4.8",
+@clause("W-HQ-01", "总部按区域大小抽访并做周报", scope="period", modal="程序步骤", source="004 §3.4、§4.8",
       asks="总部客服中心根据各区域日报按区域大小分配比例抽访，并形成抽访周报", kinds=("order", "visit", "report"))
 def hq_sampling(ctx):
     """A 总部抽访周报 per ISO week with callbacks, due like the other weekly reports, listing every
@@ -319,7 +343,7 @@ def exceptions(ctx) -> list[tuple[Record, Record]]:
     return out
 
 
-@rule("W-HQ-03", "总部复核异常报表并下发通报", scope="period", modal="必须", source="004 §4.9",
+@clause("W-HQ-03", "总部复核异常报表并下发通报", scope="period", modal="必须", source="004 §4.9",
       asks="总部对不属实、不满意、电话信息错误的报表进行复核，及时规范地下发通报，各区域必须张贴在公告栏",
       kinds=("order", "visit", "report"))
 def hq_notice(ctx):
@@ -348,7 +372,7 @@ def hq_notice(ctx):
                          f"{reg} 区域张贴通报 {r.id}", threshold=f"下发后 {n} 个工作日内张贴")
 
 
-@rule("W-MON-01", "月度回访报告；薄弱区域整改", scope="period", modal="程序步骤", source="004 §4.10–§4.11",
+@clause("W-MON-01", "月度回访报告；薄弱区域整改", scope="period", modal="程序步骤", source="004 §4.10–§4.11",
       asks="总部每月汇总分析回访情况形成月度回访报告，对满意度、完成率、及时率薄弱的区域提出并落实整改措施",
       kinds=("order", "visit", "report"))
 def monthly_callback_report(ctx):
@@ -388,7 +412,7 @@ def _friday(week: str) -> date:
     return week_monday(week) + timedelta(days=4)
 
 
-@rule("E-FEED-01", "每周五向台帐报送数据", scope="period", modal="负责", source="002 §5.3.1–§5.4.1",
+@clause("E-FEED-01", "每周五向台帐报送数据", scope="period", modal="负责", source="002 §5.3.1–§5.4.1",
       asks="每周五生产部门报送已发货产品和合同信息，售后服务部门报送安装调试和送电信息，充实回访台帐",
       kinds=("customer", "duty"))
 def ledger_feeds(ctx):
@@ -408,7 +432,7 @@ def ledger_feeds(ctx):
                  threshold="每周五")
 
 
-@rule("E-CAPA-01", "满意度报告评审与纠正预防措施跟踪", scope="period", modal="程序步骤", source="002 §6.3.1",
+@clause("E-CAPA-01", "满意度报告评审与纠正预防措施跟踪", scope="period", modal="程序步骤", source="002 §6.3.1",
       asks="满意度测量报告中产品质量部分由各公司评审，服务质量和建议需求由品质部评审，决定是否采取纠正预防措施，由服务中心跟踪验证",
       kinds=("visit", "report"))
 def capa(ctx):
@@ -456,7 +480,7 @@ def _customer_visits(ctx, cid: str) -> list[Record]:
     return [v for v in ctx.records.by_customer.get(cid, []) if v.kind.name == "visit"]
 
 
-@rule("P-PROJ-01", "交付项目：一年内每月、之后每季电话回访", scope="contract", modal="无", source="001 E §5",
+@clause("P-PROJ-01", "交付项目：一年内每月、之后每季电话回访", scope="contract", modal="无", source="001 E §5",
       asks="对交付的项目建立回访档案，交付一年内每月、一年后每季度电话回访一次", kinds=("customer", "visit"))
 def project_calls(ctx):
     """Counted from the delivery day: each month of the first year, then each quarter, needs a phone
@@ -479,7 +503,7 @@ def project_calls(ctx):
                 n += step
 
 
-@rule("D-VISIT-01", "装饰工程竣工验收 3 个月后回访", scope="contract", modal="程序步骤", source="000 P2 (1)",
+@clause("D-VISIT-01", "装饰工程竣工验收 3 个月后回访", scope="contract", modal="程序步骤", source="000 P2 (1)",
       asks="装饰工程竣工验收三个月后，由项目部按质量手册的保修回访制度进行回访", kinds=("customer", "visit"))
 def decoration_visit(ctx):
     """A visit of the customer in [accepted + 3 months, accepted + 4 months] (§4.5.7)."""
@@ -507,7 +531,7 @@ OWNER_TYPES = ("业主", "住户")
 CLIENT_TYPES = ("企业", "经销商")
 
 
-@rule("P-HOL-01", "节日电话问候", scope="customer", modal="应", source="001 P §3.1.1",
+@clause("P-HOL-01", "节日电话问候", scope="customer", modal="应", source="001 P §3.1.1",
       asks="节日和喜庆日子应电话问候业主和住户", kinds=("customer", "duty"))
 def festival_greetings(ctx):
     """For each festival named in `festivals`, every owner or resident is in the contacts of a 节日问候
@@ -535,7 +559,7 @@ def festival_greetings(ctx):
                                  f"{name}电话问候", threshold=f"{a} 至 {b}")
 
 
-@rule("P-YEAR-01", "每年十二月联系客户了解来年需求", scope="customer", modal="无", source="001 E §3",
+@clause("P-YEAR-01", "每年十二月联系客户了解来年需求", scope="customer", modal="无", source="001 E §3",
       asks="每年十二月向新老客户寄送新年礼品，了解客户来年的需求计划", kinds=("customer", "duty"))
 def year_end_contact(ctx):
     """Each December from the start day on, every company or dealer customer (001 E serves business
@@ -562,7 +586,7 @@ def year_end_contact(ctx):
                             threshold="记录来年需求")
 
 
-@rule("P-RECEP-01", "每月经理接待日，提前一周通知", scope="period", modal="无", source="001 P §3.1.3",
+@clause("P-RECEP-01", "每月经理接待日，提前一周通知", scope="period", modal="无", source="001 P §3.1.3",
       asks="每月固定一天为服务中心经理接待日，安排在周末或节假日，至少提前一周通知全体业主，并做好接待记录",
       kinds=("duty",))
 def reception_day(ctx):
@@ -593,7 +617,7 @@ def reception_day(ctx):
                 ctx.finding(d, "date", f"经理接待日 {day} 没有接待记录（content）", threshold="做好接待记录")
 
 
-@rule("P-MAIL-01", "每周开启经理信箱并跟进", scope="period", modal="无", source="001 P §3.1.4",
+@clause("P-MAIL-01", "每周开启经理信箱并跟进", scope="period", modal="无", source="001 P §3.1.4",
       asks="客服助理每周开启经理信箱并登记，信件交经理安排跟进、回访和书面答复", kinds=("duty",))
 def mailbox(ctx):
     """One 信箱开启 per ISO week, by its Sunday; each letter found is registered as a record
@@ -611,7 +635,7 @@ def mailbox(ctx):
                             f"信箱里有 {n} 封信，只登记了 {got} 条跟进记录（related）", threshold="每封信都登记并跟进")
 
 
-@rule("P-OC-01", "业委会座谈与开发商沟通计划", scope="contract", modal="无", source="001 P §3.1.5–§3.1.6",
+@clause("P-OC-01", "业委会座谈与开发商沟通计划", scope="contract", modal="无", source="001 P §3.1.5–§3.1.6",
       asks="有业委会的，每年邀请业委会成员座谈两次并完整记录；没有业委会的商业物业，每年制订与开发商的沟通计划并经服务中心经理批准",
       kinds=("duty", "plan"))
 def owners_committee(ctx):
@@ -640,7 +664,7 @@ def owners_committee(ctx):
                              threshold="经服务中心经理批准")
 
 
-@rule("P-SUP-01", "每月服务监督报告", scope="period", modal="无", source="001 E §1",
+@clause("P-SUP-01", "每月服务监督报告", scope="period", modal="无", source="001 E §1",
       asks="业务部门每月对技术服务部门的工作进行考核，月底编写服务监督报告交总经理", kinds=("report",))
 def supervision_report(ctx):
     n = ctx.threshold("monthly_report_workdays")
@@ -656,7 +680,7 @@ def supervision_report(ctx):
 TECH_ROLE = "技术服务人员"
 
 
-@rule("P-WEEK-01", "周五提交每周服务情况", scope="period", modal="必需", source="001 E §4",
+@clause("P-WEEK-01", "周五提交每周服务情况", scope="period", modal="必需", source="001 E §4",
       asks="每周五下午部门例会，技术服务人员必须提交本周的客户服务情况和客户反馈，由例会汇总分析", kinds=("report",))
 def weekly_service(ctx):
     """A 每周服务情况 per ISO week by its Friday; where staff.yml names 技术服务人员, each of them has
@@ -674,7 +698,7 @@ def weekly_service(ctx):
                             threshold="每位技术服务人员都提交")
 
 
-@rule("C-MON-01", "每月投诉统计报管理会议", scope="period", modal="程序步骤", source="003 P4 §4.3.1–§4.3.3",
+@clause("C-MON-01", "每月投诉统计报管理会议", scope="period", modal="程序步骤", source="003 P4 §4.3.1–§4.3.3",
       asks="客服每月统计投诉，形成《客户投诉处理统计分析报告》报客服经理，在下月管理会议上提交，由管理层决定是否采取纠正预防措施",
       kinds=("complaint", "report"))
 def complaint_statistics(ctx):

@@ -12,8 +12,7 @@ from datetime import timedelta
 
 from ..dates import local_date
 from .complaints import actions, anonymous, closed_at, is_closed, is_resolved, reply
-from .duties import judged, role, roles
-from .engine import rule
+from .duties import clause, judged, role, roles
 
 SUPERVISOR_WORDS = ("主管", "经理")  # C-TRF-01: 客服主管 / 客服经理
 AGENT_ROLES = ("客服专员", "客服人员", "客户接待员", "回访员", "办公室事务助理", "房管员", "管理员")
@@ -28,7 +27,7 @@ def _hours(a, b) -> float:
     return (b - a).total_seconds() / 3600
 
 
-@rule("C-CH-01", "投诉渠道；任何员工收到投诉立即转交客服", scope="record", modal="应", source="003 P4 §4.1.1–§4.1.2",
+@clause("C-CH-01", "投诉渠道；任何员工收到投诉立即转交客服", scope="record", modal="应", source="003 P4 §4.1.1–§4.1.2",
       asks="公司任何人接到投诉都应礼貌致歉并立即转交客户服务部门", kinds=("complaint",))
 def handed_to_service(ctx):
     """A complaint first received by another department (received_by) records when it reached
@@ -46,7 +45,7 @@ def handed_to_service(ctx):
             ctx.finding(c, "handed_over", f"转交时间 {c['handed_over']:%Y-%m-%d %H:%M} 早于受理时间", threshold="转交在受理之后")
 
 
-@rule("C-INT-01", "投诉受理步骤与字段", scope="record", modal="应", source="003 P4 §4.1.3",
+@clause("C-INT-01", "投诉受理步骤与字段", scope="record", modal="应", source="003 P4 §4.1.3",
       asks="受理投诉时应致歉，确认客户身份、姓名、联系方式和具体事项，开出客服工单并登记在异常反馈跟进表",
       kinds=("complaint", "customer"))
 def intake_steps(ctx):
@@ -60,7 +59,7 @@ def intake_steps(ctx):
             ctx.finding(c, "received", f"投诉 {c.id} 受理时没有记录{'、'.join(missing)}", threshold="受理步骤齐全")
 
 
-@rule("C-CLS-02", "月度统计维度（客户分类 A–D 等）", scope="record", modal="程序步骤", source="003 P4 §4.3.2",
+@clause("C-CLS-02", "月度统计维度（客户分类 A–D 等）", scope="record", modal="程序步骤", source="003 P4 §4.3.2",
       asks="月度投诉统计按客户分类、投诉内容、处理方式和满意度分类", kinds=("complaint",))
 def statistics_dimensions(ctx):
     """Content class from intake; handling mode once resolved (customer class is K-CLASS-01's,
@@ -72,7 +71,7 @@ def statistics_dimensions(ctx):
             ctx.finding(c, "status", f"投诉 {c.id} 已处理，没有记录处理方式（handling_mode）", threshold="立即处理/限期处理/多次处理")
 
 
-@rule("C-CLS-04", "主要与次要诉求", scope="record", modal="程序步骤", source="001 B §3.2",
+@clause("C-CLS-04", "主要与次要诉求", scope="record", modal="程序步骤", source="001 B §3.2",
       asks="对收集的客户诉求按性质和紧急程度分析，分为主要诉求和次要诉求", kinds=("complaint",))
 def demands(ctx):
     for c in complaints(ctx, "投诉", "建议"):
@@ -92,7 +91,7 @@ FLOW = (("valid", "判断是否成立（valid）"), ("department", "确定责任
         ("resolved", "方案实施（resolved）"), ("summary", "总结评价（summary）"))
 
 
-@rule("C-FLOW-01", "投诉处理八个步骤依次进行", scope="record", modal="程序步骤", source="003 P3 steps 1–8",
+@clause("C-FLOW-01", "投诉处理八个步骤依次进行", scope="record", modal="程序步骤", source="003 P3 steps 1–8",
       asks="投诉按记录、判断是否成立、确定责任部门、分析原因、提出方案、主管领导批示、实施并告知客户、总结评价八个步骤依次处理",
       kinds=("complaint",))
 def eight_steps(ctx):
@@ -116,7 +115,7 @@ def eight_steps(ctx):
             ctx.finding(c, "resolved", f"投诉 {c.id} 结案在实施之前", threshold="实施后再结案")
 
 
-@rule("C-RESP-01", "责任判定与答复形式", scope="record", modal="程序步骤", source="003 P5 §7",
+@clause("C-RESP-01", "责任判定与答复形式", scope="record", modal="程序步骤", source="003 P5 §7",
       asks="判定责任：客户原因的由经办人写答复说明，经主管领导审批后发出；公司责任的以正式电函详细说明并承担责任",
       kinds=("complaint",))
 def responsibility(ctx):
@@ -132,7 +131,7 @@ def responsibility(ctx):
             ctx.finding(c, "responsibility", f"投诉 {c.id} 判定为客户原因，答复说明没有经主管领导审批", threshold="主管领导审批")
 
 
-@rule("C-RET-01", "退货一周内完成分析", scope="record", modal="必须", source="003 P5 §6(1)",
+@clause("C-RET-01", "退货一周内完成分析", scope="record", modal="必须", source="003 P5 §6(1)",
       asks="客户退回的产品必须在一周内完成检测和分析", kinds=("complaint",))
 def returned_goods(ctx):
     for c in complaints(ctx):
@@ -143,7 +142,7 @@ def returned_goods(ctx):
                      f"投诉 {c.id} 的退货分析", threshold="一周（7 天）内", done=c["analysed"])
 
 
-@rule("C-SOL-01", "解决方案类型与客户意见表", scope="record", modal="程序步骤", source="003 P5 §8",
+@clause("C-SOL-01", "解决方案类型与客户意见表", scope="record", modal="程序步骤", source="003 P5 §8",
       asks="经办人结合客户诉求提出退货、换货、维修、赔偿等具体方案，及时告知客户并由客户填写《客户意见表》",
       kinds=("complaint",))
 def solution(ctx):
@@ -157,7 +156,7 @@ def solution(ctx):
                         threshold="客户填写意见表")
 
 
-@rule("C-TRF-01", "处理不了的转主管或经理", scope="record", modal="必须", source="003 P4 §4.1.4",
+@clause("C-TRF-01", "处理不了的转主管或经理", scope="record", modal="必须", source="003 P4 §4.1.4",
       asks="客服人员处理不了的投诉，必须转给客服主管或经理处理", kinds=("complaint",))
 def transfer(ctx):
     """An 升级 by a customer-service agent (staff.yml role) names who took it over (`to`), and that is
@@ -179,7 +178,7 @@ def transfer(ctx):
                             threshold="转客服主管或经理")
 
 
-@rule("F-FIRST-01", "首问负责制", scope="record", modal="必须", source="001 E §2(1)–(6)",
+@clause("F-FIRST-01", "首问负责制", scope="record", modal="必须", source="001 E §2(1)–(6)",
       asks="客户首先询问的员工为首问责任人：记录问题，职责内的一次办结，职责外的登记后移交主管领导或同事，重大事项立即报告总经理",
       kinds=("complaint",))
 def first_responder(ctx):
@@ -197,7 +196,7 @@ def first_responder(ctx):
                 ctx.finding(c, "gm_reported", f"报告总经理的时间早于受理时间", threshold="受理后立即报告")
 
 
-@rule("F-CONS-01", "咨询结束时确认客户是否满意", scope="record", modal="无", source="001 I §3.1 d、§3.2",
+@clause("F-CONS-01", "咨询结束时确认客户是否满意", scope="record", modal="无", source="001 I §3.1 d、§3.2",
       asks="咨询结束时询问客户对答复是否满意并记录", kinds=("complaint",))
 def consultation_satisfied(ctx):
     for c in complaints(ctx, "咨询"):
@@ -208,7 +207,7 @@ def consultation_satisfied(ctx):
             ctx.finding(c, "confirmed_satisfied", f"咨询 {c.id} 客户对答复不满意，却已结案", threshold="客户满意后结束")
 
 
-@rule("T-RESP-02", "处理人时限：24 小时；需请示的 2 小时内上报", scope="record", modal="必须", source="001 Q ch.4 §4",
+@clause("T-RESP-02", "处理人时限：24 小时；需请示的 2 小时内上报", scope="record", modal="必须", source="001 Q ch.4 §4",
       asks="处理人必须在 24 小时内把结果反馈给客户接待员；处理不了需请示的，2 小时内上报上级", kinds=("complaint",))
 def handler_deadline(ctx):
     """Each 转派 starts the handler's clock: a 反馈 (the handler's report back) within 24 h; an 升级
@@ -230,7 +229,7 @@ def handler_deadline(ctx):
                             threshold=f"{SUPERIOR_HOURS} 小时内上报")
 
 
-@rule("T-ONL-01", "网上问题：每天巡查、24 小时内回复", scope="record", modal="程序步骤", source="001 O §3.3",
+@clause("T-ONL-01", "网上问题：每天巡查、24 小时内回复", scope="record", modal="程序步骤", source="001 O §3.3",
       asks="每天巡查网站、论坛收集客户问题，24 小时内回复；可能有争议的问题须经主管审核后再回复", kinds=("complaint",))
 def online_reply(ctx):
     """Questions from the website (channel 网站): reply within 24 h of receipt; a controversial one

@@ -12,8 +12,7 @@ from datetime import date, timedelta
 
 from ..dates import fact_instant, local_date
 from .callbacks import callback_due, callbacks
-from .duties import judged, role, roles
-from .engine import rule
+from .duties import clause, judged, role, roles
 from .equipment import products
 
 RECEPTIONIST = "客户接待员"  # 001 Q ch.3 §7
@@ -27,7 +26,7 @@ def repairs(ctx):
     return [o for o in ctx.records.orders if o["type"] == "维修" and judged(ctx, o["completed"])]
 
 
-@rule("W-REP-01", "维修完工由业主签字并评定满意度", scope="record", modal="程序步骤", source="001 Q ch.3 §6",
+@clause("W-REP-01", "维修完工由业主签字并评定满意度", scope="record", modal="程序步骤", source="001 Q ch.3 §6",
       asks="维修完毕请业主签字确认并评定满意度；公共报修由片区客服人员到场确认、签字并评定",
       kinds=("order",))
 def completion_signature(ctx):
@@ -44,7 +43,7 @@ def completion_signature(ctx):
             ctx.finding(o, "completed", f"维修单 {o.id} 完工时没有{who}的满意度评定（satisfaction）", threshold="完工时评定满意度")
 
 
-@rule("W-REP-02", "维修单填写完整：材料、收费不漏填", scope="record", modal="不能漏填", source="001 Q ch.3 §1–§6",
+@clause("W-REP-02", "维修单填写完整：材料、收费不漏填", scope="record", modal="不能漏填", source="001 Q ch.3 §1–§6",
       asks="维修单不能漏填：维修工、收费要写明并在受理时向业主说明；用料写明名称、规格、型号、数量、单价，由业主当面核实",
       kinds=("order",))
 def order_complete(ctx):
@@ -66,7 +65,7 @@ def order_complete(ctx):
                         threshold="业主当面核实材料")
 
 
-@rule("W-REP-03", "客户接待员对入户维修回访并分类日报", scope="record", modal="负责", source="001 Q ch.3 §7",
+@clause("W-REP-03", "客户接待员对入户维修回访并分类日报", scope="record", modal="负责", source="001 Q ch.3 §7",
       asks="客户接待员负责对入户维修进行回访并签字，在客服中心日报表中按入户维修、公共报修分类汇总",
       kinds=("order", "visit"))
 def receptionist_callback(ctx):
@@ -86,7 +85,7 @@ def receptionist_callback(ctx):
                             threshold="客户接待员（家电售后为区域售后回访员）")
 
 
-@rule("W-PAID-01", "有偿服务登记、派工、回访", scope="record", modal="应", source="001 C §3.1、§4.1.2",
+@clause("W-PAID-01", "有偿服务登记、派工、回访", scope="record", modal="应", source="001 C §3.1、§4.1.2",
       asks="有偿服务应按价目表说明价格，经客户同意后登记服务项目、预约时间、客户姓名、地址、电话，派工到相关部门并回访",
       kinds=("order", "customer", "visit"))
 def paid_service(ctx):
@@ -107,7 +106,7 @@ def paid_service(ctx):
                          f"有偿服务 {o.id} 回访", threshold="完成后回访")
 
 
-@rule("W-CB-03", "完工回访的内容", scope="record", modal="程序步骤", source="004 §4.1–§4.2",
+@clause("W-CB-03", "完工回访的内容", scope="record", modal="程序步骤", source="004 §4.1–§4.2",
       asks="完工回访要问安装/维修人员的服务态度、有无清理现场、服务收费情况和用户满意度", kinds=("order", "visit"))
 def callback_content(ctx):
     seen = set()
@@ -125,7 +124,7 @@ def callback_content(ctx):
                 ctx.finding(v, "content", f"完工回访 {v.id} 没有问到{'、'.join(missing)}", threshold="四项都要问")
 
 
-@rule("T-RESP-04", "维修人员 15 分钟到场；技术分析不超过 30 分钟", scope="record", modal="不能超过",
+@clause("T-RESP-04", "维修人员 15 分钟到场；技术分析不超过 30 分钟", scope="record", modal="不能超过",
       source="001 Q ch.3 §2、§4", asks="维修人员按预约时间 15 分钟内到场；需班长技术分析的，从会诊到返回现场不能超过 30 分钟",
       kinds=("order",))
 def arrival(ctx):
@@ -154,7 +153,7 @@ def arrival(ctx):
                             threshold=f"{ANALYSIS_MINUTES} 分钟内")
 
 
-@rule("D-WARR-01", "保修期质量问题隔日查看，紧急当天派人", scope="record", modal="程序步骤", source="000 P2 (2)",
+@clause("D-WARR-01", "保修期质量问题隔日查看，紧急当天派人", scope="record", modal="程序步骤", source="000 P2 (2)",
       asks="保修期内公司责任的质量问题，业主通知后一般问题隔日派管理人员查看并书面报告维修方法，紧急问题当天派人",
       kinds=("order",))
 def warranty_inspection(ctx):
@@ -174,7 +173,7 @@ def warranty_inspection(ctx):
             ctx.finding(o, "inspected", f"保修问题 {o.id} 查看后没有书面报告维修方法（repair_method）", threshold="书面报告维修方法")
 
 
-@rule("P-SURV-01", "服务完成后做满意度调查", scope="record", modal="无", source="001 A §2.4、§3.4",
+@clause("P-SURV-01", "服务完成后做满意度调查", scope="record", modal="无", source="001 A §2.4、§3.4",
       asks="售后服务完成后向客户发满意度调查表或问卷，记录客户的反馈", kinds=("order", "visit"))
 def after_service_survey(ctx):
     """A survey sent (survey.sent) or a callback with a satisfaction rating within survey_days of
@@ -192,7 +191,7 @@ def after_service_survey(ctx):
                      f"{o.id} 满意度调查", threshold=f"完成后 {days} 天内", done=first)
 
 
-@rule("E-AS-01", "售后服务期间由事业部售后负责人回访", scope="record", modal="程序步骤", source="002 §6.2.7",
+@clause("E-AS-01", "售后服务期间由事业部售后负责人回访", scope="record", modal="程序步骤", source="002 §6.2.7",
       asks="售后服务期间由各事业部售后服务部门负责人对顾客进行回访，调查对产品和服务质量的满意程度",
       kinds=("order", "visit", "customer"))
 def aftersales_head(ctx):
