@@ -21,7 +21,7 @@ from .changes import field_changes
 from .dates import as_of_day, month_key, show_instant
 from .history import History
 from .letters import letter_draft, suggested
-from .render import Address, Page, Phone, Portal, record_page
+from .render import Address, Page, Phone, Portal, record_page, week_label
 from .reports import Share
 from .rules import SCOPES, all_rules, threshold_for
 from .rules.complaints import satisfaction as _satisfaction
@@ -241,9 +241,9 @@ class _Pages:
                    "complaint": lambda: r["description"],
                    "visit": lambda: f"{r['purpose'] or ''}（{r['method'] or ''}）",
                    "letter": lambda: r["title"],
-                   "plan": lambda: f"{r['type'] or ''}（{r['period'] or ''}）",
+                   "plan": lambda: f"{r['type'] or ''}（{week_label(str(r['period'] or ''))}）",
                    "duty": lambda: f"{r['type'] or ''}{'（' + r['festival'] + '）' if r['festival'] else ''}",
-                   "report": lambda: f"{r['type'] or ''}（{r['period'] or ''}）"}[r.kind.name]()
+                   "report": lambda: f"{r['type'] or ''}（{week_label(str(r['period'] or ''))}）"}[r.kind.name]()
         return {"id": r.id, "kind": r.kind.name, "kind_title": r.kind.title, "when": when,
                 "page": record_page(r.id, r.kind.name), "summary": summary,
                 "findings": self.findings_by_record.get(r.id, []),
@@ -552,7 +552,10 @@ def portal(analysis) -> Portal:
 
 
 def _titled(f, value):
-    """Nested values keyed by their Chinese field titles, so pages never show English keys."""
+    """Nested values keyed by their Chinese field titles, so pages never show English keys; a report's
+    ISO week (2026-W45) as a reader says it."""
+    if f.name == "period" and isinstance(value, str):
+        return week_label(value)
     if f.type == "object" and isinstance(value, dict):
         known = {c.name: c for c in f.fields}
         return {(known[k].title if k in known else k): _titled(known[k], v) if k in known else v

@@ -159,6 +159,7 @@ for _kind in model.KINDS.values():
 _KEY_HINT = re.compile(r"[（(]([a-z][a-z0-9]*(?:_[a-z0-9]+)*)[）)]")
 _CONFIG_HINT = re.compile(r"[，,]\s*可在\s*huifang\.yml\s*的\s*[\w.]+\s*调整")
 _BARE_KEY = re.compile(r"\s?(?<![\w.])([a-z]+(?:_[a-z]+)+)(?![\w.])")
+_WEEK = re.compile(r"(?<![\w-])\d{4}-W\d{2}(?![\w-])")
 _FILE_HINT = re.compile(r"[（(]PROCEDURES[^）)]*[）)]|\s*\b[\w-]+\.(?:yml|yaml|md)\b\s*")
 
 
@@ -168,6 +169,7 @@ def reader_words(value) -> str:
     become the field's Chinese label only. Record text never goes through this."""
     s = fmt(value)
     s = _FILE_HINT.sub("", _CONFIG_HINT.sub("", s))
+    s = _WEEK.sub(lambda m: week_label(m[0]), s)
     s = _KEY_HINT.sub(lambda m: "" if m[1] in FIELD_TITLES or "_" in m[1] else m[0], s)
     return _BARE_KEY.sub(lambda m: f"“{FIELD_TITLES[m[1]]}”" if m[1] in FIELD_TITLES else m[0], s)
 

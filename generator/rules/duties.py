@@ -250,7 +250,7 @@ def visit_report(ctx):
     visits = _visit_weeks(ctx)
     periodic(ctx, [w for w in weeks(ctx) if w in visits], found, lambda w: after_period(ctx, w, n),
              what=lambda w: f"编写本周 {len(visits[w])} 条回访的回访周报",
-             late=lambda w: f"本周有 {len(visits[w])} 条回访，到期没有回访周报（report，type: 回访周报，period: {w}）",
+             late=lambda w: f"本周有 {len(visits[w])} 条回访，到期没有回访周报",
              threshold=f"下周第 {n} 个工作日内")
 
 
@@ -298,8 +298,8 @@ def daily_report(ctx):
         recs = found.get((reg, day.isoformat()), [])
         what = f"{reg} 区域 {day} 的回访日报（{len(visits)} 单）"
         if not recs:
-            ctx.period_deadline(day.isoformat(), day, f"{reg} 区域当天回访 {len(visits)} 单，没有上报回访日报"
-                                f"（report，type: 回访日报，region: {reg}，period: {day}）", what, threshold="回访当天上报")
+            ctx.period_deadline(day.isoformat(), day, f"{reg} 区域当天回访 {len(visits)} 单，没有上报回访日报", what,
+                                threshold="回访当天上报")
             continue
         first = min(recs, key=lambda r: fact_instant(r["date"]))
         ctx.deadline(first, "date", day, f"{what}没有当天上报", what, threshold="回访当天上报", done=first["date"])
@@ -322,7 +322,7 @@ def hq_sampling(ctx):
     th = "每个有回访的区域至少抽访 1 单" if not ratio else f"各区域回访数的 {ratio:.0%}（至少 1 单）"
     periodic(ctx, [w for w in weeks(ctx) if w in per_week], found, lambda w: after_period(ctx, w, n),
              what=lambda w: "总部抽访周报", threshold=th,
-             late=lambda w: f"本周 {len(per_week[w])} 个区域有完工回访，到期没有总部抽访周报（type: 总部抽访周报）")
+             late=lambda w: f"本周 {len(per_week[w])} 个区域有完工回访，到期没有总部抽访周报")
     for w, regs in per_week.items():
         for r in found.get(w, []):
             got = {s.get("region"): s.get("sampled") or 0 for s in r.get("regions", []) if isinstance(s, dict)}
@@ -394,7 +394,7 @@ def monthly_callback_report(ctx):
             weak[m][region(ctx, o)].append(o.id)
     found = by_period(typed(ctx, "report", "月度回访报告"))
     periodic(ctx, [m for m in months(ctx) if m in active], found, lambda m: after_period(ctx, m, n),
-             what=lambda m: "月度回访报告", late=lambda m: "到期没有月度回访报告（type: 月度回访报告）",
+             what=lambda m: "月度回访报告", late=lambda m: "到期没有月度回访报告",
              threshold=f"下月第 {n} 个工作日内")
     for m, recs in found.items():
         for r in recs:
@@ -403,7 +403,7 @@ def monthly_callback_report(ctx):
                 if reg not in acted:
                     ctx.finding(r, "actions" if r["actions"] else "content",
                                 f"{m} {reg} 区域回访不及时、漏回访或客户不满意（{'、'.join(ids)}），报告里没有针对该区域的整改措施",
-                                threshold="薄弱区域都有整改措施（actions 写明 region）")
+                                threshold="薄弱区域都有整改措施（整改措施写明针对的区域）")
 
 
 # -- equipment ledger feeds and satisfaction-report reviews -------------------------------------
@@ -428,7 +428,7 @@ def ledger_feeds(ctx):
                 found[week_key(local_date(d["date"]))].append(d)
         who = "生产部门" if feed == "发货和合同" else "售后服务部门"
         periodic(ctx, weeks(ctx), found, _friday, what=lambda w, f=feed, who=who: f"{who}周五报送{f}信息",
-                 late=lambda w, f=feed, who=who: f"本周没有{who}的台帐报送（duty，type: 台帐报送，feed: {f}）",
+                 late=lambda w, f=feed, who=who: f"本周没有{who}的台帐报送",
                  threshold="每周五")
 
 
@@ -452,7 +452,7 @@ def capa(ctx):
             pass
         return d
     periodic(ctx, [m for m in months(ctx) if m in active], found, due, what=lambda m: "满意度测量报告",
-             late=lambda m: "本月有设备或意见征询回访，25 日没有出《顾客满意度测量报告》（type: 满意度测量报告）",
+             late=lambda m: "本月有设备或意见征询回访，25 日没有出《顾客满意度测量报告》",
              threshold="每月 25 日（非工作日顺延）")
     for recs in found.values():
         for r in recs:
@@ -597,7 +597,7 @@ def reception_day(ctx):
     for m in months(ctx):
         end = as_of_day(period_bounds(m)[1])
         if not found.get(m):
-            ctx.period_deadline(m, end, "本月没有经理接待日记录（duty，type: 经理接待日）", "经理接待日",
+            ctx.period_deadline(m, end, "本月没有经理接待日记录", "经理接待日",
                                 threshold="每月一次")
             continue
         for d in found[m]:
@@ -626,7 +626,7 @@ def mailbox(ctx):
     for d in typed(ctx, "duty", "信箱开启"):
         found[week_key(local_date(d["date"]))].append(d)
     periodic(ctx, weeks(ctx), found, lambda w: as_of_day(period_bounds(w)[1]), what=lambda w: "开启经理信箱",
-             late=lambda w: "本周没有开启经理信箱的登记（duty，type: 信箱开启）", threshold="每周一次")
+             late=lambda w: "本周没有开启经理信箱的登记", threshold="每周一次")
     for recs in found.values():
         for d in recs:
             n, got = d["letters"] or 0, len(d.get("related", []))
@@ -655,7 +655,7 @@ def owners_committee(ctx):
         first = max(date(y, 1, 1), start_day(ctx))
         due = add_months(first.replace(day=1), 1) - timedelta(days=1)
         if not plans:
-            ctx.period_deadline(str(y), due, "没有本年与开发商的沟通计划（plan，type: 沟通计划）", "制订与开发商的年度沟通计划",
+            ctx.period_deadline(str(y), due, "没有本年与开发商的沟通计划", "制订与开发商的年度沟通计划",
                                 threshold="每年一份，经服务中心经理批准")
             continue
         for p in plans:
@@ -670,11 +670,11 @@ def supervision_report(ctx):
     n = ctx.threshold("monthly_report_workdays")
     found = by_period(typed(ctx, "report", "服务监督报告"))
     periodic(ctx, months(ctx), found, lambda m: after_period(ctx, m, n), what=lambda m: "服务监督报告",
-             late=lambda m: "到期没有服务监督报告（type: 服务监督报告）", threshold=f"月底，最迟下月第 {n} 个工作日")
+             late=lambda m: "到期没有服务监督报告", threshold=f"月底，最迟下月第 {n} 个工作日")
     for recs in found.values():
         for r in recs:
             if not r["submitted_to"]:
-                ctx.finding(r, "by", f"服务监督报告 {r.id} 没有写交给谁（submitted_to，应为总经理）", threshold="交总经理")
+                ctx.finding(r, "by", f"服务监督报告 {r.id} 没有写交给谁（submitted_to），应交总经理", threshold="交总经理")
 
 
 TECH_ROLE = "技术服务人员"
@@ -687,7 +687,7 @@ def weekly_service(ctx):
     an item in it."""
     found = by_period(typed(ctx, "report", "每周服务情况"))
     periodic(ctx, weeks(ctx), found, _friday, what=lambda w: "周五例会提交每周服务情况",
-             late=lambda w: "本周五没有提交每周服务情况（type: 每周服务情况）", threshold="每周五")
+             late=lambda w: "本周五没有提交每周服务情况", threshold="每周五")
     staff = [m.name for m in (ctx.staff.members if ctx.staff else ()) if TECH_ROLE in (roles(ctx, m.name) or ())]
     for recs in found.values():
         for r in recs:
@@ -708,7 +708,7 @@ def complaint_statistics(ctx):
     active = {month_key(c["received"]) for c in ctx.records.complaints if c["type"] == "投诉" and judged(ctx, c["received"])}
     found = by_period(typed(ctx, "report", "投诉统计分析"))
     periodic(ctx, [m for m in months(ctx) if m in active], found, lambda m: after_period(ctx, m, n),
-             what=lambda m: "投诉统计分析报告", late=lambda m: "到期没有投诉处理统计分析报告（type: 投诉统计分析）",
+             what=lambda m: "投诉统计分析报告", late=lambda m: "到期没有投诉处理统计分析报告",
              threshold=f"下月第 {n} 个工作日内")
     for m, recs in found.items():
         for r in recs:

@@ -87,7 +87,7 @@ def demands(ctx):
 
 
 FLOW = (("valid", "判断是否成立（valid）"), ("department", "确定责任部门（department）"), ("cause", "原因分析（cause）"),
-        ("solution", "处理方案（solution）"), ("approval", "主管领导批示（approved_by 或“批示”）"),
+        ("solution", "处理方案（solution）"), ("approval", "主管领导批示（approved_by）"),
         ("resolved", "方案实施（resolved）"), ("summary", "总结评价（summary）"))
 
 

@@ -48,7 +48,7 @@ def completion_signature(ctx):
       kinds=("order",))
 def order_complete(ctx):
     for o in repairs(ctx):
-        blanks = [t for k, t in (("technician", "维修工（technician）"), ("charge", "收费（charge，无收费写 0）")) if o[k] is None]
+        blanks = [t for k, t in (("technician", "维修工（technician）"), ("charge", "收费（charge），没有收费写 0")) if o[k] is None]
         if blanks:
             ctx.finding(o, "completed", f"维修单 {o.id} 漏填了{'、'.join(blanks)}", threshold="不能漏填")
         if (o["charge"] or 0) > 0 and o["charge_explained"] is not True:
