@@ -42,14 +42,14 @@ TABLES: dict[str, list[tuple[str, str | list, str]]] = {
     ],
     "open_items": [
         ("rule", "string", "规则编号"),
-        ("record", "string", "须处理的记录"),
+        ("record", "string", "须处理的记录；一个期间的定期工作（周报、接待日等）还没有记录时为空"),
         ("customer", ["string", "null"], "客户编号"),
         ("due", "string", "期限（ISO 8601 时刻）"),
         ("overdue", "boolean", "是否已逾期"),
         ("days_overdue", "integer", "逾期天数（按日历日，未逾期为 0）"),
         ("responsible", ["string", "null"], "由谁处理：git 提交人（staff.yml 中的姓名），否则记录里的负责人字段"),
         ("what", "string", "要做什么（中文）"),
-        ("file", "string", "记录文件"),
+        ("file", ["string", "null"], "记录文件；期间的定期工作还没有记录时为空"),
     ],
     "periods": [
         ("kind", "string", "rule：规则按期间的指标（有标准和结论）；report：月度页面和报告里的统计（没有标准，verdict 为空）"),
