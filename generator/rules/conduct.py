@@ -31,6 +31,9 @@ REV_ROLES = {  # V-REV-02: (inspector roles, signer roles)
 @clause("V-METH-01", "回访方式优先顺序：电话、在线、邮件", scope="record", modal="优先", source="000 P1 §4.3(1)",
       asks="回访优先用电话，其次在线沟通工具，再次邮件；改用在线或邮件时写明原因", kinds=("visit",))
 def method_priority(ctx):
+    """Done: a visit by phone, or by 在线/邮件 with `method_reason` saying why phone was not used.
+    Compared: the visit's method against the seed's order; a missing reason is the finding, the
+    method itself is V-METH-02's."""
     for v in ctx.records.visits:
         if v["method"] in LOWER_METHODS and judged(ctx, v["date"]) and not v["method_reason"]:
             ctx.finding(v, "method", f"回访 {v.id} 用了“{v['method']}”而不是电话，没有写明原因（method_reason）",

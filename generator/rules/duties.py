@@ -506,7 +506,9 @@ def project_calls(ctx):
 @clause("D-VISIT-01", "装饰工程竣工验收 3 个月后回访", scope="contract", modal="程序步骤", source="000 P2 (1)",
       asks="装饰工程竣工验收三个月后，由项目部按质量手册的保修回访制度进行回访", kinds=("customer", "visit"))
 def decoration_visit(ctx):
-    """A visit of the customer in [accepted + 3 months, accepted + 4 months] (§4.5.7)."""
+    """Done: the first visit of the customer on or after acceptance + 3 months, no later than
+    acceptance + 4 months (§4.5.7). A later first visit is done late; none by the window end is
+    overdue (a to-do before). Periods ending before `facts_since` are not judged."""
     start = start_day(ctx)
     for c in ctx.records.customers:
         for i, p in enumerate(c.get("projects", [])):
@@ -590,6 +592,9 @@ def year_end_contact(ctx):
       asks="每月固定一天为服务中心经理接待日，安排在周末或节假日，至少提前一周通知全体业主，并做好接待记录",
       kinds=("duty",))
 def reception_day(ctx):
+    """Done: a 经理接待日 in every month from `facts_since`, held on a day off by the PRC calendar,
+    announced (`notice`) at least reception_notice_days before, with its record (`content`). A month
+    without one is overdue at its end; each wrong detail is a finding on the record."""
     days = ctx.threshold("reception_notice_days")
     found = defaultdict(list)
     for d in typed(ctx, "duty", "经理接待日"):
@@ -639,6 +644,10 @@ def mailbox(ctx):
       asks="有业委会的，每年邀请业委会成员座谈两次并完整记录；没有业委会的商业物业，每年制订与开发商的沟通计划并经服务中心经理批准",
       kinds=("duty", "plan"))
 def owners_committee(ctx):
+    """With symposiums_per_year > 0: each calendar year needs that many 业委会座谈 (a running year
+    shows progress, a closed year its verdict), each with attendees and content. With 0 (no owners'
+    committee): a 沟通计划 for the year, approved (approved_by, approved), by the end of its first
+    judged month."""
     n = ctx.threshold("symposiums_per_year")
     years = range(start_day(ctx).year, ctx.as_of.year + 1)
     if n:
@@ -667,6 +676,9 @@ def owners_committee(ctx):
 @clause("P-SUP-01", "每月服务监督报告", scope="period", modal="无", source="001 E §1",
       asks="业务部门每月对技术服务部门的工作进行考核，月底编写服务监督报告交总经理", kinds=("report",))
 def supervision_report(ctx):
+    """Done: a 服务监督报告 for every month from `facts_since`, handed in by monthly_report_workdays
+    working days after the month (later: done late; none: overdue), naming whom it went to
+    (`submitted_to`, the general manager)."""
     n = ctx.threshold("monthly_report_workdays")
     found = by_period(typed(ctx, "report", "服务监督报告"))
     periodic(ctx, months(ctx), found, lambda m: after_period(ctx, m, n), what=lambda m: "服务监督报告",

@@ -49,6 +49,9 @@ def handed_to_service(ctx):
       asks="受理投诉时应致歉，确认客户身份、姓名、联系方式和具体事项，开出客服工单并登记在异常反馈跟进表",
       kinds=("complaint", "customer"))
 def intake_steps(ctx):
+    """Done: a 投诉 records the apology (`apologised: true`), the customer-service ticket number and,
+    for a named customer, a contact phone on the customer record. Each missing step is named; the
+    complaint's other required fields are SCHEMA's."""
     for c in complaints(ctx, "投诉"):
         missing = [t for ok, t in ((c["apologised"] is True, "致歉（apologised: true）"), (c["ticket"], "客服工单号（ticket）"))
                    if not ok]
@@ -74,6 +77,8 @@ def statistics_dimensions(ctx):
 @clause("C-CLS-04", "主要与次要诉求", scope="record", modal="程序步骤", source="001 B §3.2",
       asks="对收集的客户诉求按性质和紧急程度分析，分为主要诉求和次要诉求", kinds=("complaint",))
 def demands(ctx):
+    """Done: a complaint or suggestion lists the customer's demands, each marked 主要 or 次要, at
+    least one 主要. No demands at all, an unmarked demand, or only secondary ones are findings."""
     for c in complaints(ctx, "投诉", "建议"):
         rows = [d for d in c.get("demands", []) if isinstance(d, dict)]
         if not rows:
@@ -119,6 +124,9 @@ def eight_steps(ctx):
       asks="判定责任：客户原因的由经办人写答复说明，经主管领导审批后发出；公司责任的以正式电函详细说明并承担责任",
       kinds=("complaint",))
 def responsibility(ctx):
+    """Done: a valid, resolved 投诉 carries its responsibility: 公司 with the formal letter
+    (`formal_letter`), 客户 with the leader's approval of the reply (approved_by or a 批示), 第三方 as
+    is. Invalid complaints are C-VALID-01's."""
     for c in complaints(ctx, "投诉"):
         if c["valid"] is not True or not is_resolved(c):
             continue
@@ -134,6 +142,8 @@ def responsibility(ctx):
 @clause("C-RET-01", "退货一周内完成分析", scope="record", modal="必须", source="003 P5 §6(1)",
       asks="客户退回的产品必须在一周内完成检测和分析", kinds=("complaint",))
 def returned_goods(ctx):
+    """Done: goods returned (`returned`) analysed (`analysed`) within 7 calendar days. Analysed later
+    is done late; not analysed is overdue after the 7th day and a to-do before it."""
     for c in complaints(ctx):
         if c["returned"] is None:
             continue
@@ -146,6 +156,9 @@ def returned_goods(ctx):
       asks="经办人结合客户诉求提出退货、换货、维修、赔偿等具体方案，及时告知客户并由客户填写《客户意见表》",
       kinds=("complaint",))
 def solution(ctx):
+    """Done: a valid 投诉 with a handling plan names its type (`solution_type`) and, once resolved
+    for a named customer, records the customer's opinion form (`opinion_form: true`). Anonymous
+    complaints have nobody to fill the form."""
     for c in complaints(ctx, "投诉"):
         if not c["solution"] or c["valid"] is False:
             continue
@@ -182,6 +195,9 @@ def transfer(ctx):
       asks="客户首先询问的员工为首问责任人：记录问题，职责内的一次办结，职责外的登记后移交主管领导或同事，重大事项立即报告总经理",
       kinds=("complaint",))
 def first_responder(ctx):
+    """Done: every contact names its first responder; a matter outside their remit (`in_remit:
+    false`) names whom it was handed to; a 重大 matter records when the general manager was told
+    (`gm_reported`), not before it was received."""
     for c in complaints(ctx):
         if not c["first_responder"]:
             ctx.finding(c, "received", f"{c['type']} {c.id} 没有记录首问责任人（first_responder）", threshold="记录首问人")
@@ -199,6 +215,9 @@ def first_responder(ctx):
 @clause("F-CONS-01", "咨询结束时确认客户是否满意", scope="record", modal="无", source="001 I §3.1 d、§3.2",
       asks="咨询结束时询问客户对答复是否满意并记录", kinds=("complaint",))
 def consultation_satisfied(ctx):
+    """Done: an answered 咨询 records whether the customer said they were satisfied
+    (`confirmed_satisfied`); not recorded is a finding, and a consultation closed while the customer
+    was not satisfied is one too."""
     for c in complaints(ctx, "咨询"):
         if is_resolved(c) and c["confirmed_satisfied"] is None:
             ctx.finding(c, "status", f"咨询 {c.id} 已答复，没有记录是否确认客户满意（confirmed_satisfied）",

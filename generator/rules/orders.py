@@ -30,6 +30,9 @@ def repairs(ctx):
       asks="维修完毕请业主签字确认并评定满意度；公共报修由片区客服人员到场确认、签字并评定",
       kinds=("order",))
 def completion_signature(ctx):
+    """Done: a repair order signed 已签名 at completion (public repairs: by the area's service
+    officer, `signed_by`) with the customer's satisfaction rating. 拒签 or no signature is a
+    finding; a missing rating is a rating not asked for."""
     for o in repairs(ctx):
         public = o["repair_class"] == "公共"
         who = "片区客服人员" if public else "业主"
@@ -47,6 +50,9 @@ def completion_signature(ctx):
       asks="维修单不能漏填：维修工、收费要写明并在受理时向业主说明；用料写明名称、规格、型号、数量、单价，由业主当面核实",
       kinds=("order",))
 def order_complete(ctx):
+    """Done: technician and charge filled in (0 when free), a charge explained at intake
+    (`charge_explained`), every material with name, spec, model, quantity and price, and materials
+    verified by the owner (`owner_verified`). Each blank is named in the finding."""
     for o in repairs(ctx):
         blanks = [t for k, t in (("technician", "维修工（technician）"), ("charge", "收费（charge），没有收费写 0")) if o[k] is None]
         if blanks:
@@ -89,6 +95,9 @@ def receptionist_callback(ctx):
       asks="有偿服务应按价目表说明价格，经客户同意后登记服务项目、预约时间、客户姓名、地址、电话，派工到相关部门并回访",
       kinds=("order", "customer", "visit"))
 def paid_service(ctx):
+    """Done: a paid order (`paid: true`) whose log has the price explained, the appointment, the
+    service item, the customer's address and phone and the department it was dispatched to, and a
+    callback by the repair callback deadline (a to-do until then, overdue after)."""
     for o in ctx.records.orders:
         if o["paid"] is not True or not judged(ctx, o["completed"]):
             continue
@@ -109,6 +118,9 @@ def paid_service(ctx):
 @clause("W-CB-03", "完工回访的内容", scope="record", modal="程序步骤", source="004 §4.1–§4.2",
       asks="完工回访要问安装/维修人员的服务态度、有无清理现场、服务收费情况和用户满意度", kinds=("order", "visit"))
 def callback_content(ctx):
+    """Done: a completion callback that reached the customer records all four answers: attitude,
+    site_cleaned, charge_ok and the service satisfaction. A missing answer is a question not asked;
+    unreachable callbacks asked nothing and are W-CB-06's."""
     seen = set()
     for o in ctx.records.orders:
         for v in callbacks(ctx, o):
