@@ -99,11 +99,8 @@ def no_second_call(ctx):
         seen[(c["customer"], c["issue"])].append(c)
 
 
-
 # F — first contact and intake (PROCEDURES.md §2.G)
 catalogue("F-INTAKE-01", "物业信息由前台受理并分类登记", scope="record", modal="无", source="001 Q ch.4 §1–§3",
           asks="所有信息交前台客户接待员，分为报修、投诉、员工反馈三类分别登记，并开出工作联系单或维修单",
           reason="三本登记簿就是记录本身：报修登记是完工单，投诉及建议登记是投诉记录，员工反馈的信息登记为投诉记录（咨询/建议）；"
                  "派工和处理时限由 T-RESP-01、T-RESP-02 检查，没有另外可查的事实")
-
-# P — periodic management activities (PROCEDURES.md §2.D P-PROJ-01, §2.H)
