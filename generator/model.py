@@ -409,7 +409,7 @@ REPORT = Kind("report", "报告", "reports", "BG", "date", (
         Field("date", "date", "评审日期"),
         _text("decision", "评审结论"),
     ))),
-    Field("actions", "list", "整改措施", item=Field("action", "object", "措施", fields=(
+    Field("measures", "list", "整改措施", item=Field("measure", "object", "措施", fields=(
         _text("text", "措施", True),
         _text("region", "区域", help="针对的薄弱区域（W-MON-01）"),
         _text("owner", "负责部门"),

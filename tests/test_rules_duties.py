@@ -315,7 +315,7 @@ def test_mon01_monthly_report_with_action_for_weak_region_kept(repo):
     since(repo)
     callback(repo, extra="result: 不满意\n")
     report(repo, "BG-20261203-001", "月度回访报告", "2026-11", "2026-12-02 10:00",
-           "actions:\n  - text: 城东维修班回访前自检\n    region: 城东\n")
+           "measures:\n  - text: 城东维修班回访前自检\n    region: 城东\n")
     assert only(repo.analyse(date(2026, 12, 20)).findings, "W-MON-01") == []
 
 
@@ -371,7 +371,7 @@ CAPA = """reviews:
     department: 品质部
     date: 2026-11-27
     decision: 并入服务质量
-actions:
+measures:
   - text: 交货周期每周通报
     due: 2026-12-10{verified}
 """

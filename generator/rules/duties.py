@@ -378,7 +378,7 @@ def hq_notice(ctx):
 def monthly_callback_report(ctx):
     """A 月度回访报告 per month with completed orders, due monthly_report_workdays working days after
     the month. A region is weak when an order of the month was not called back by its deadline, was
-    called back late, or a callback was 不满意/不属实; the report needs an action naming that region."""
+    called back late, or a callback was 不满意/不属实; the report needs a measure naming that region."""
     n = ctx.threshold("monthly_report_workdays")
     weak = defaultdict(lambda: defaultdict(list))  # month -> region -> order ids
     active = set()
@@ -398,10 +398,10 @@ def monthly_callback_report(ctx):
              threshold=f"下月第 {n} 个工作日内")
     for m, recs in found.items():
         for r in recs:
-            acted = {a.get("region") for a in r.get("actions", []) if isinstance(a, dict)}
+            acted = {a.get("region") for a in r.get("measures", []) if isinstance(a, dict)}
             for reg, ids in sorted(weak.get(m, {}).items()):
                 if reg not in acted:
-                    ctx.finding(r, "actions" if r["actions"] else "content",
+                    ctx.finding(r, "measures" if r["measures"] else "content",
                                 f"{m} {reg} 区域回访不及时、漏回访或客户不满意（{'、'.join(ids)}），报告里没有针对该区域的整改措施",
                                 threshold="薄弱区域都有整改措施（整改措施写明针对的区域）")
 
@@ -468,9 +468,9 @@ def capa(ctx):
                     i = r["reviews"].index(x)
                     ctx.finding(r, ("reviews", i), f"“{section}”部分由 {x.get('department')} 评审，应由品质部评审",
                                 threshold="服务质量、建议和需求由品质部评审")
-            for i, a in enumerate(r.get("actions", [])):
+            for i, a in enumerate(r.get("measures", [])):
                 if isinstance(a, dict) and a.get("due") and not happened(ctx, a.get("verified")):
-                    ctx.deadline(r, ("actions", i), a["due"], f"纠正预防措施“{a.get('text')}”到期没有服务中心的跟踪验证",
+                    ctx.deadline(r, ("measures", i), a["due"], f"纠正预防措施“{a.get('text')}”到期没有服务中心的跟踪验证",
                                  f"验证措施“{a.get('text')}”", threshold=f"{a['due']} 前完成并验证")
 
 
