@@ -16,7 +16,7 @@ from .history import HistoryError, changed_files
 from .letters import letter_draft_yaml
 from .load import EXTENSIONS, RECORDS_DIR, RecordSet, record_files
 from .pipeline import Analysis, analyse, compare, generate, merge_base
-from .rules import REGISTRY, all_rules, threshold_for
+from .rules import INTERNAL, REGISTRY, all_rules, threshold_for
 from .rules.profile import option_notes
 from .scaffold import init, stale_schemas
 
@@ -144,9 +144,14 @@ def cmd_check(root: Path, args) -> int:
     for w in analysis.history_warnings:
         print(f"huifang: 提示：{w}", file=sys.stderr)
     findings, cross = (analysis.findings, set()) if paths is None else _select(analysis, paths)
+    internal = [f for f in analysis.findings if f.rule == INTERNAL]
+    if paths is not None:
+        findings = findings + [f for f in internal if f not in findings]
     n = analysis.n_files if paths is None else len(set(paths))
     report(args.format, n, findings, cross=cross)
     _stale_schemas_note(root)
+    if internal:
+        return 2  # the report is incomplete: neither "clean" nor "errors found" can be claimed
     return 1 if any(f.blocking for f in findings) else 0
 
 

@@ -13,8 +13,8 @@ instant and returns findings, open items (duties with a due time) and period fig
 from __future__ import annotations
 
 import sys
-import traceback
 from datetime import date, datetime
+from pathlib import Path
 from typing import Iterable
 
 from ..config import Config
@@ -26,9 +26,11 @@ from . import (callbacks, complaints, conduct, duties, equipment, intake, orders
 from .engine import (AREAS, MUST, REGISTRY, SCOPES, Context, Figure, OpenItem, Outcome, Rule, catalogue,
                      months_of, rule)
 
-__all__ = ["AREAS", "MUST", "REGISTRY", "SCOPES", "Context", "Figure", "OpenItem", "Outcome", "Rule",
+__all__ = ["INTERNAL", "AREAS", "MUST", "REGISTRY", "SCOPES", "Context", "Figure", "OpenItem", "Outcome", "Rule",
            "all_rules", "catalogue", "check_config_rules", "months_of", "rule", "run", "threshold_for",
            "unknown_rule_ids"]
+
+INTERNAL = "INTERNAL"  # the rule id of the one finding a rule that raised leaves; the report is incomplete
 
 
 def all_rules() -> list[Rule]:
@@ -53,12 +55,17 @@ def run(records: RecordSet, config: Config, as_of: datetime | date, calendar: Ca
         ctx.current = r
         try:
             r.check(ctx)
-        except Exception as e:  # a bug in one rule must not hide the others
-            print(f"huifang: 规则 {r.id} 运行出错：{e!r}", file=sys.stderr)
-            traceback.print_exc(file=sys.stderr)
+        except Exception as e:  # a bug in one rule must not hide the others: one INTERNAL finding, no traceback
+            tb = e.__traceback__
+            while tb is not None and tb.tb_next is not None:
+                tb = tb.tb_next
+            where = f"{Path(tb.tb_frame.f_code.co_filename).name}:{tb.tb_lineno}" if tb is not None else "?"
+            print(f"huifang: 内部错误：规则 {r.id} 出错（{type(e).__name__}，{where}），本次检查结果不完整。",
+                  file=sys.stderr)
             ctx.outcome.findings.append(Finding(
-                r.id, "warning", None, None, None,
-                f"规则 {r.id} 运行时出错（{type(e).__name__}），本次没有检查；请把这条信息反馈给维护人员。"))
+                INTERNAL, "error", None, None, None,
+                f"规则 {r.id}（{r.title}）运行时出错（{type(e).__name__}，{where}），没有检查完，本次检查结果不完整；"
+                f"请把这条信息反馈给维护人员。", subject=r.id))
     ctx.current = None
     ctx.outcome.open_items.sort(key=lambda o: (o.due_at, o.record, o.rule))
     return ctx
