@@ -11,6 +11,7 @@ Every scalar goes through `_scalar`, the one place that turns YAML text into a v
 
 from __future__ import annotations
 
+import bisect
 import errno
 import math
 import os
@@ -226,8 +227,8 @@ _NOKEY, _BADKEY = object(), object()
 class _Builder:
     """Events -> values and a line map with an explicit stack; every limit is checked before it is exceeded."""
 
-    def __init__(self, loader, years):
-        self.loader, self.years = loader, years
+    def __init__(self, loader, years, line_of):
+        self.loader, self.years, self.line_of = loader, years, line_of
         self.lines: dict[tuple, int] = {}
         self.order: list[tuple] = []  # line-map keys in the order they were added
         self.texts: dict[tuple, str] = {}
@@ -300,7 +301,7 @@ class _Builder:
             self._line(top.path + (text,), line)
 
     def event(self, ev) -> None:
-        line = ev.start_mark.line + 1
+        line = self.line_of(ev.start_mark)
         if isinstance(ev, ScalarEvent):
             path, is_key = self._slot(line)
             self._count(1, line)
@@ -391,10 +392,23 @@ def _decode(raw: bytes) -> tuple[str | None, int, str]:
                             f"请用编辑器“另存为”并选择 UTF-8 编码。")
 
 
+def _line_counter(text: str):
+    """Mark -> 1-based line as an editor counts it (by '\\n'), never past the last line.
+
+    libyaml also breaks lines at \\r, \\x85, \\u2028 and \\u2029; only when the text holds one of
+    those is the line computed from the mark's character index.
+    """
+    last = text.count("\n") + 1
+    if not any(c in text for c in "\r\x85\u2028\u2029"):
+        return lambda mark: min(mark.line + 1, last)
+    breaks = [i for i, c in enumerate(text) if c == "\n"]
+    return lambda mark: min(bisect.bisect_right(breaks, mark.index - 1) + 1, last)
+
+
 def parse(text: str, years: tuple[int, int] = YEARS) -> Parsed:
     """YAML text -> Parsed (values, line map, source texts, problems). Never raises on any text."""
     loader = _Loader(text)
-    b = _Builder(loader, years)
+    b = _Builder(loader, years, _line_counter(text))
     docs = 0
     try:
         while True:
@@ -405,7 +419,7 @@ def parse(text: str, years: tuple[int, int] = YEARS) -> Parsed:
                 docs += 1
                 if docs > 1:
                     return Parsed(None, problems=b.problems + [(
-                        ev.start_mark.line + 1, "YAML",
+                        b.line_of(ev.start_mark), "YAML",
                         "一个文件里只能有一条记录，这里出现了第二个文档（---）；请拆成两个文件。")])
                 continue
             if isinstance(ev, (ScalarEvent, AliasEvent, MappingStartEvent, MappingEndEvent,
@@ -415,7 +429,7 @@ def parse(text: str, years: tuple[int, int] = YEARS) -> Parsed:
         return Parsed(None, problems=b.problems + [(a.line, "YAML", a.message)])
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
-        return Parsed(None, problems=[(mark.line + 1 if mark else 1, "YAML", _syntax_message(e))])
+        return Parsed(None, problems=[(b.line_of(mark) if mark else 1, "YAML", _syntax_message(e))])
     except (yaml.YAMLError, ValueError, UnicodeError, MemoryError, RecursionError) as e:
         return Parsed(None, problems=[(1, "YAML", f"YAML 格式错误：{type(e).__name__}。")])
     finally:

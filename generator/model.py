@@ -588,24 +588,12 @@ def _check_mapping(fields, data: dict, path: tuple, out: list[Problem], refs: li
             near = nearest(key, known)
             hint = f"，是不是“{near}”（{known[near].title}）？" if near else "，系统会忽略它。"
             out.append(Problem(path + (key,), f"不认识的字段“{_shown(key)}”{hint}", "warning"))
-            result[key] = _plain(value, path + (key,), texts)  # shown as written, never read by rules
-            continue
+            continue  # ignored, as the warning says: a customer's stray `related:` must not reach the rules
         result[key] = _check_value(f, value, path + (key,), out, refs, texts)
     for f in fields:
         if f.required and f.name not in data:
             out.append(Problem(path, f"缺少必填字段“{f.title}”（{f.name}）。"))
     return result
-
-
-def _plain(value, path: tuple, texts: dict):
-    """An unknown key's value with every unreadable scalar replaced by its source text."""
-    if isinstance(value, _Invalid):
-        return texts.get(path)
-    if isinstance(value, dict):
-        return {k: _plain(v, path + (k,), texts) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v, path + (i,), texts) for i, v in enumerate(value)]
-    return value
 
 
 def _shown(text: str, n: int = 60) -> str:

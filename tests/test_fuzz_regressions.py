@@ -61,3 +61,18 @@ def test_the_portal_pages_show_the_internal_finding(repo, raising_rule):
     analysis, pages = generate(repo.root, "2026-11-30")
     assert [f.rule for f in analysis.findings if f.rule == "INTERNAL"] == ["INTERNAL"]
     assert any("V-BOOM-01" in text for text in pages.values())
+
+
+def test_an_unknown_key_named_like_another_kinds_field_reaches_nobody(repo, capsys):
+    """A customer with `customer: [x]` crashed `check --changed` (unhashable list in the related-records walk)."""
+    repo.add(CUSTOMER + "customer: [x]\nrelated: [TS-404]\n")
+    repo.git("init", "-q", "-b", "main")
+    repo.git("add", "-A")
+    repo.git("-c", "user.name=李娜", "-c", "user.email=li@example.com", "commit", "-q", "-m", "x")
+    assert main(["--root", str(repo.root), "check", "--as-of", "2026-11-30", "--format", "json",
+                 "--changed", "HEAD"]) in (0, 1)
+    records = json.loads(capsys.readouterr().out)
+    assert records is not None
+    from generator.load import load
+    r = load(repo.root)[0].by_id["CUST-0001"]
+    assert "customer" not in r.data and "related" not in r.data

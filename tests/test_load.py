@@ -391,3 +391,14 @@ def test_an_unreadable_folder_is_reported():
     finally:
         os.chmod(root / "records" / "visits", 0o755)
         shutil.rmtree(root)
+
+
+@pytest.mark.parametrize("text", [
+    "id: TS-0001\nstatus: 处理中\ndescription: ':'\nstatus: 处",        # cut short: libyaml's mark was past the end
+    "a: 1\r\nb: [\r\n",
+    "名字: 张三\u2028\nb: 1\nb: 2\n",
+])
+def test_problem_lines_are_lines_of_the_file(text):
+    """Lines count '\\n' like an editor, and a problem at the end of the stream is on the last line."""
+    p = parse(text)
+    assert p.problems and all(1 <= line <= text.count("\n") + 1 for line, _, _ in p.problems)
