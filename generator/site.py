@@ -7,7 +7,10 @@ stop a build; `--strict` turns errors into a non-zero exit status after the site
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import errno
+import fcntl
 import functools
 import http.server
 import io
@@ -116,9 +119,14 @@ def mkdocs_config(root: Path) -> str:
     return INHERITED.as_posix()
 
 
-def run_mkdocs(root: Path, n_pages: int = 0) -> tuple[int, float, str]:
-    """Run MkDocs; on a terminal its verbose log drives a page counter, elsewhere it runs quietly."""
-    cmd = [sys.executable, "-m", "mkdocs", "build", "--clean", "-f", mkdocs_config(root), "-d", str(root.resolve() / SITE_DIR)]
+BUILDING = "site.building-"  # a build writes into .huifang/<this><pid> (ignored by git, same disk) before the swap
+
+
+def run_mkdocs(root: Path, n_pages: int = 0, out: Path | None = None) -> tuple[int, float, str]:
+    """Run MkDocs into `out` (default site/); on a terminal its verbose log drives a page counter,
+    elsewhere it runs quietly."""
+    out = out or root.resolve() / SITE_DIR
+    cmd = [sys.executable, "-m", "mkdocs", "build", "--clean", "-f", mkdocs_config(root), "-d", str(out)]
     t0 = time.monotonic()
     env = dict(os.environ, PYTHONHASHSEED="0", NO_MKDOCS_2_WARNING="1", DISABLE_MKDOCS_2_WARNING="true")
     progress = Progress("MkDocs 构建页面", n_pages)
@@ -138,21 +146,69 @@ def run_mkdocs(root: Path, n_pages: int = 0) -> tuple[int, float, str]:
     return proc.returncode, time.monotonic() - t0, "".join(kept)
 
 
+@contextlib.contextmanager
+def _build_lock(root: Path):
+    """One build at a time per repository (a second one waits): builds never interleave their swaps."""
+    lock = root / ".huifang" / "build.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock, "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders in one step (Linux renameat2 RENAME_EXCHANGE); False where that is not available."""
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0
+
+
+def publish(new: Path, site: Path) -> None:
+    """Put the freshly built `new` where `site` is, so a reader sees the old portal or the new one, never a mix."""
+    if site.is_dir() and not site.is_symlink() and _exchange(new, site):
+        shutil.rmtree(new, ignore_errors=True)  # `new` now holds the previous portal
+        return
+    old = new.parent / f"{BUILDING}old-{os.getpid()}"
+    if site.exists() or site.is_symlink():
+        site.rename(old)
+    new.rename(site)
+    if old.is_symlink() or old.is_file():
+        old.unlink()
+    elif old.exists():
+        shutil.rmtree(old, ignore_errors=True)
+
+
 def build(root: Path, args, generate) -> int:
-    """Write the pages `generate(root, as_of)` returns (with their analysis) and run MkDocs.
+    """Write the pages `generate(root, as_of)` returns (with their analysis), run MkDocs into a folder
+    beside site/ and swap it in at the end: a killed, failed or concurrent build leaves the previous
+    portal whole where the web server reads it.
 
     The caller passes the generator in, so this module stays a leaf of the import graph."""
     root = Path(root)
-    t0 = time.monotonic()
-    analysis, pages = generate(root, getattr(args, "as_of", None))
-    write_docs(root, pages, templates_dir(root))
-    say(f"已生成 {len(pages)} 个页面（{DOCS_DIR.as_posix()}/），用时 {time.monotonic() - t0:.1f} 秒。")
-    say("正在用 MkDocs 构建网站……")
-    code, secs, log = run_mkdocs(root, len(pages))
-    if code != 0:
-        sys.stderr.write(log)
-        say(f"MkDocs 构建失败（退出码 {code}）。")
-        return 2
+    with _build_lock(root):
+        for stale in (root / ".huifang").glob(BUILDING + "*"):  # left by a build that was killed
+            shutil.rmtree(stale, ignore_errors=True)
+        t0 = time.monotonic()
+        analysis, pages = generate(root, getattr(args, "as_of", None))
+        write_docs(root, pages, templates_dir(root))
+        say(f"已生成 {len(pages)} 个页面（{DOCS_DIR.as_posix()}/），用时 {time.monotonic() - t0:.1f} 秒。")
+        say("正在用 MkDocs 构建网站……")
+        out = root.resolve() / ".huifang" / f"{BUILDING}{os.getpid()}"
+        try:
+            code, secs, log = run_mkdocs(root, len(pages), out)
+            if code != 0:
+                sys.stderr.write(log)
+                say(f"MkDocs 构建失败（退出码 {code}），{SITE_DIR}/ 保持上一次的门户不变。")
+                return 2
+            publish(out, root.resolve() / SITE_DIR)
+        finally:
+            shutil.rmtree(out, ignore_errors=True)
     warnings = [ln for ln in log.splitlines() if ln.startswith("WARNING")]
     for ln in warnings[:20]:
         sys.stderr.write(ln + "\n")

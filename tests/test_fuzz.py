@@ -69,6 +69,10 @@ RSS_BYTES = 2 * 1024 ** 3  # memory bound: peak resident size of the whole test 
 # and without surrogates (not text at all); everything else, control characters included, is fair.
 TEXT = st.text(st.characters(exclude_categories=("Cs", "Nd")), min_size=1, max_size=30) \
     .filter(lambda s: s.strip() and "__" not in s)
+PATTERNED = {  # text fields with a format: values that are meant, not just shaped right
+    model.PERIOD_PATTERN: st.sampled_from(["2025", "2026", "2025-03", "2026-11", "2026-01-05"]),
+    model.HOURS_PATTERN: st.sampled_from(["12:00-14:00", "21:00-08:00", "9:00-9:30"]),
+}
 OFFSETS = st.sampled_from([8, 0, -5, 14, -12, 5.75, 9])
 
 
@@ -83,6 +87,8 @@ def instants(draw, lo=date(2024, 1, 1), hi=date(2026, 11, 20)):
 
 def _value(f: model.Field, ids: dict[str, list[str]]):
     t = f.type
+    if t == "text" and f.pattern and f.name != "id":
+        return PATTERNED[f.pattern] if f.pattern in PATTERNED else st.from_regex(f.pattern, fullmatch=True)
     if t == "text":
         return TEXT
     if t == "ref":
@@ -137,8 +143,9 @@ def repositories(draw):
     """{repo path: data} for a valid repository holding every kind (ids unique, references resolve)."""
     files: dict[str, dict] = {}
     ids: dict[str, list[str]] = {}
-    counts = {"customer": (1, 3), "order": (0, 2), "complaint": (0, 2), "visit": (1, 3), "letter": (0, 2)}
-    for name, (lo, hi) in counts.items():
+    counts = {"customer": (1, 3), "visit": (1, 3)}  # every other kind: 0 to 2 records
+    for name in model.KINDS:
+        lo, hi = counts.get(name, (0, 2))
         kind = model.KINDS[name]
         for n in range(draw(st.integers(lo, hi))):
             rid = f"{kind.prefix}-{n + 1:04d}"
@@ -233,7 +240,7 @@ def files_under_records(root: Path) -> list[str]:
     """Every non-hidden entry under records/ the way huifang names it (escaped), links not followed."""
     out = []
     for dirpath, dirnames, filenames in os.walk(root / "records"):
-        rel_dir = Path(dirpath).relative_to(root).as_posix()
+        rel_dir = shown_name(Path(dirpath).relative_to(root).as_posix())
         keep = []
         for d in dirnames:
             if d.startswith("."):
@@ -289,7 +296,7 @@ STYLES = st.fixed_dictionaries({
 })
 
 
-@examples(40, 1000)
+@examples(30, 1000)
 @given(repositories(), STYLES, st.booleans(), st.booleans(), st.booleans())
 def test_a_clean_repository_has_no_format_findings_however_it_is_spelled(files, style, bom, crlf, comment):
     with fresh_root() as (root, outside):
@@ -369,7 +376,7 @@ def text_mutation(draw, text: str) -> str:
 ENCODINGS = st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "gb18030", "big5", "latin-1", "cut"])
 
 
-@examples(60, 3000)
+@examples(50, 3000)
 @given(st.data(), repositories())
 def test_text_mutations_never_crash_and_every_file_is_accounted_for(data, files):
     rel = data.draw(st.sampled_from(sorted(files)))
@@ -427,7 +434,7 @@ def value_mutation(draw, files):
     return rel, data
 
 
-@examples(60, 3000)
+@examples(50, 3000)
 @given(st.data(), repositories())
 def test_value_mutations_never_crash_and_never_pass_a_wrong_value(data, files):
     rel, mutated = data.draw(value_mutation(files))
@@ -452,17 +459,19 @@ def test_value_mutations_never_crash_and_never_pass_a_wrong_value(data, files):
 
 # --- 4. file-system mutations ---------------------------------------------------------------------
 
+# Names as bytes (not valid UTF-8 in general): a failing example must stay printable for the report.
 NAMES = st.one_of(
     st.sampled_from(["HF-0009.yml", "HF-0009.YML", "HF-0009.Yaml", "HF-0009.yml.bak", "HF 0009.yml",
-                     "HF-0009.yml\n", "README.md", ".hidden.yml", "x.txt", "HF-0009", "访问.yml", "-.yml"]),
+                     "HF-0009.yml\n", "README.md", ".hidden.yml", "x.txt", "HF-0009", "访问.yml", "-.yml"])
+    .map(os.fsencode),
     st.binary(min_size=1, max_size=12).filter(lambda b: b"/" not in b and b"\0" not in b and b not in (b".", b".."))
-    .map(lambda b: os.fsdecode(b + b".yml")),
+    .map(lambda b: b + b".yml"),
 )
 FS_KINDS = st.sampled_from(["file", "empty", "huge", "fifo", "link_outside", "link_dev_zero", "link_inside",
                             "link_dangling", "link_loop", "link_dir", "dir", "unreadable_file", "socket"])
 
 
-@examples(40, 1500)
+@examples(30, 1500)
 @given(repositories(), st.lists(st.tuples(NAMES, FS_KINDS, st.sampled_from(["visits", "customers", "", "visits/2026"])),
                                 min_size=1, max_size=4, unique_by=lambda t: (t[0], t[2])))
 def test_file_system_entries_are_read_or_named_never_hang(files, entries):
@@ -472,7 +481,8 @@ def test_file_system_entries_are_read_or_named_never_hang(files, entries):
         secret = outside / "HF-0099.yml"
         secret.write_text("id: HF-0099\ncontent: 机密\n", encoding="utf-8")
         sample = dump(next(iter(files.values())))
-        for name, how, folder in entries:
+        for raw_name, how, folder in entries:
+            name = os.fsdecode(raw_name)
             d = root / "records" / folder
             d.mkdir(parents=True, exist_ok=True)
             p = d / name
@@ -527,11 +537,12 @@ AS_OFS = st.one_of(
 )
 
 
-@examples(40, 1000)
+@examples(30, 1000)
 @given(repositories(), AS_OFS, st.lists(st.sampled_from(["records", "records/visits", "nope.yml", "/etc/passwd",
                                                          "..", "records/../..", "records/customers/CUST-0001.yml",
-                                                         "-x", "--", "records/\udcff.yml"]), max_size=3))
+                                                         "-x", "--", b"records/\xff.yml"]), max_size=3))
 def test_command_line_arguments_never_crash(files, as_of, paths):
+    paths = [os.fsdecode(p) if isinstance(p, bytes) else p for p in paths]
     with fresh_root() as (root, outside):
         write_repo(root, files)
         cwd = os.getcwd()
@@ -552,12 +563,13 @@ def _git(root: Path, *args: str) -> None:
     subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, env=env)
 
 
-@examples(15, 500)
+@examples(10, 500)
 @given(repositories(), st.one_of(
     st.sampled_from(["HEAD", "HEAD~1", "HEAD~99", "main", "origin/main", "nonexistent", "HEAD^{tree}",
-                     "--output=/tmp/x", "-p", "HEAD..HEAD", "@{upstream}", ":/", "", "a b", "\udcff"]),
+                     "--output=/tmp/x", "-p", "HEAD..HEAD", "@{upstream}", ":/", "", "a b", b"\xff"]),
     st.text(max_size=12)), st.booleans())
 def test_changed_bases_never_crash(files, base, edit):
+    base = os.fsdecode(base) if isinstance(base, bytes) else base
     with fresh_root() as (root, outside):
         write_repo(root, files)
         _git(root, "init", "-q", "-b", "main")
