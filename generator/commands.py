@@ -321,7 +321,12 @@ def cmd_new(root: Path, args) -> int:
             .replace("__ID__", rid).replace("__DATE__", day.isoformat())
             .replace("__DATETIME__", f"{day.isoformat()} {clock}:00+08:00"))
     if kind.name == "letter" and args.issue:
-        text = letter_draft_yaml(analyse(root, day, with_history=False), args.issue, rid, day, text)
+        analysis = analyse(root, day, with_history=False)
+        if args.issue not in analysis.records.issues:  # a draft for nothing would say "0 次"
+            near = model.nearest(args.issue, analysis.records.issues)
+            raise UsageError(f"没有哪条投诉的同一问题键是“{args.issue}”"
+                             + (f"，是不是“{near}”？" if near else "；请先登记投诉，或检查问题键的写法。"))
+        text = letter_draft_yaml(analysis, args.issue, rid, day, text)
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
         with open(target, "x", encoding="utf-8") as f:  # never overwrite

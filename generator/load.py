@@ -17,6 +17,7 @@ import math
 import os
 import re
 import stat
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -46,6 +47,7 @@ MAX_DEPTH = 50  # a record nests three or four levels; deeper is a mistake or an
 MAX_BYTES = 1_000_000  # the largest real record is a few KB; a bigger file is not read at all
 MAX_DIGITS = 18  # no field holds a longer number; longer ones are pasted IDs or garbage
 YEARS = (1990, 2100)  # time stamps outside this window are typing mistakes (load(..., years=) changes it)
+APPROVERS = {"letter": (("approved_by", "公开信的批准人"),)}  # a key written but left empty means a half-filled record
 _ID = re.compile(r"[A-Za-z]+-[A-Za-z0-9-]+")
 _Y = "tag:yaml.org,2002:"
 _PLAIN = {_Y + t for t in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq", "value")}
@@ -544,6 +546,10 @@ def load_file(root: Path, rel: str, years: tuple[int, int] = YEARS,
         add("SCHEMA", ln, p.message, p.severity, rid)
     for path, msg in privacy.free_text_problems(kind, values):  # a phone or room number typed into free text
         add("SCHEMA", _line_for(lines, path), msg, "warning", rid)
+    for key, who in APPROVERS.get(kind.name, ()):
+        if key in data and not (isinstance(values.get(key), str) and values[key].strip()):
+            add("SCHEMA", lines.get((key,), 1), f"{who}（{key}）是空的：请填写批准人的姓名，还没批准的不要放进 records/。",
+                rid=rid)
     record = Record(kind, rid, rel, values, lines)
     record.valid = not any(f.severity == "error" for f in findings)
     _check_month_folder(record, add)
@@ -743,6 +749,20 @@ def load(root: Path, years: tuple[int, int] = YEARS) -> tuple[RecordSet, list[Fi
     return RecordSet(records), findings
 
 
+def _id_key(text: str) -> str:
+    """An id as meant: case, full-width characters, spaces and leading zeros of numbers do not matter."""
+    text = unicodedata.normalize("NFKC", str(text)).upper().replace(" ", "").replace("_", "-")
+    return re.sub(r"\d+", lambda m: str(int(m.group())), text)
+
+
+def _same_id(value: str, ids: list[str]) -> str | None:
+    """The existing id that `value` means (cust-1 → CUST-0001), never merely a similar one: a near miss
+    such as WO-…-003 for WO-…-002 is another record, and suggesting it would mislead."""
+    key = _id_key(value)
+    hits = [i for i in ids if _id_key(i) == key]
+    return hits[0] if len(hits) == 1 else None
+
+
 def _cross_checks(records: list[Record], pending: list) -> list[Finding]:
     """Checks that need every record: unique ids and references that resolve."""
     out: list[Finding] = []
@@ -758,6 +778,15 @@ def _cross_checks(records: list[Record], pending: list) -> list[Finding]:
                 r.valid = False
                 out.append(Finding("SCHEMA", "error", r.path, r.line("id"), rid,
                                    f"编号 {rid} 重复：{files} 都用了这个编号；每条记录的编号必须唯一。"))
+    issues = {r.data.get("issue") for r in records if r.kind.name == "complaint"}
+    for r in records:
+        key = r.data.get("issue")
+        if r.kind.name == "letter" and isinstance(key, str) and key not in issues:
+            near = model.nearest(key, sorted(i for i in issues if isinstance(i, str)))
+            r.valid = False
+            out.append(Finding("SCHEMA", "error", r.path, r.line("issue"), r.id,
+                               f"没有哪条投诉的同一问题键是“{key}”"
+                               + (f"，是不是“{near}”？" if near else "；公开信要答复已登记的投诉，请检查问题键的写法。")))
     ids_by_kind = defaultdict(list)
     for r in records:
         ids_by_kind[r.kind.name].append(r.id)
@@ -769,7 +798,7 @@ def _cross_checks(records: list[Record], pending: list) -> list[Finding]:
         if target is not None:
             msg = f"“{value}”是{target.kind.title}，这里应填{names}的编号。"
         else:
-            near = model.nearest(value, [i for k in kinds for i in ids_by_kind[k]])
+            near = _same_id(value, [i for k in kinds for i in ids_by_kind[k]])
             hint = f"是不是“{near}”？" if near else f"请先建立这条{names}记录，或改正编号。"
             msg = f"找不到编号为“{value}”的{names}，{hint}"
         rec.valid = False

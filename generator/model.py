@@ -485,6 +485,9 @@ def nearest(value, choices) -> str | None:
     return None
 
 
+_PLACEHOLDER = re.compile(r"__[A-Z]+__")  # what the record templates hold until `huifang new` fills it in
+
+
 def _hint(value, choices) -> str:
     near = nearest(value, choices)
     return f"，是不是想写“{near}”？" if near else "。"
@@ -515,6 +518,10 @@ def _check_value(f: Field, value: Any, path: tuple, out: list[Problem], refs: li
             value = str(value)  # a value from an alias or a typed tag: kept as text
         if f.required and not value.strip():
             out.append(Problem(path, f"“{label}”（{f.name}）不能为空。"))
+        placeholder = _PLACEHOLDER.search(value)
+        if placeholder:
+            out.append(Problem(path, f"“{label}”（{f.name}）还留着模板里的占位符“{placeholder.group()}”，请填写实际内容。"))
+            return None
         if f.pattern and not re.fullmatch(f.pattern.strip("^$"), value):
             out.append(Problem(path, f"“{label}”（{f.name}）“{_shown(value)}”格式不对：{f.help}。"))
             return None

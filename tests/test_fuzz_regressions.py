@@ -56,7 +56,7 @@ def test_a_check_of_one_file_still_says_the_report_is_incomplete(repo, capsys, r
 
 
 def test_the_portal_pages_show_the_internal_finding(repo, raising_rule):
-    from generator.site import generate
+    from generator.pipeline import generate
     repo.add(CUSTOMER)
     analysis, pages = generate(repo.root, "2026-11-30")
     assert [f.rule for f in analysis.findings if f.rule == "INTERNAL"] == ["INTERNAL"]
@@ -76,3 +76,85 @@ def test_an_unknown_key_named_like_another_kinds_field_reaches_nobody(repo, caps
     from generator.load import load
     r = load(repo.root)[0].by_id["CUST-0001"]
     assert "customer" not in r.data and "related" not in r.data
+
+
+# --- half-filled records and suggestions that keep the meaning -----------------------------------------
+
+COMPLAINT = """
+id: TS-20261102-001
+received: 2026-11-02 09:00:00+08:00
+channel: 电话
+type: 投诉
+customer: CUST-0001
+issue: 3栋-电梯异响
+description: 电梯运行有异响。
+status: 处理中
+"""
+LETTER = """
+id: GKX-20261110-001
+issue: 3栋-电梯异响
+date: 2026-11-10
+title: 关于电梯异响的公开信
+body: 尊敬的业主：电梯已检修。
+complaints: [TS-20261102-001]
+approved_by: 钱文斌
+"""
+
+
+def _schema(repo, rel):
+    from generator.load import load
+    return [(f.line, f.severity, f.message) for f in load(repo.root)[1] if f.file == rel]
+
+
+def test_template_placeholders_left_in_place_are_errors(repo):
+    repo.add(CUSTOMER)
+    rel = repo.add(COMPLAINT.replace("电梯运行有异响。", "__ID__ 的描述"))
+    assert [(line, sev) for line, sev, msg in _schema(repo, rel) if "占位符“__ID__”" in msg] == [(7, "error")]
+
+
+def test_an_open_letter_with_an_empty_approver_is_an_error(repo):
+    repo.add(CUSTOMER)
+    repo.add(COMPLAINT)
+    rel = repo.add(LETTER.replace("approved_by: 钱文斌", "approved_by: "))
+    assert [(line, sev) for line, sev, msg in _schema(repo, rel)] == [(7, "error")]
+
+
+def test_a_letter_for_an_issue_no_complaint_has_is_an_error_with_a_real_suggestion(repo):
+    repo.add(CUSTOMER)
+    repo.add(COMPLAINT)
+    rel = repo.add(LETTER.replace("issue: 3栋-电梯异响", "issue: 3栋-电梯异常"))
+    found = _schema(repo, rel)
+    assert [(line, sev) for line, sev, _ in found] == [(2, "error")] and "是不是“3栋-电梯异响”" in found[0][2]
+
+
+def test_new_letter_for_an_unknown_issue_is_refused(repo, capsys):
+    repo.add(CUSTOMER)
+    repo.add(COMPLAINT)
+    assert main(["--root", str(repo.root), "new", "letter", "--issue", "3栋-电梯", "--date", "2026-11-20"]) == 2
+    assert "3栋-电梯异响" in capsys.readouterr().err
+    assert not list((repo.root / "records").glob("letters/**/*.yml"))
+
+
+@pytest.mark.parametrize("typed, field, never", [
+    ("很满意", ("satisfaction", "service"), "很不满意"),
+    ("不太满", ("satisfaction", "service"), "满意"),
+    ("属实", ("result",), "不属实"),
+    ("未签名", ("signature",), "已签名"),
+])
+def test_suggestions_never_flip_the_meaning(typed, field, never):
+    from generator.model import KINDS, validate
+    data = {field[0]: {field[1]: typed}} if len(field) == 2 else {field[0]: typed}
+    _, problems, _ = validate(KINDS["visit"], data)
+    msg = next(p.message for p in problems if p.path == field)
+    import re
+    hint = re.search(r"是不是想写“(.+?)”", msg)
+    assert hint is None or hint.group(1) != never, msg
+
+
+def test_id_suggestions_only_name_the_record_that_was_meant(repo):
+    repo.add(CUSTOMER)
+    repo.add(COMPLAINT)
+    rel = repo.add(LETTER.replace("complaints: [TS-20261102-001]", "complaints: [ts-20261102-1, TS-20261102-002]"))
+    msgs = [msg for _, _, msg in _schema(repo, rel)]
+    assert any("ts-20261102-1" in m and "是不是“TS-20261102-001”" in m for m in msgs)
+    assert any("TS-20261102-002" in m and "是不是" not in m for m in msgs)  # a near miss is another record
