@@ -783,8 +783,7 @@ def _cross_checks(records: list[Record], pending: list) -> list[Finding]:
         key = r.data.get("issue")
         if r.kind.name == "letter" and isinstance(key, str) and key not in issues:
             near = model.nearest(key, sorted(i for i in issues if isinstance(i, str)))
-            r.valid = False
-            out.append(Finding("SCHEMA", "error", r.path, r.line("issue"), r.id,
+            out.append(Finding("SCHEMA", "warning", r.path, r.line("issue"), r.id,
                                f"没有哪条投诉的同一问题键是“{key}”"
                                + (f"，是不是“{near}”？" if near else "；公开信要答复已登记的投诉，请检查问题键的写法。")))
     ids_by_kind = defaultdict(list)
