@@ -45,7 +45,7 @@ DEMO = Path(__file__).resolve().parents[1] / "records"
 DEMO_AS_OF = date(2026, 11, 23)
 DEMO_LIMIT = datetime(2026, 11, 23, 20, 0, tzinfo=TZ)
 GIT_DATE = "2026-11-30T23:00:00+08:00"
-SETTINGS = settings(max_examples=int(os.environ.get("HUIFANG_PROPERTY_EXAMPLES", "25")), deadline=None,
+SETTINGS = settings(max_examples=int(os.environ.get("HUIFANG_PROPERTY_EXAMPLES", "25")), deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
                                            HealthCheck.function_scoped_fixture, HealthCheck.filter_too_much])
 
@@ -427,7 +427,7 @@ def demo_verdicts(tmp_path_factory):
 
 
 @pytest.mark.parametrize("mutation", sorted(MUTATIONS))
-@settings(max_examples=int(os.environ.get("HUIFANG_PROPERTY_EXAMPLES", "25")) // 2 + 1, deadline=None,
+@settings(max_examples=int(os.environ.get("HUIFANG_PROPERTY_EXAMPLES", "25")) // 2 + 1, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
                                  HealthCheck.filter_too_much])
 @given(data=st.data())
