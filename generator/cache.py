@@ -48,7 +48,7 @@ CACHE_DIR = Path(".huifang") / "cache"
 DB_NAME = "parse.sqlite3"
 _SOURCES = ("load.py", "model.py", "privacy.py", "findings.py", "dates.py", "cache.py")
 # loading findings never count records against a period or carry an explanation (rules add those)
-_FINDING_FIELDS = tuple(f.name for f in fields(Finding) if f.name not in ("related", "explanation"))
+_FINDING_FIELDS = tuple(f.name for f in fields(Finding) if f.name not in ("related", "explanation", "provisional"))
 _BATCH = 500
 PARALLEL_MIN = 2000  # files to parse before worker processes pay for their start (~0.3 s each)
 _SETTLE_NS = 1_000_000_000  # a file changed less than this before the run (or during it) is not stored

@@ -169,6 +169,9 @@ def build_parser() -> argparse.ArgumentParser:
     judged(s)
     s.add_argument("--port", type=_port, default=8000, metavar="端口", help="本机端口，1–65535（默认：8000）")
 
+    k = sub.add_parser("calendar", help="显示判断工作日用的日历覆盖哪些年份、数据来自哪里")
+    k.add_argument("--format", choices=("text", "json"), default="text", help="输出格式")
+
     e = sub.add_parser("export", help="把分析结果导出为数据（JSON 或 CSV，格式有版本号），供汇总多个记录仓库使用")
     e.add_argument("--as-of", type=_as_of, default=None, metavar="日期或时间",
                    help="按哪个时刻判断：2026-11-30 表示当天结束时，2026-11-30T15:00 表示该时刻（北京时间）；默认：现在")

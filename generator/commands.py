@@ -10,7 +10,7 @@ from pathlib import Path
 
 from . import catalogue, export, group, model, shipped, site
 from .config import Config, load_config
-from .dates import TZ, today
+from .dates import TZ, Calendar, today
 from .findings import Finding, report
 from .history import HistoryError, changed_files
 from .letters import letter_draft_yaml
@@ -225,6 +225,34 @@ def cmd_export(root: Path, args) -> int:
             print(f"huifang: 已导出 {p}", file=sys.stderr)
     else:
         sys.stdout.write(export.csv_text(analysis, args.table))
+    return 0
+
+
+def cmd_calendar(root: Path, args) -> int:
+    """Which years the working-day calendar knows, and from which source."""
+    config = load_config(root)
+    cal = Calendar(config.days_off, config.workdays, config.years)
+    through = max([today().year + 1, *config.years])
+    rows = cal.sources(through)
+    if args.format == "json":
+        json.dump({"years": [{"first": a, "last": b, "source": src or None, "detail": detail or None}
+                             for a, b, src, detail in rows],
+                   "days_off": [d.isoformat() for d in config.days_off],
+                   "workdays": [d.isoformat() for d in config.workdays]}, sys.stdout, ensure_ascii=False, indent=2)
+        print()
+        return 0
+    print("判断工作日用的日历：")
+    for a, b, src, detail in rows:
+        years = f"{a} 年" if a == b else f"{a}–{b} 年"
+        if src == "chinesecalendar":
+            print(f"  {years}：{detail}（国务院办公厅每年发布的节假日安排）")
+        elif src:
+            print(f"  {years}：huifang.yml calendar.years（{detail}）")
+        else:
+            print(f"  {years}：没有数据。用到这些日子的工作日期限按只休周末计算，标为“暂定”；"
+                  f"国务院办公厅发布安排后，填进 huifang.yml 的 calendar.years（或升级 chinesecalendar）。")
+    if config.days_off or config.workdays:
+        print(f"本单位另外的休息日 {len(config.days_off)} 天、上班日 {len(config.workdays)} 天（huifang.yml calendar）。")
     return 0
 
 

@@ -22,6 +22,7 @@ from bisect import bisect_right
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from functools import cache
+from importlib import metadata
 from zoneinfo import ZoneInfo
 
 from chinese_calendar import constants as _official
@@ -30,6 +31,7 @@ __all__ = [
     "TZ",
     "CalendarRangeError",
     "Calendar",
+    "Provisional",
     "local",
     "local_date",
     "today",
@@ -98,9 +100,10 @@ class CalendarRangeError(Exception):
         self.first = first
         self.last = last
         super().__init__(
-            f"{day.isoformat()} 不在官方节假日数据的覆盖范围内"
-            f"（{first.isoformat()} 至 {last.isoformat()}），无法判断是否为工作日；"
-            f"请升级 chinesecalendar，或在本地配置中明确该日期是休息日还是工作日。"
+            f"{day.isoformat()} 不在节假日数据的覆盖范围内"
+            f"（chinesecalendar 覆盖 {first.year}–{last.year} 年），无法判断是否为工作日；"
+            f"请在 huifang.yml 的 calendar.years 里按国务院办公厅的通知填写 {day.year} 年的放假安排"
+            f"（huifang calendar 查看覆盖情况），或升级 chinesecalendar。"
         )
 
     def __reduce__(self):
@@ -117,14 +120,38 @@ def _as_day(d: date | datetime) -> date:
     raise TypeError(f"需要 date 或 datetime，实际得到 {type(d).__name__}")
 
 
-class Calendar:
-    """Official PRC working days plus the deployment's own overrides.
+class Provisional(date):
+    """A day counted over days the calendar does not know (weekends only there): provisional
+    until that year's official arrangement is in chinesecalendar or in huifang.yml."""
 
-    Working days in the covered range are precomputed into a sorted list, so
-    ``add_workdays`` and ``workdays_between`` are a bisect, not a day-by-day walk.
+    years: tuple[int, ...] = ()
+
+    @classmethod
+    def of(cls, d: date, years) -> "Provisional":
+        p = cls(d.year, d.month, d.day)
+        p.years = tuple(sorted(years))
+        return p
+
+    def __reduce__(self):
+        return (_provisional, (self.toordinal(), self.years))
+
+
+def _provisional(ordinal: int, years: tuple[int, ...]) -> Provisional:
+    return Provisional.of(date.fromordinal(ordinal), years)
+
+
+class Calendar:
+    """Official PRC working days, years entered from the State Council's notice, and local overrides.
+
+    Three sources, in order: the deployment's own single days (`days_off`, `workdays`) always win;
+    then a year's arrangement entered in huifang.yml (`years`: holidays as date ranges plus make-up
+    working days) or, for the years it knows, chinesecalendar's official data. A day no source
+    knows is judged by weekends only, and a result that depends on one is `Provisional`.
+    Working days of the official range are precomputed into a sorted list, so counting inside it
+    is a bisect, not a day-by-day walk.
     """
 
-    def __init__(self, days_off: Iterable[date] = (), workdays: Iterable[date] = ()):
+    def __init__(self, days_off: Iterable[date] = (), workdays: Iterable[date] = (), years=None):
         self._local_off = frozenset(_as_day(d) for d in days_off)
         self._local_on = frozenset(_as_day(d) for d in workdays)
         clash = self._local_off & self._local_on
@@ -134,57 +161,81 @@ class Calendar:
 
         self.first: date = _OFFICIAL_FIRST
         self.last: date = _OFFICIAL_LAST
+        self.configured = {y: c for y, c in (years or {}).items() if not self.first.year <= y <= self.last.year}
+        self._configured_on: dict[int, frozenset[int]] = {y: _year_workdays(c) for y, c in self.configured.items()}
 
         on = set(_official_workday_ordinals())
         on.difference_update(d.toordinal() for d in self._local_off)
-        on.update(d.toordinal() for d in self._local_on if self.covers(d))
+        on.update(d.toordinal() for d in self._local_on if self.first <= d <= self.last)
         self._ordinals_set = frozenset(on)
         self._ordinals = sorted(on)
 
     def covers(self, d: date) -> bool:
-        """Whether the official data knows ``d`` (local overrides do not extend this)."""
-        return self.first <= _as_day(d) <= self.last
-
-    def is_workday(self, d: date) -> bool:
-        """Whether ``d`` is a working day; local overrides are valid even outside the range."""
+        """Whether a source knows ``d``'s year: the official data or an arrangement in huifang.yml."""
         d = _as_day(d)
+        return self.first <= d <= self.last or d.year in self._configured_on
+
+    def official_years(self) -> tuple[int, int]:
+        return self.first.year, self.last.year
+
+    def _known(self, d: date) -> bool | None:
+        """Working day or not where a source knows it; None where none does."""
         if d in self._local_off:
             return False
         if d in self._local_on:
             return True
-        if not self.first <= d <= self.last:
+        if self.first <= d <= self.last:
+            return d.toordinal() in self._ordinals_set
+        days = self._configured_on.get(d.year)
+        return None if days is None else d.toordinal() in days
+
+    def is_workday(self, d: date) -> bool:
+        """Whether ``d`` is a working day; raises CalendarRangeError where no source knows it."""
+        d = _as_day(d)
+        known = self._known(d)
+        if known is None:
             raise CalendarRangeError(d, self.first, self.last)
-        return d.toordinal() in self._ordinals_set
+        return known
+
+    def _walk(self, d: date) -> tuple[bool, bool]:
+        """(working day, guessed): a day no source knows counts as working unless it is a weekend."""
+        known = self._known(d)
+        return (d.weekday() < 5, True) if known is None else (known, False)
 
     def add_workdays(self, d: date, n: int) -> date:
         """The n-th working day strictly after ``d``; ``n == 0`` returns ``d``.
 
-        Inside the covered range this jumps by bisect; outside it walks day by
-        day, which only succeeds through local overrides and otherwise raises
-        CalendarRangeError rather than guess.
+        Inside the official range this jumps by bisect; elsewhere it walks day by day. When a day
+        of the count is known to no source, the result is a `Provisional` date (weekends only there).
         """
         if n < 0:
             raise ValueError(f"工作日数不能为负数：{n}")
         cur = _as_day(d)
         remaining = n
+        guessed: set[int] = set()
         while remaining:
             if self.first <= cur < self.last:
                 i = bisect_right(self._ordinals, cur.toordinal())
                 available = len(self._ordinals) - i
                 if remaining <= available:
-                    return date.fromordinal(self._ordinals[i + remaining - 1])
+                    cur = date.fromordinal(self._ordinals[i + remaining - 1])
+                    break
                 remaining -= available
                 cur = self.last
                 continue
             cur += _ONE_DAY
-            if self.is_workday(cur):
+            on, guess = self._walk(cur)
+            if guess:
+                guessed.add(cur.year)
+            if on:
                 remaining -= 1
-        return cur
+        return Provisional.of(cur, guessed) if guessed else cur
 
     def workdays_between(self, a: date, b: date) -> int:
         """Number of working days in the half-open interval (a, b]; 0 if ``b <= a``.
 
-        Half-open so that ``workdays_between(d, add_workdays(d, n)) == n``.
+        Half-open so that ``workdays_between(d, add_workdays(d, n)) == n``; days no source knows
+        count by weekends only, as in `add_workdays`.
         """
         cur, end = _as_day(a), _as_day(b)
         count = 0
@@ -197,7 +248,7 @@ class Calendar:
                 cur = stop
                 continue
             cur += _ONE_DAY
-            if self.is_workday(cur):
+            if self._walk(cur)[0]:
                 count += 1
         return count
 
@@ -207,7 +258,8 @@ class Calendar:
         For off-hours rules: a complaint received on Friday evening before a
         holiday starts its clock when work resumes. Note the literal contract:
         during working hours this is the *next* working day's start — check
-        ``is_working_time`` first if ``dt`` itself should count.
+        ``is_working_time`` first if ``dt`` itself should count. Raises
+        CalendarRangeError where no source knows the days.
         """
         dt = local(dt)
         day = dt.date()
@@ -215,12 +267,54 @@ class Calendar:
             begin = datetime.combine(day, start, tzinfo=TZ)
             if dt <= begin:
                 return begin
-        return datetime.combine(self.add_workdays(day, 1), start, tzinfo=TZ)
+        nxt = day + _ONE_DAY
+        while not self.is_workday(nxt):
+            nxt += _ONE_DAY
+        return datetime.combine(nxt, start, tzinfo=TZ)
 
     def is_working_time(self, dt: datetime, start: time = time(9, 0), end: time = time(18, 0)) -> bool:
         """Whether ``dt`` falls in [start, end) on a working day, on the Shanghai wall clock."""
         dt = local(dt)
         return self.is_workday(dt.date()) and start <= dt.time() < end
+
+    def sources(self, through: int) -> list[tuple[int, int, str, str]]:
+        """(first year, last year, source, detail) up to year `through`, gaps included (source "")."""
+        out = [(self.first.year, self.last.year, "chinesecalendar", _package_version())]
+        for y in sorted(self.configured):
+            out.append((y, y, "huifang.yml", self.configured[y].source))
+        known = {y for a, b, _, _ in out for y in range(a, b + 1)}
+        gap = [y for y in range(self.last.year + 1, max(through, self.last.year) + 1) if y not in known]
+        for y in gap:
+            if out[-1][2] == "" and out[-1][1] == y - 1:
+                out[-1] = (out[-1][0], y, "", "")
+            else:
+                out.append((y, y, "", ""))
+        return sorted(out)
+
+
+def _year_workdays(year) -> frozenset[int]:
+    """Working-day ordinals of a year entered from the State Council's notice: weekdays, minus the
+    holidays' days off, plus their make-up working days."""
+    off, on = set(), set()
+    for h in year.holidays:
+        d = h.first
+        while d <= h.last:
+            off.add(d)
+            d += _ONE_DAY
+        on.update(h.workdays)
+    d, out = date(year.year, 1, 1), set()
+    while d.year == year.year:
+        if d in on or (d.weekday() < 5 and d not in off):
+            out.add(d.toordinal())
+        d += _ONE_DAY
+    return frozenset(out)
+
+
+def _package_version() -> str:
+    try:
+        return f"chinesecalendar {metadata.version('chinesecalendar')}"
+    except metadata.PackageNotFoundError:  # pragma: no cover - a dependency of the package
+        return "chinesecalendar"
 
 
 def local(dt: datetime | date) -> datetime | date:

@@ -39,6 +39,7 @@ TABLES: dict[str, list[tuple[str, str | list, str]]] = {
         ("subject", ["string", "null"], "问题涉及的对象：记录、客户、同一问题的键或期间"),
         ("history", "boolean", "已成事实的违规（迟了的完成、已结束且未达标的期间）：保留在记录中，但不阻止提交"),
         ("explanation", ["object", "null"], "主管对这条违规的说明：by（说明人）、date（日期）、reason（原因）"),
+        ("provisional", "boolean", "期限用到了日历还不知道的日子（按只休周末计算），是暂定的"),
     ],
     "open_items": [
         ("rule", "string", "规则编号"),
@@ -50,6 +51,7 @@ TABLES: dict[str, list[tuple[str, str | list, str]]] = {
         ("responsible", ["string", "null"], "由谁处理：git 提交人（staff.yml 中的姓名），否则记录里的负责人字段"),
         ("what", "string", "要做什么（中文）"),
         ("file", ["string", "null"], "记录文件；期间的定期工作还没有记录时为空"),
+        ("provisional", "boolean", "期限是暂定的：用到了日历还不知道的日子，按只休周末计算"),
     ],
     "periods": [
         ("kind", "string", "rule：规则按期间的指标（有标准和结论）；report：月度页面和报告里的统计（没有标准，verdict 为空）"),
@@ -88,11 +90,12 @@ def rows(analysis) -> dict[str, list[dict]]:
         "rule": f.rule, "severity": f.severity, "file": f.file, "line": f.line, "record": f.record,
         "message": f.message, "clause": f.clause, "threshold": f.threshold, "status": f.status,
         "due": _iso(f.due), "period": f.period, "subject": f.subject, "history": f.history,
-        "explanation": f.as_json()["explanation"],
+        "explanation": f.as_json()["explanation"], "provisional": f.provisional,
     } for f in analysis.findings]
     items = [{
         "rule": o.rule, "record": o.record, "customer": o.customer, "due": _iso(o.due_at), "overdue": o.overdue,
         "days_overdue": o.days_overdue, "responsible": o.responsible, "what": o.what, "file": o.file,
+        "provisional": o.provisional,
     } for o in sorted(analysis.open_items, key=lambda o: (not o.overdue, o.due_at, o.record, o.rule))]
     periods = [{
         "kind": "rule", "rule": g.rule, "period": g.period, "scope": g.scope, "label": g.label,

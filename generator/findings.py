@@ -58,6 +58,7 @@ class Finding:
     subject: str | None = None
     related: tuple[str, ...] = ()  # the records a period finding counts against
     explanation: Explanation | None = None
+    provisional: bool = False  # the deadline counts days the calendar does not know (weekends only)
 
     @property
     def history(self) -> bool:
@@ -114,7 +115,8 @@ CROSS_MARK = "跨记录"  # a finding on another file (or a period) that involve
 def _detail(f: Finding) -> str:
     extra = []
     if f.status in ("overdue", "done", "missed", "running"):
-        extra.append(STATUS_ZH[f.status] + (f"，期限 {show_instant(f.due)}" if f.due else ""))
+        extra.append(STATUS_ZH[f.status] + (f"，期限 {show_instant(f.due)}" if f.due else "")
+                     + ("（暂定：按只休周末计算，见 huifang calendar）" if f.provisional else ""))
     if f.threshold:
         extra.append(f"标准：{f.threshold}")
     if f.clause:

@@ -109,8 +109,8 @@ def analyse(root: Path, as_of: datetime | date | str | None = None, *, with_hist
         warnings += more
     records, future = _until(loaded, instant)
     findings += [_future_finding(r, instant) for r in future]
-    ctx = run(records, config, instant, Calendar(config.days_off, config.workdays), provenance, only_rules,
-              staff=staff)
+    ctx = run(records, config, instant, Calendar(config.days_off, config.workdays, config.years), provenance,
+              only_rules, staff=staff)
     found = _explained(records, findings + ctx.outcome.findings)
     return Analysis(root, config, instant, records, sort_findings(found), ctx.outcome,
                     plans(ctx), provenance, warnings, future, len(loaded))

@@ -190,11 +190,18 @@ def test_year_before_range_raises(cal):
         cal.is_workday(cal.first - timedelta(days=1))
 
 
-def test_walking_off_the_end_raises(cal):
+def test_walking_off_the_end_counts_weekends_only_and_says_so(cal):
+    from generator.dates import Provisional
+    got = cal.add_workdays(cal.last - timedelta(days=10), 30)
+    assert isinstance(got, Provisional) and got.years == (cal.last.year + 1,)
+    assert got.weekday() < 5
+    inside = cal.add_workdays(cal.last - timedelta(days=40), 5)
+    assert not isinstance(inside, Provisional)
+    end = cal.last + timedelta(days=10)
+    weekdays = sum(1 for i in range(1, 11) if (cal.last + timedelta(days=i)).weekday() < 5)
+    assert cal.workdays_between(cal.last, end) == weekdays
     with pytest.raises(CalendarRangeError):
-        cal.add_workdays(cal.last - timedelta(days=10), 30)
-    with pytest.raises(CalendarRangeError):
-        cal.workdays_between(cal.last - timedelta(days=10), cal.last + timedelta(days=10))
+        cal.is_workday(end)
 
 
 # --- times of day -------------------------------------------------------------
@@ -314,3 +321,30 @@ def test_months_clamp_to_month_end():
     assert add_months(D("2026-01-31"), 1) == D("2026-02-28")
     assert add_months(D("2026-11-30"), 3) == D("2027-02-28")
     assert month_key(datetime(2026, 11, 30, 17, tzinfo=timezone.utc)) == "2026-12"
+
+
+
+# --- years entered from the State Council's notice ------------------------------
+
+
+def _year_2027():
+    from generator.config import CalendarYear, Holiday
+    return {2027: CalendarYear(2027, "国办发明电〔2026〕1号", (
+        Holiday("元旦", D("2027-01-01"), D("2027-01-03")),
+        Holiday("春节", D("2027-02-06"), D("2027-02-13"), (D("2027-02-14"), D("2027-02-20"))),
+    ))}
+
+
+def test_a_configured_year_is_known_exactly():
+    from generator.dates import Provisional
+    c = Calendar(years=_year_2027())
+    assert c.covers(D("2027-06-01")) and not c.covers(D("2028-01-03"))
+    assert not c.is_workday(D("2027-01-01"))  # Friday, New Year
+    assert c.is_workday(D("2027-02-14"))  # Sunday, make-up working day
+    assert not c.is_workday(D("2027-02-08"))  # Monday in the Spring Festival
+    got = c.add_workdays(D("2026-12-30"), 2)  # Dec 31, then Jan 4 (Jan 1-3 off)
+    assert got == D("2027-01-04") and not isinstance(got, Provisional)
+    plain = Calendar().add_workdays(D("2026-12-30"), 2)  # weekends only: Dec 31, Jan 1
+    assert plain == D("2027-01-01") and isinstance(plain, Provisional)
+    assert [(a, b, src) for a, b, src, _ in c.sources(2028)] == [
+        (c.first.year, 2026, "chinesecalendar"), (2027, 2027, "huifang.yml"), (2028, 2028, "")]

@@ -178,3 +178,48 @@ status: 已结案"""))
     assert early["first_response"] is not None
     late = repo.analyse(date(2026, 11, 24)).records.by_id["TS-20261120-001"]
     assert (late["status"], len(late["actions"])) == ("已结案", 1)
+
+
+# -- a calendar that does not run out ---------------------------------------------------------
+
+LATE_DECEMBER = """
+id: TS-20261228-001
+received: 2026-12-28 10:00:00+08:00
+channel: 电话
+type: 投诉
+category: 服务过程
+customer: CUST-0001
+description: 楼道灯不亮
+first_response: 2026-12-28 10:30:00+08:00
+reply_by: 2027-01-20 18:00:00+08:00
+resolved: 2026-12-30 16:00:00+08:00
+status: 已解决
+"""
+YEAR_2027 = """calendar:
+  years:
+    2027:
+      source: 国务院办公厅关于2027年部分节假日安排的通知
+      holidays:
+        - name: 元旦
+          from: 2027-01-01
+          to: 2027-01-03
+"""
+
+
+def test_a_deadline_over_uncovered_days_is_provisional_until_the_year_is_configured(repo, capsys):
+    repo.config(QUIET)
+    repo.add(CUSTOMER)
+    repo.add(LATE_DECEMBER)
+    a = repo.analyse(date(2027, 1, 4))
+    (o,) = [o for o in a.open_items if o.rule == "C-REV-01"]  # first revisit 5 working days after resolving
+    assert (o.due, o.provisional) == (date(2027, 1, 6), True)  # weekends only: Dec 31, Jan 1, 4, 5, 6
+    assert "暂定" in o.what and "2027" in o.what
+    (f,) = only(repo.analyse(date(2027, 1, 7)).findings, "C-REV-01")
+    assert (f.status, f.provisional) == ("overdue", True) and "暂定" in f.message
+    repo.config(QUIET + YEAR_2027)
+    a = repo.analyse(date(2027, 1, 4))
+    (o,) = [o for o in a.open_items if o.rule == "C-REV-01"]
+    assert (o.due, o.provisional) == (date(2027, 1, 7), False)  # Jan 1 is a holiday: Dec 31, Jan 4, 5, 6, 7
+    assert main(["--root", str(repo.root), "calendar"]) == 0
+    out = capsys.readouterr().out
+    assert "2027 年：huifang.yml" in out and "国务院办公厅关于2027年部分节假日安排的通知" in out and "chinesecalendar" in out

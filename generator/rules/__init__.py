@@ -45,7 +45,7 @@ def run(records: RecordSet, config: Config, as_of: datetime | date, calendar: Ca
     Returns the Context: its `outcome` holds findings, open items and figures, its `memo` what
     the areas computed once for everyone (the equipment schedule)."""
     if calendar is None:
-        calendar = Calendar(config.days_off, config.workdays)
+        calendar = Calendar(config.days_off, config.workdays, config.years)
     ctx = Context(records, config, as_of, calendar, provenance, staff)
     selected = set(only) if only else None
     for r in all_rules():

@@ -371,8 +371,8 @@ def off_hours(ctx):
                 continue
             deadline = ctx.calendar.next_workday_start(got, start) + timedelta(hours=1) if old \
                 else got + timedelta(hours=hours)
-        except CalendarRangeError:
-            ctx.add_workdays(c, "received", local_date(got), 1)  # emits the one calendar warning
+        except CalendarRangeError as e:
+            ctx.uncovered(c, "received", e)
             continue
         th = (f"上班后 1 小时内（{_fmt(deadline)} 前）" if old else f"收到后 {hours} 小时内") + f"（{ctx.profile_text('off_hours')}）"
         first, key = first_answer(c)

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import Callable, Iterable
 
 from ..config import SHALL_WORDS, Config
-from ..dates import (Calendar, CalendarRangeError, as_of_day, as_of_instant, deadline_instant, fact_instant,
+from ..dates import (Calendar, CalendarRangeError, Provisional, as_of_day, as_of_instant, deadline_instant, fact_instant,
                      month_key, period_bounds, show_instant)
 from ..findings import Finding
 from ..load import Record, RecordSet
@@ -96,6 +96,7 @@ class OpenItem:
     due_at: datetime | None = None  # the deadline instant (a day-only deadline ends at the next midnight)
     days_overdue: int = 0  # whole days between the deadline's day and the as-of day
     responsible: str | None = None  # the clerk from git (staff.yml name), else the record's owner field
+    provisional: bool = False  # counted over days the calendar does not know: weekends only, until configured
 
 
 @dataclass(frozen=True)
@@ -148,6 +149,11 @@ class Outcome:
     findings: list[Finding] = field(default_factory=list)
     open_items: list[OpenItem] = field(default_factory=list)
     figures: list[Figure] = field(default_factory=list)
+
+
+def _provisional_note(due: Provisional) -> str:
+    years = "、".join(str(y) for y in due.years)
+    return f"暂定：{years} 年的节假日安排还没有配置，期限按只休周末算出；在 huifang.yml 的 calendar.years 填好后会更正"
 
 
 def _how_late(due: datetime, done: datetime) -> str:
@@ -216,10 +222,12 @@ class Context:
         keys = key if isinstance(key, tuple) else ((key,) if key else ())
         r = self.current
         due_at = deadline_instant(due) if due is not None else None
+        provisional = isinstance(due, Provisional)
+        note = f"（{_provisional_note(due)}）" if provisional else ""
         self.outcome.findings.append(Finding(
             r.id, self._severity(severity), record.path, record.line(*keys), record.id,
-            f"{message}。要求：{r.asks}", r.source, threshold, status, due_at,
-            self._period(record, due_at), self._subject(record)))
+            f"{message}{note}。要求：{r.asks}", r.source, threshold, status, due_at,
+            self._period(record, due_at), self._subject(record), provisional=provisional))
 
     def period_finding(self, period: str, message: str, records: Iterable[str] = (), *,
                        threshold: str | None = None, severity: str | None = None,
@@ -248,10 +256,11 @@ class Context:
         at = deadline_instant(due)
         overdue = at < self.now
         day = as_of_day(at)
+        provisional = isinstance(due, Provisional)
         self.outcome.open_items.append(OpenItem(
-            self.current.id, record.id, record.path, day, what,
+            self.current.id, record.id, record.path, day, what + (f"（{_provisional_note(due)}）" if provisional else ""),
             customer if customer is not None else (record.id if record.kind.name == "customer" else record["customer"]),
-            overdue, at, (self.as_of - day).days if overdue else 0, self._responsible(record)))
+            overdue, at, (self.as_of - day).days if overdue else 0, self._responsible(record), provisional))
 
     def period_deadline(self, period: str, due: datetime | date, late: str, what: str, *,
                         threshold: str | None = None) -> None:
@@ -320,22 +329,16 @@ class Context:
             self.finding(record, key, late, threshold=threshold, status="overdue", due=due)
         self.open_item(record, due, what)
 
-    def add_workdays(self, record: Record, key, start: date, n: int) -> date | None:
-        """start + n working days, or None (with one warning) when the calendar does not know the days."""
-        try:
-            return self.calendar.add_workdays(start, n)
-        except CalendarRangeError as e:
-            self._range_warning(record, key, e)
-            return None
+    def add_workdays(self, record: Record, key, start: date, n: int) -> date:
+        """start + n working days. Where the calendar does not know a day of the count the result is a
+        `Provisional` date (weekends only); deadlines and findings made from it say so."""
+        return self.calendar.add_workdays(start, n)
 
-    def workdays_between(self, record: Record, key, a: date, b: date) -> int | None:
-        try:
-            return self.calendar.workdays_between(a, b)
-        except CalendarRangeError as e:
-            self._range_warning(record, key, e)
-            return None
+    def workdays_between(self, record: Record, key, a: date, b: date) -> int:
+        return self.calendar.workdays_between(a, b)
 
-    def _range_warning(self, record: Record, key, e: CalendarRangeError) -> None:
+    def uncovered(self, record: Record, key, e: CalendarRangeError) -> None:
+        """One warning per rule and record where a rule needs to know a day no calendar source knows."""
         if (self.current.id, record.id) in self._range_warned:
             return
         self._range_warned.add((self.current.id, record.id))
