@@ -175,9 +175,6 @@ class Calendar:
         d = _as_day(d)
         return self.first <= d <= self.last or d.year in self._configured_on
 
-    def official_years(self) -> tuple[int, int]:
-        return self.first.year, self.last.year
-
     def _known(self, d: date) -> bool | None:
         """Working day or not where a source knows it; None where none does."""
         if d in self._local_off:

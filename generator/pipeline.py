@@ -70,10 +70,6 @@ class Analysis:
     def figures(self) -> list[Figure]:
         return self.outcome.figures
 
-    @property
-    def blocking(self) -> list[Finding]:
-        return [f for f in self.findings if f.blocking]
-
     @cached_property
     def reports(self) -> Reports:
         """The months' figures and reports, computed once from this analysis (pages and export share them)."""

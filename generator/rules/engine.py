@@ -334,9 +334,6 @@ class Context:
         `Provisional` date (weekends only); deadlines and findings made from it say so."""
         return self.calendar.add_workdays(start, n)
 
-    def workdays_between(self, record: Record, key, a: date, b: date) -> int:
-        return self.calendar.workdays_between(a, b)
-
     def uncovered(self, record: Record, key, e: CalendarRangeError) -> None:
         """One warning per rule and record where a rule needs to know a day no calendar source knows."""
         if (self.current.id, record.id) in self._range_warned:
