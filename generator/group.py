@@ -233,11 +233,15 @@ def summary(con) -> dict:
             SELECT estate, rule, record, due, days_overdue FROM open_items WHERE overdue
             ORDER BY estate, days_overdue DESC, record, rule""").fetchall():
         overdue_items.setdefault(code, []).append(row)
+    # Each 满意率 figure stays its own table (product and service quality are different questions:
+    # adding them up would count one visit twice).
     satisfaction = con.execute("""
-        SELECT estate, period, sum(numerator), sum(denominator)
+        SELECT label, estate, period, sum(numerator), sum(denominator)
         FROM periods WHERE starts_with(label, '满意率') AND regexp_full_match(period, '\\d{4}-\\d{2}')
-        GROUP BY estate, period ORDER BY period, estate""").fetchall()
-    sat = {(e, m): (int(n), int(d)) for e, m, n, d in satisfaction}
+        GROUP BY label, estate, period ORDER BY label, period, estate""").fetchall()
+    sat: dict[str, dict] = {}
+    for label, e, m, n, d in satisfaction:
+        sat.setdefault(label, {})[(e, m)] = (int(n), int(d))
     latest = {}
     for (code, m), c in sorted(cells.items(), key=lambda kv: kv[0][1]):
         if c["met"] + c["missed"]:
@@ -245,7 +249,8 @@ def summary(con) -> dict:
     return {"estates": estates, "names": {e["code"]: e for e in estates}, "latest": latest,
             "months": months, "cells": cells, "overdue": overdue, "oldest": oldest,
             "upcoming": upcoming, "blocking": blocking, "by_rule": by_rule, "overdue_items": overdue_items,
-            "satisfaction": sat, "sat_months": sorted({m for _, m in sat})}
+            "satisfaction": sat,
+            "sat_months": {label: sorted({m for _, m in cells}) for label, cells in sat.items()}}
 
 
 # --- pages and the site ----------------------------------------------------------------------------

@@ -81,6 +81,20 @@ def test_every_figure_is_the_estates_own(exports):
     assert data["cells"] and any(c["missed"] for c in data["cells"].values())  # the demo misses some months
 
 
+def test_each_satisfaction_rate_is_its_own_figure(exports):
+    """Product and service 满意率 stay apart (adding them up would count a visit twice) and equal the export."""
+    doc = json.loads((exports / "cuihu.json").read_text(encoding="utf-8"))
+    want: dict[str, dict] = {}
+    for p in doc["periods"]:
+        if p["label"].startswith("满意率") and re.fullmatch(r"\d{4}-\d{2}", p["period"]):
+            n, d = want.setdefault(p["label"], {}).get(p["period"], (0, 0))
+            want[p["label"]][p["period"]] = (n + p["numerator"], d + p["denominator"])
+    assert len(want) >= 2  # the demo has product and service quality figures
+    data = group.summary(group.connect(estates_from([exports], "https://p.example.com/{estate}/")))
+    got = {label: {m: v for (e, m), v in cells.items() if e == "cuihu"} for label, cells in data["satisfaction"].items()}
+    assert got == want
+
+
 def test_group_cli_builds_the_portal_with_links_into_each_estate(exports, tmp_path):
     (tmp_path / "group.yml").write_text(
         "title: 示例物业集团 回访合规总览\nportal: https://portal.example.com/{estate}/\nestates:\n"
