@@ -149,10 +149,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--root", type=Path, default=None, metavar="文件夹", help="记录仓库的根目录（默认：当前目录或其上级中含 records/ 的目录）")
     sub = p.add_subparsers(dest="command", metavar="命令", parser_class=_Parser)
 
-    def judged(sp):
+    def judged(sp, reported: bool = True):
         sp.add_argument("--as-of", type=_as_of, default=None, metavar="日期或时间",
                         help="按哪个时刻判断期限：2026-11-30 表示当天结束时，2026-11-30T15:00 表示该时刻"
                              "（北京时间）；默认：现在")
+        if not reported:  # build and serve publish findings on the portal; they print no report to format
+            return
         sp.add_argument("--format", choices=("text", "json", "github", "gitlab"), default="text",
                         help="输出格式：text 文字；json；github 流水线注释；gitlab 代码质量报告（GitLab Code Quality）")
 
@@ -162,11 +164,11 @@ def build_parser() -> argparse.ArgumentParser:
     judged(c)
 
     b = sub.add_parser("build", help="检查、生成页面并用 MkDocs 构建门户到 site/")
-    judged(b)
+    judged(b, reported=False)
     b.add_argument("--strict", action="store_true", help="有错误时构建失败")
 
     s = sub.add_parser("serve", help="在本机浏览门户，记录改动后自动重建")
-    judged(s)
+    judged(s, reported=False)
     s.add_argument("--port", type=_port, default=8000, metavar="端口", help="本机端口，1–65535（默认：8000）")
 
     k = sub.add_parser("calendar", help="显示判断工作日用的日历覆盖哪些年份、数据来自哪里")
