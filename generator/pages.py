@@ -21,9 +21,10 @@ from .changes import field_changes
 from .dates import as_of_day, month_key, show_instant
 from .history import History
 from .letters import letter_draft, suggested
-from .render import Address, Page, Phone, Portal, record_page, week_label
+from .render import Address, Page, Phone, Portal, record_anchor, record_page, week_label
 from .reports import Share
 from .rules import SCOPES, all_rules, threshold_for
+from .rules.engine import responsible
 from .rules.complaints import satisfaction as _satisfaction
 # Complaint flow steps: (key, Chinese label, rules judged at that step).
 FLOW = (
@@ -38,6 +39,20 @@ FLOW = (
     ("satisfaction", "满意度", ("S-SCALE-01", "E-FB-01")),
     ("closing", "结案", ("C-CLOSE-01", "V-ANON-01", "V-ANON-02")),
 )
+
+
+# How a record is named to a reader: its kind and date (回访 2026-08-17), the ID beside it.
+SHORT_KIND = {"customer": "客户", "order": "完工单", "complaint": "投诉", "visit": "回访", "letter": "公开信",
+              "plan": "计划", "duty": "定期工作", "report": "报告"}
+# Kinds that are sections of their customer's archive (or of their month's page), not pages of their own:
+# the portal grows with customers and months, not with records.
+SECTION_KINDS = ("visit", "order")
+
+
+HOME = ("首页", "index.md")
+CUSTOMERS = ("客户档案", "customers/index.md")
+MONTHS = ("月度合规", "months/index.md")
+REPORTS = ("报告", "reports/index.md")
 
 
 def main_date(r) -> Any:
@@ -90,10 +105,12 @@ class _Pages:
         self.as_of = analysis.day
         self.now = analysis.as_of
         self.outcome = analysis.outcome
+        self.months = self.reports.months
+        self.place()
         self.findings_by_record: dict[str, list[dict]] = defaultdict(list)
         self.period_findings: list[dict] = []
         for f in analysis.findings:
-            d = _finding_dict(f)
+            d = self.finding(f)
             if f.record:
                 self.findings_by_record[f.record].append(d)
             elif f.file and f.file in self.rs.by_path:
@@ -107,6 +124,47 @@ class _Pages:
         self.history = None
         self.pages: list[Page] = []
 
+    # -- where each record lives -----------------------------------------------------------
+    def place(self) -> None:
+        """Each record's place in the portal: customers, complaints, letters, plans, duties and reports
+        have a page; a visit or an order is a section (anchor = its ID in lower case) of its customer's
+        archive, or of its month's page when it names no customer that loaded."""
+        self.where: dict[str, str] = {}
+        self.sections: dict[str, list] = defaultdict(list)
+        months = set(self.months)
+        for r in self.rs.all:
+            if not r.valid:
+                continue
+            kind = r.kind.name
+            if kind in SECTION_KINDS:
+                c = self.rs.by_id.get(r["customer"]) if r["customer"] else None
+                target = None
+                if c is not None and c.valid and c.kind.name == "customer":
+                    target = record_page(c.id, "customer")
+                elif main_date(r) is not None and month_key(main_date(r)) in months:
+                    target = f"months/{month_key(main_date(r))}.md"
+                if target is not None:
+                    self.where[r.id] = f"{target}#{record_anchor(r.id)}"
+                    self.sections[target].append(r)
+                    continue
+            self.where[r.id] = record_page(r.id, kind)
+
+    def label(self, r) -> str:
+        """A record as a reader names it: 回访 2026-08-17; a customer: 张明 · CUST-0001."""
+        if r.kind.name == "customer":
+            return f"{r['name']} · {r.id}" if r["name"] else r.id
+        when = main_date(r)
+        day = as_of_day(when) if isinstance(when, datetime) else when
+        return f"{SHORT_KIND.get(r.kind.name, r.kind.title)} {day}" if day else f"{SHORT_KIND.get(r.kind.name, r.kind.title)} {r.id}"
+
+    def finding(self, f) -> dict:
+        """A finding as pages show it: where its record lives and who must act on it."""
+        d = _finding_dict(f)
+        r = self.rs.by_id.get(f.record) if f.record else (self.rs.by_path.get(f.file) if f.file else None)
+        d["ref"] = self.ref(r.id) if r is not None else None
+        d["who"] = responsible(r, self.a.provenance) if r is not None else None
+        return d
+
     # -- helpers ---------------------------------------------------------------------------
     def fig(self, f) -> dict:
         d = _fig_dict(f)
@@ -114,11 +172,15 @@ class _Pages:
         return d
 
     def ref(self, rid: str | None) -> dict | None:
-        """A link target for a record id (page only if the record loaded)."""
+        """A link target for a record id: where it lives (page or section; none if it did not load) and
+        how a reader names it (label), the ID kept beside it."""
         if not rid:
             return None
         r = self.rs.by_id.get(rid)
-        return {"id": rid, "page": record_page(rid, r.kind.name) if r is not None and r.valid else None}
+        if r is None:
+            return {"id": rid, "page": None, "label": rid}
+        return {"id": rid, "page": self.where.get(rid) if r.valid else None, "label": self.label(r),
+                "kind": r.kind.name}
 
     def provenance(self, r) -> dict | None:
         p = (self.a.provenance or {}).get(r.path)
@@ -189,6 +251,8 @@ class _Pages:
 
     def base(self, r) -> dict:
         return {"id": r.id, "kind": r.kind.name, "kind_title": r.kind.title, "path": r.path,
+                "label": self.label(r), "when": main_date(r) if r.kind.main_date else None,
+                "who": responsible(r, self.a.provenance),
                 "findings": self.findings_by_record.get(r.id, []),
                 "open_items": self.items_by_record.get(r.id, []),
                 "provenance": self.provenance(r)}
@@ -207,7 +271,6 @@ class _Pages:
         except Exception:
             self.history = None
         try:
-            self.months = self.reports.months
             self.records_pages()
             self.customers()
             self.anonymous()
@@ -245,37 +308,67 @@ class _Pages:
                    "duty": lambda: f"{r['type'] or ''}{'（' + r['festival'] + '）' if r['festival'] else ''}",
                    "report": lambda: f"{r['type'] or ''}（{week_label(str(r['period'] or ''))}）"}[r.kind.name]()
         return {"id": r.id, "kind": r.kind.name, "kind_title": r.kind.title, "when": when,
-                "page": record_page(r.id, r.kind.name), "summary": summary,
+                "page": self.where.get(r.id), "label": self.label(r), "summary": summary,
+                "who": responsible(r, self.a.provenance),
                 "findings": self.findings_by_record.get(r.id, []),
                 "open_items": self.items_by_record.get(r.id, []),
                 "provenance": self.provenance(r)}
 
     def records_pages(self) -> None:
+        """A page for each record that is not a section; sections are kept for their page."""
+        self.section_data: dict[str, list[dict]] = defaultdict(list)
         for r in self.rs.orders + self.rs.complaints + self.rs.visits + self.rs.letters + self.added():
-            d = self.base(r)
-            d["fields"] = self.fields(r)
-            d["changes"] = self.changes(r)
-            d["history"] = [] if d["changes"] else self.diffs(r)
-            d["customer"] = self.ref(r["customer"])
-            d["customer_name"] = self.customer_name(r["customer"])
-            d["visits"] = [self.timeline_entry(v) for v in self.rs.visits_by_related.get(r.id, [])]
-            if r.kind.name == "complaint":
-                d["flow"] = self.complaint_flow(r)
-                d["letters"] = [self.ref(l.id) for l in self.rs.letters if r.id in l.get("complaints", [])]
-            if r.kind.name == "visit":
-                d["phone"] = r["method"] == "电话"
-                d["related"] = [self.ref(x) for x in r.get("related", [])]
-                d["feedback"] = self.ref(r["feedback"])
-                d["new_issues"] = [i for i in r.get("new_issues", []) if isinstance(i, dict)]
-                d["review"] = r["review"] if isinstance(r["review"], dict) else None
-            if r.kind.name == "letter":
-                d["complaints"] = [self.ref(x) for x in r.get("complaints", [])]
-                d["covered"] = self.letter_customers(r)
-            if r.kind.name in ("plan", "duty", "report"):
-                d["named"] = [self.ref(c) | {"name": self.customer_name(c)} for c in dict.fromkeys(self.named_customers(r))]
-                d["linked"] = [self.ref(x) for x in r.get("related", []) + r.get("records", [])]
-            title = f"{r.kind.title} {r.id}"
-            self.pages.append(Page(record_page(r.id, r.kind.name), "record.md.j2", title, d))
+            d = self.record_data(r)
+            page, _, anchor = self.where[r.id].partition("#")
+            if anchor:
+                self.section_data[page].append(d)
+            else:
+                self.pages.append(Page(page, "record.md.j2", f"{d['label']} · {r.id}", d, self.crumbs_of(r)))
+        for rows in self.section_data.values():
+            rows.sort(key=lambda d: (str(d["when"]), d["id"]))
+
+    def crumbs_of(self, r) -> list:
+        """Breadcrumbs of a record's own page: through its customer's archive, the anonymous register,
+        the issue groups (letters) or its month."""
+        if r.kind.name == "complaint":
+            c = self.rs.by_id.get(r["customer"]) if r["customer"] else None
+            if c is not None and c.valid and c.kind.name == "customer":
+                return [HOME, CUSTOMERS, (self.label(c), record_page(c.id, "customer")), (self.label(r), None)]
+            return [HOME, CUSTOMERS, ("匿名投诉登记", "anonymous.md"), (self.label(r), None)]
+        if r.kind.name == "letter":
+            return [HOME, ("同一问题", "issues/index.md"), (self.label(r), None)]
+        m = month_key(main_date(r)) if main_date(r) is not None else None
+        if m in self.months:
+            return [HOME, MONTHS, (m, f"months/{m}.md"), (self.label(r), None)]
+        return [HOME, (self.label(r), None)]
+
+    def record_data(self, r) -> dict:
+        """Everything one record shows, on its page or as a section: fields, findings, open items,
+        provenance once, changes as a list."""
+        d = self.base(r)
+        d["fields"] = self.fields(r)
+        d["changes"] = self.changes(r)
+        d["history"] = [] if d["changes"] else self.diffs(r)
+        d["customer"] = self.ref(r["customer"])
+        d["customer_name"] = self.customer_name(r["customer"])
+        d["visits"] = [self.timeline_entry(v) for v in self.rs.visits_by_related.get(r.id, [])]
+        if r.kind.name == "complaint":
+            d["flow"] = self.complaint_flow(r)
+            d["letters"] = [self.ref(l.id) for l in self.rs.letters if r.id in l.get("complaints", [])]
+        if r.kind.name == "visit":
+            d["phone"] = r["method"] == "电话"
+            d["related"] = [self.ref(x) for x in r.get("related", [])]
+            d["feedback"] = self.ref(r["feedback"])
+            d["new_issues"] = [i for i in r.get("new_issues", []) if isinstance(i, dict)]
+            d["review"] = r["review"] if isinstance(r["review"], dict) else None
+        if r.kind.name == "letter":
+            d["complaints"] = [self.ref(x) for x in r.get("complaints", [])]
+            d["covered"] = self.letter_customers(r)
+        if r.kind.name in ("plan", "duty", "report"):
+            d["named"] = [self.ref(c) | {"name": self.customer_name(c)} for c in dict.fromkeys(self.named_customers(r))]
+            d["linked"] = [self.ref(x) for x in r.get("related", []) + r.get("records", [])]
+        d["anchor"] = self.where[r.id].partition("#")[2]
+        return d
 
     def letter_customers(self, letter) -> list[dict]:
         ids = set()
@@ -364,9 +457,12 @@ class _Pages:
                       "items": sorted([o for e in entries for o in e["open_items"]] + d["open_items"],
                                       key=lambda o: (o["due_at"], o["record"], o["rule"])),
                       "n_findings": len(d["findings"]) + sum(len(e["findings"]) for e in entries),
+                      "timeline_findings": Counter(f["severity"] for e in entries for f in e["findings"]),
+                      "sections": self.section_data.get(record_page(c.id, "customer"), []),
                       "fields": self.fields(c), "changes": self.changes(c)})
-            self.pages.append(Page(record_page(c.id, "customer"), "customer.md.j2", f"客户档案 {c.id}", d))
-            index.append({"id": c.id, "page": record_page(c.id, "customer"), "name": c["name"],
+            self.pages.append(Page(record_page(c.id, "customer"), "customer.md.j2", d["label"], d,
+                                   [HOME, CUSTOMERS, (d["label"], None)]))
+            index.append({"id": c.id, "page": record_page(c.id, "customer"), "name": c["name"], "label": d["label"],
                           "class": c["class"], "region": c["region"], "major": d["major"],
                           "records": len(entries), "findings": d["n_findings"], "n_items": len(d["items"])})
         self.pages.append(Page("customers/index.md", "customers_index.md.j2", "客户档案", {"customers": index}))
@@ -416,7 +512,7 @@ class _Pages:
             mo = self.reports.month[m]
             by_rule: dict[str, list[dict]] = defaultdict(list)
             for f in mo.errors:
-                by_rule[f.rule].append(_finding_dict(f))
+                by_rule[f.rule].append(self.finding(f))
             regions = [f for f in mo.figures if f.rule == "W-CB-01"]
             d = {"month": m, "status": mo.status,
                  "figures": [self.fig(f) for f in mo.figures if f.rule != "W-CB-01"],
@@ -429,10 +525,13 @@ class _Pages:
                  "n_complaints": len(mo.complaints), "n_orders": len(mo.orders),
                  "callbacks": {"figures": [self.fig(f) for f in regions], "technicians": share_rows(mo.technicians)},
                  "duties": [self.timeline_entry(r) for r in self.added() if month_key(main_date(r)) == m],
+                 "records": [self.timeline_entry(r) | {"customer": self.ref(r["customer"])}
+                             for r in sorted(mo.orders + mo.visits, key=lambda r: (str(main_date(r)), r.id))],
+                 "sections": self.section_data.get(f"months/{m}.md", []),
                  "trend": self.trend(m)}
             rows.append({"month": m, "page": f"months/{m}.md", "status": mo.status, "figures": len(mo.figures),
                          "failed": len(mo.missed), "errors": len(mo.errors), "trend": share(mo.trend)})
-            self.pages.append(Page(f"months/{m}.md", "month.md.j2", f"{m} 月度合规", d))
+            self.pages.append(Page(f"months/{m}.md", "month.md.j2", f"{m} 月度合规", d, [HOME, MONTHS, (m, None)]))
         self.pages.append(Page("months/index.md", "months_index.md.j2", "月度合规",
                                {"months": list(reversed(rows)), "trend": self.trend(self.months[-1]) if self.months else []}))
 
@@ -440,11 +539,14 @@ class _Pages:
         index = []
         for m in self.months:
             self.pages.append(Page(f"reports/satisfaction-{m}.md", "report_satisfaction.md.j2",
-                                   f"{m} 顾客满意度测量报告", self.satisfaction_report(m)))
+                                   f"{m} 顾客满意度测量报告", self.satisfaction_report(m),
+                                   [HOME, REPORTS, (f"{m} 顾客满意度测量报告", None)]))
             self.pages.append(Page(f"reports/complaints-{m}.md", "report_complaints.md.j2",
-                                   f"{m} 投诉处理统计分析报告", self.complaint_report(m)))
+                                   f"{m} 投诉处理统计分析报告", self.complaint_report(m),
+                                   [HOME, REPORTS, (f"{m} 投诉处理统计分析报告", None)]))
             self.pages.append(Page(f"reports/callbacks-{m}.md", "report_callbacks.md.j2",
-                                   f"{m} 售后回访日报、周报、月报", self.callback_report(m)))
+                                   f"{m} 售后回访日报、周报、月报", self.callback_report(m),
+                                   [HOME, REPORTS, (f"{m} 售后回访日报、周报、月报", None)]))
             index.append({"month": m})
         self.pages.append(Page("reports/index.md", "reports_index.md.j2", "报告", {"months": list(reversed(index))}))
 

@@ -44,6 +44,7 @@ class Page:
     template: str  # file in templates/portal/
     title: str
     data: dict = field(default_factory=dict)
+    crumbs: list = field(default_factory=list)  # (label, target) from the home page down; the page itself last
 
 
 @dataclass
@@ -64,6 +65,11 @@ def record_page(rid: str, kind: str | None = None) -> str:
     if kind == "customer":
         return f"customers/{safe}.md"
     return f"records/{KIND_DIRS[kind]}/{safe}.md"
+
+
+def record_anchor(rid: str) -> str:
+    """The HTML id of a record's section on the page it lives on: its ID in lower case (hf-20260817-001)."""
+    return re.sub(r"[^a-z0-9-]", "-", str(rid).lower())
 
 
 _BUILDING = re.compile(r"^(.*?(?:号楼|栋|幢|座))")
@@ -214,8 +220,10 @@ _TABLE = re.compile(r"(?:^\|.*\n)+", re.M)
 
 
 def search_title_and_lead_only(markdown: str) -> str:
-    """Mark every heading below the page title `data-search-exclude` (Material leaves its section out)."""
-    return _HEADING.sub(lambda m: f"{m[1]} {{ {(m[2] + ' ') if m[2] else ''}data-search-exclude }}", markdown)
+    """Mark every heading below the page title `data-search-exclude` (Material leaves its section out),
+    except a record's own section (.hf-record): its heading and lead sentence are what search finds."""
+    return _HEADING.sub(lambda m: m[0] if m[2] and ".hf-record" in m[2].split() else
+                        f"{m[1]} {{ {(m[2] + ' ') if m[2] else ''}data-search-exclude }}", markdown)
 
 
 def search_without_tables(markdown: str) -> str:
@@ -261,7 +269,7 @@ class _Renderer:
                                 status=lambda s: STATUS_ZH.get(s, s or ""),
                                 join=lambda xs, sep="": Markup(text(sep).join(text(x) for x in xs)))
         self.current = ""
-        self.env.globals.update(link=self.link, rec=self.rec, rule=self.rule, rule_anchor=rule_anchor, org_text=org_text, page_of=lambda rid: record_page(rid), bar_chart=bar_chart, trend_chart=trend_chart,
+        self.env.globals.update(link=self.link, rec=self.rec, rule=self.rule, rule_anchor=rule_anchor, org_text=org_text, bar_chart=bar_chart, trend_chart=trend_chart,
                                 diff=diff_html, raw_markdown=Markup)
 
     def url(self, target: str) -> str:
@@ -286,15 +294,29 @@ class _Renderer:
         return Markup(f"[{text(label)}]({self.url(target)})")
 
     def rec(self, ref, label=None) -> Markup:
-        """Link to a record reference dict {id, page} from pages."""
+        """Link to a record reference dict {id, page, label} from pages: by default named as a reader names
+        it (回访 2026-08-17, 张明 · CUST-0001), a record's ID beside its kind and date."""
         if not ref:
             return Markup("")
-        return self.link(label if label is not None else ref.get("id"), ref.get("page"))
+        if label is None:
+            label = ref.get("label") or ref.get("id")
+            if ref.get("kind") not in (None, "customer") and ref.get("id") and ref.get("id") not in label:
+                label = f"{label} · {ref['id']}"
+        return self.link(label, ref.get("page"))
+
+    def crumbs(self, items) -> str:
+        """Breadcrumbs for a page outside the navigation: home › index page › this page."""
+        parts = [self.link(label, target) if target else Markup(text(label)) for label, target in items]
+        return ('<div class="hf-path" markdown data-search-exclude>\n\n' + " › ".join(parts) + "\n\n</div>\n\n")
 
     def page(self, p: Page, extra: dict) -> str:
         self.current = p.path
         tpl = self.env.get_template(p.template)
         body = tpl.render(page=p, title=p.title, d=p.data, **extra)
+        if p.crumbs:  # under the page title (above it, the title would lose its lead sentence in search)
+            m = re.search(r"^# .*\n", body, re.M)
+            at = m.end() if m else 0
+            body = f"{body[:at]}\n{self.crumbs(p.crumbs)}{body[at:].lstrip(chr(10))}"
         if p.template not in SEARCH_SECTIONS:
             body = search_title_and_lead_only(body)
         body = search_without_tables(body)

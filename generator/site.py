@@ -67,37 +67,54 @@ def templates_dir(root: Path) -> list[Path]:
     return shipped.search_path(root, "templates", "portal")
 
 
-def write_docs(root: Path, pages: dict[str, str], tdirs: list[Path]) -> Path:
-    """Write every page into a fresh temp folder, then swap it in: stale pages never survive."""
-    target = root / DOCS_DIR
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix="docs.", dir=target.parent))
-    progress = Progress("写入页面", len(pages))
+def _write_if_changed(path: Path, data: bytes) -> bool:
+    """Write `data` to `path` unless the file already holds exactly that (then its mtime stays, too);
+    a changed file is replaced in one step (temp file + rename), never left half-written."""
     try:
-        for rel, text in sorted(pages.items()):
-            p = tmp / rel
-            p.parent.mkdir(parents=True, exist_ok=True)
-            p.write_text(text, encoding="utf-8", newline="\n")
-            progress.step()
-        for tdir in reversed(tdirs):  # shipped first, the repository's own files over them
-            assets = tdir / "assets"
-            if assets.is_dir():
-                shutil.copytree(assets, tmp / "assets", dirs_exist_ok=True)
-            jieba = tdir / "jieba_user.txt"
-            if jieba.exists():
-                (tmp / "assets").mkdir(exist_ok=True)
-                shutil.copy2(jieba, tmp / "assets" / "jieba_user.txt")
-        old = None
-        if target.exists():
-            old = target.parent / f"{target.name}.old.{os.getpid()}"
-            target.rename(old)
-        tmp.rename(target)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
+            return False
+    except OSError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.unlink(missing_ok=True)
         raise
-    return target
+    return True
+
+
+def write_docs(root: Path, pages: dict[str, str], tdirs: list[Path]) -> tuple[Path, int]:
+    """Bring the docs folder to exactly `pages` (plus the templates' assets): a page whose Markdown is
+    unchanged is not rewritten, a changed one is replaced atomically, and a page no longer generated is
+    removed, so stale pages never survive. Returns the folder and how many files were written."""
+    target = root / DOCS_DIR
+    target.mkdir(parents=True, exist_ok=True)
+    wanted: dict[str, bytes] = {rel: text.replace("\r\n", "\n").encode("utf-8") for rel, text in pages.items()}
+    for tdir in reversed(tdirs):  # shipped first, the repository's own files over them
+        assets = tdir / "assets"
+        if assets.is_dir():
+            for f in sorted(assets.rglob("*")):
+                if f.is_file():
+                    wanted[f"assets/{f.relative_to(assets).as_posix()}"] = f.read_bytes()
+        jieba = tdir / "jieba_user.txt"
+        if jieba.exists():
+            wanted["assets/jieba_user.txt"] = jieba.read_bytes()
+    progress = Progress("写入页面", len(wanted))
+    written = 0
+    for rel, data in sorted(wanted.items()):
+        written += _write_if_changed(target / rel, data)
+        progress.step()
+    for dirpath, dirnames, filenames in os.walk(target, topdown=False):  # what is no longer generated
+        for n in filenames:
+            rel = Path(dirpath, n).relative_to(target).as_posix()
+            if rel not in wanted:
+                Path(dirpath, n).unlink()
+        if dirpath != str(target) and not os.listdir(dirpath):
+            os.rmdir(dirpath)
+    return target, written
 
 
 def mkdocs_config(root: Path) -> str:
@@ -196,8 +213,9 @@ def build(root: Path, args, generate) -> int:
             shutil.rmtree(stale, ignore_errors=True)
         t0 = time.monotonic()
         analysis, pages = generate(root, getattr(args, "as_of", None))
-        write_docs(root, pages, templates_dir(root))
-        say(f"已生成 {len(pages)} 个页面（{DOCS_DIR.as_posix()}/），用时 {time.monotonic() - t0:.1f} 秒。")
+        _, written = write_docs(root, pages, templates_dir(root))
+        say(f"已生成 {len(pages)} 个页面（{DOCS_DIR.as_posix()}/，其中 {written} 个文件有改动、已重写），"
+            f"用时 {time.monotonic() - t0:.1f} 秒。")
         say("正在用 MkDocs 构建网站……")
         out = root.resolve() / ".huifang" / f"{BUILDING}{os.getpid()}"
         try:

@@ -164,8 +164,9 @@ def reader_pages(site: Path) -> list[str]:
     pages = [p.relative_to(site).as_posix() for p in sorted(site.glob("*.html")) if p.name != "404.html"]
     for folder in ("months", "reports", "issues", "help"):
         pages += [p.relative_to(site).as_posix() for p in sorted((site / folder).glob("*.html"))]
-    pages += ["customers/index.html", "customers/CUST-0001.html", "customers/CUST-0025.html", HOSTILE_PAGE]
-    for kind in ("complaints", "visits", "orders", "letters"):
+    pages += ["customers/index.html", "customers/CUST-0001.html", "customers/CUST-0012.html",
+              "customers/CUST-0025.html", HOSTILE_PAGE]  # (visits and orders are sections of customer pages)
+    for kind in ("complaints", "letters"):
         pages += [p.relative_to(site).as_posix() for p in sorted((site / "records" / kind).glob("*.html"))[:2]]
     return pages
 
@@ -257,14 +258,21 @@ def search(visitor, query: str) -> list[tuple[str, str]]:
     ("挡风玻璃", "records/complaints/TS-20260609-001.html"),  # in the middle of a complaint's sentence
     ("晾衣架", HOSTILE_PAGE),
     ("TS-20260309-001", "records/complaints/TS-20260309-001.html"),  # an exact ID, also named on many pages
-    ("HF-20260817-001", "records/visits/HF-20260817-001.html"),
+    ("HF-20260817-001", "customers/CUST-0012.html#hf-20260817-001"),  # a visit: its customer's section
 ])
 def test_search_lands_on_the_record_first(visitor, query, record):
     results = search(visitor, query)
-    assert results and urllib.parse.urlsplit(results[0][0]).path.endswith("/" + record), results[:5]
+    first = urllib.parse.urlsplit(results[0][0]) if results else None
+    path, _, anchor = record.partition("#")
+    assert first and first.path.endswith("/" + path), results[:5]
+    if anchor:  # a section: the page comes first (Material groups by page), then the record's section
+        at = [urllib.parse.urlsplit(u).fragment for u, _ in results].index(anchor)
+        assert all(urllib.parse.urlsplit(u).path == first.path for u, _ in results[:at + 1]), results[:5]
+    else:
+        at = 0
     if "-" in query:  # an ID's parts are required together: pages that name it, not every "001"
         assert len(results) <= 3, results
-    snippet = results[0][1].replace("\u200b", "")
+    snippet = results[at][1].replace("\u200b", "")
     assert snippet and "|" not in snippet and len(snippet) <= 120, snippet  # one sentence, no table dump
 
 
@@ -320,10 +328,18 @@ def test_complaint_page_reads_in_flow_order_with_each_fact_once(site):
     assert "没有记录" not in shown.split(". 回访", 1)[1].split(". 满意度", 1)[0]
 
 
+def section(site: Path, page: str, rid: str) -> str:
+    """The text of one record's section (a visit or an order) on its customer's archive."""
+    raw = (site / page).read_text(encoding="utf-8")
+    part = raw.split(f'id="{rid.lower()}"', 1)[1]
+    return article_text("<article>" + re.split(r'<h[23][^>]*\bid="', part, maxsplit=1)[0] + "</article>")
+
+
 def test_visit_shows_recorded_review_and_git_approval_apart(site):
-    reviewed = article_text((site / "records/visits/HF-20260323-001.html").read_text(encoding="utf-8"))
+    reviewed = section(site, "customers/CUST-0001.html", "HF-20260323-001")
     assert "记录里的主管审阅：" in reviewed and "合并批准：" in reviewed and "尚未审阅" not in reviewed
-    missing = article_text((site / "records/visits/HF-20260814-001.html").read_text(encoding="utf-8"))
+    assert reviewed.count("提交：") == 1  # provenance once per record
+    missing = section(site, "customers/CUST-0007.html", "HF-20260814-001")
     assert "记录里没有写主管审阅" in missing  # the demo's V-REV-01 case
 
 

@@ -120,5 +120,6 @@ def test_concurrent_builds_and_a_build_after_a_kill_publish_one_whole_portal(bui
     assert (first.returncode, second.returncode) == (0, 0), [o[1][-2000:] for o in out]
     after = _portal(root)
     assert after != before and "index.html" in after
-    assert any("HF-20261104-001" in name for name in after)  # the new record's page
+    # the new visit: a section of its customer's archive
+    assert 'id="hf-20261104-001"' in (root / "site" / "customers" / "CUST-0001.html").read_text(encoding="utf-8")
     assert _building(root) == []  # nothing left behind, including what killed builds left

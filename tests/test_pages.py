@@ -142,9 +142,15 @@ def test_pages_exist_for_every_record_and_index(repo):
     make_repo(repo)
     portal = derive(repo.analyse(AS_OF))
     ps = pages(portal)
-    for rid in ("TS-20261102-001", "TS-20261105-001", "TS-20261110-001", "WO-20261103-001",
-                "HF-20261104-001", "HF-20261106-001"):
+    for rid in ("TS-20261102-001", "TS-20261105-001", "TS-20261110-001"):  # complaints keep their pages
         assert record_page(rid) in ps, rid
+    # visits and orders are sections of their customer's archive, not pages: no records/visits|orders/
+    assert not [p for p in ps if p.startswith(("records/visits/", "records/orders/"))]
+    sections = {d["id"]: d for d in ps["customers/CUST-0001.md"].data["sections"]}
+    assert list(sections) == ["WO-20261103-001", "HF-20261104-001", "HF-20261106-001"]  # by date
+    assert sections["HF-20261104-001"]["anchor"] == "hf-20261104-001"
+    assert sections["HF-20261104-001"]["label"] == "回访 2026-11-04"
+    assert sections["HF-20261106-001"]["provenance"]["submitter"] == "刘静"
     for path in ("index.md", "due.md", "rules.md", "format.md", "anonymous.md", "issues/index.md",
                  "customers/index.md", "customers/CUST-0001.md", "months/index.md", "months/2026-11.md",
                  "reports/satisfaction-2026-11.md", "reports/complaints-2026-11.md",
@@ -160,7 +166,10 @@ def test_customer_archive_links_timeline_equipment_and_tags_address(repo):
     ids = [e["id"] for e in c["timeline"]]
     assert ids == sorted(ids, key=lambda i: [e["when"] for e in c["timeline"] if e["id"] == i][0].isoformat())
     assert {"TS-20261102-001", "WO-20261103-001", "HF-20261104-001", "HF-20261106-001"} <= set(ids)
-    assert all(e["page"].startswith("records/") for e in c["timeline"])
+    where = {e["id"]: e["page"] for e in c["timeline"]}
+    assert where["TS-20261102-001"] == "records/complaints/TS-20261102-001.md"
+    assert where["HF-20261104-001"] == "customers/CUST-0001.md#hf-20261104-001"
+    assert where["WO-20261103-001"] == "customers/CUST-0001.md#wo-20261103-001"
     eq = c["equipment"][0]
     assert eq["trial_end"] == date(2025, 12, 10)
     assert eq["warranty_end"] == date(2026, 11, 10)
@@ -191,9 +200,10 @@ def test_complaint_flow_and_visit_links(repo):
     rev = next(s for s in d["flow"] if s["key"] == "revisits")
     assert [v["id"] for v in rev["visits"]] == ["HF-20261106-001"]
     assert d["changes"] and d["changes"][0]["fields"][0]["field"] == "新建记录" and d["history"] == []
-    v = ps[record_page("HF-20261104-001")].data
+    v = next(x for x in ps["customers/CUST-0001.md"].data["sections"] if x["id"] == "HF-20261104-001")
     assert v["phone"] is True
-    assert v["related"] == [{"id": "WO-20261103-001", "page": record_page("WO-20261103-001")}]
+    assert v["related"] == [{"id": "WO-20261103-001", "page": "customers/CUST-0001.md#wo-20261103-001",
+                             "label": "完工单 2026-11-03", "kind": "order"}]
 
 
 def test_month_figures_open_items_and_due_list_match_the_analysis(repo):
@@ -211,6 +221,25 @@ def test_month_figures_open_items_and_due_list_match_the_analysis(repo):
     assert [(r["label"], r["numerator"], r["denominator"]) for r in m["callbacks"]["technicians"]] == [("赵师傅", 1, 1)]
     rules = ps["rules.md"].data["rules"]
     assert any(r["id"] == "V-DAY-01" for r in rules)
+
+
+def test_customer_summary_agrees_with_its_timeline_and_everyone_named_who_must_act(repo):
+    make_repo(repo)
+    ps = pages(derive(repo.analyse(AS_OF)))
+    c = ps["customers/CUST-0001.md"].data
+    listed = [f["severity"] for e in c["timeline"] for f in e["findings"]]
+    assert listed and sum(c["timeline_findings"].values()) == len(listed)
+    assert dict(c["timeline_findings"]) == {s: listed.count(s) for s in set(listed)}
+    assert ps["customers/CUST-0001.md"].title == "张明 · CUST-0001"
+    assert ps["customers/CUST-0001.md"].crumbs == [("首页", "index.md"), ("客户档案", "customers/index.md"),
+                                                  ("张明 · CUST-0001", None)]
+    # each finding on a record names who must act (the record's owner), the month page's too
+    for e in c["timeline"]:
+        for f in e["findings"]:
+            assert f["who"], (e["id"], f["rule"])
+    month = ps["months/2026-11.md"].data
+    assert all(f["who"] for g in month["violations"] for f in g["findings"] if f["record"])
+    assert {e["id"] for e in month["records"]} == {"WO-20261103-001", "HF-20261104-001", "HF-20261106-001"}
 
 
 def test_deterministic_page_data(repo):

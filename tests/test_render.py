@@ -98,6 +98,7 @@ def test_links_are_built_by_render_only(tmp_path):
 
 def test_shipped_templates_render_hostile_page_data():
     d = {"id": "HF-1", "kind": "visit", "kind_title": "回访记录", "path": "records/visits/HF-1.yml",
+         "label": "回访 2026-11-04", "who": "刘静<b>", "anchor": "hf-1",
          "findings": [{"rule": "V-DAY-01", "severity": "error", "message": "<script>x</script> 13812345678",
                        "threshold": "{{ 1+1 }}", "record": "HF-1"}],
          "open_items": [], "provenance": None, "history": [],

@@ -32,12 +32,15 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _wait_for(url: str, seconds: float = 90) -> str:
+def _wait_for(url: str, seconds: float = 90, words: str = "") -> str:
     end = time.monotonic() + seconds
     while time.monotonic() < end:
         try:
             with urllib.request.urlopen(url, timeout=5) as r:
-                return r.read().decode("utf-8")
+                text = r.read().decode("utf-8")
+                if words in text:
+                    return text
+                time.sleep(0.5)
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.5)
     raise AssertionError(f"{url} did not appear within {seconds} s")
@@ -54,7 +57,8 @@ def test_serve_rebuilds_on_change_and_stops_on_ctrl_c(repo):
         home = _wait_for(f"http://127.0.0.1:{port}/")
         assert "回访门户" in home
         repo.add(VISIT)
-        page = _wait_for(f"http://127.0.0.1:{port}/records/visits/HF-20261103-001.html")
+        # the visit is a section of its customer's archive (anchor hf-20261103-001)
+        page = _wait_for(f"http://127.0.0.1:{port}/customers/CUST-0001.html", words="hf-20261103-001")
         assert "漏水" in page
     finally:
         proc.send_signal(signal.SIGINT)

@@ -7,12 +7,14 @@ import hashlib
 import html as h
 import http.server
 import os
+import posixpath
 import re
 import shutil
 import subprocess
 import sys
 import threading
 import time
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -100,8 +102,11 @@ def test_record_page_escapes_hostile_text_and_shows_flow(built):
     assert "HF-20261106-001" in shown and "修改记录" in shown and "新建记录" in shown and "+id:" not in shown
     other = page(root, "records/complaints/TS-20261105-001.html")
     assert "<b>很严重</b>" not in other and "<b>很严重</b>" in visible(other)
-    phone = page(root, "records/visits/HF-20261104-001.html")
-    assert "电话回访" in visible(phone)
+    assert not (root / "site" / "records" / "visits").exists()  # visits are sections of their customer
+    archive = page(root, "customers/CUST-0001.html")
+    section = archive.split('id="hf-20261104-001"', 1)[1].split('class="hf-record"', 1)[0]
+    assert "电话回访" in visible(section) and "提交" in visible(section)
+    assert visible(archive).count("合并批准：") == 1 + 3  # provenance once per record: the archive's and each section's
 
 
 def test_issue_group_has_draft_letter_and_anonymous_register(built):
@@ -146,11 +151,22 @@ def test_no_internet_resources(built):
 def test_rebuild_is_byte_identical_and_drops_stale_pages(built, tmp_path):
     root, _ = built
     before = tree(root / DOCS)
+    mtimes = {p: p.stat().st_mtime_ns for p in (root / DOCS).rglob("*.md")}
     (root / DOCS / "stale.md").write_text("# 旧页面\n", encoding="utf-8")
+    (root / DOCS / "old" / "gone").mkdir(parents=True)
+    (root / DOCS / "old" / "gone" / "x.md").write_text("# 旧\n", encoding="utf-8")
     proc = huifang(root, "build", "--as-of", AS_OF)
     assert proc.returncode == 0, proc.stderr
-    assert tree(root / DOCS) == before
+    assert tree(root / DOCS) == before and not (root / DOCS / "old").exists()
     assert not (root / "site" / "stale.html").exists()
+    # unchanged Markdown is not rewritten: same files, same modification times
+    assert "其中 0 个文件有改动" in proc.stderr
+    assert {p: p.stat().st_mtime_ns for p in (root / DOCS).rglob("*.md")} == mtimes
+    # a changed page is rewritten, the others are left alone
+    month = root / DOCS / "months" / "2026-11.md"
+    month.write_text(month.read_text(encoding="utf-8") + "改动\n", encoding="utf-8")
+    proc = huifang(root, "build", "--as-of", AS_OF)
+    assert "其中 1 个文件有改动" in proc.stderr and tree(root / DOCS) == before
 
 
 def test_strict_fails_on_errors_but_still_builds(tmp_path):
@@ -158,6 +174,39 @@ def test_strict_fails_on_errors_but_still_builds(tmp_path):
     proc = huifang(tmp_path, "build", "--as-of", AS_OF, "--strict")
     assert proc.returncode == 1
     assert (tmp_path / "site" / "index.html").exists()
+
+
+def broken_links(site: Path) -> tuple[int, list]:
+    """Every <a href> inside the site that does not lead to a file, or to an id on that page."""
+    ids: dict[Path, set[str]] = {}
+
+    def anchors(p: Path) -> set[str]:
+        if p not in ids:
+            ids[p] = set(re.findall(r'\bid="([^"]+)"', p.read_text(encoding="utf-8")))
+        return ids[p]
+
+    bad, n = [], 0
+    for f in sorted(site.rglob("*.html")):
+        rel = f.relative_to(site).as_posix()
+        for href in re.findall(r'<a\b[^>]*\bhref="([^"]*)"', f.read_text(encoding="utf-8")):
+            u = urllib.parse.urlsplit(h.unescape(href))
+            if u.scheme or u.netloc:
+                continue
+            n += 1
+            path = urllib.parse.unquote(u.path)
+            if not path:
+                target = f
+            elif path.startswith("/"):  # the 404 page links from the site's root
+                target = site / path.lstrip("/")
+            else:
+                target = site / posixpath.normpath(posixpath.join(posixpath.dirname(rel), path))
+            if target.is_dir():
+                target = target / "index.html"
+            if not target.is_file():
+                bad.append((rel, href, "没有这个页面"))
+            elif u.fragment and target.suffix == ".html" and urllib.parse.unquote(u.fragment) not in anchors(target):
+                bad.append((rel, href, "页面上没有这个锚点"))
+    return n, bad
 
 
 def test_demo_records_build(tmp_path):
@@ -176,6 +225,14 @@ def test_demo_records_build(tmp_path):
     assert any(k.startswith("customers/CUST-") for k in first)
     assert huifang(tmp_path, "build", "--as-of", AS_OF).returncode == 0
     assert tree(tmp_path / DOCS) == first
+    # every internal link and anchor of the built portal resolves; no record-page link of old is left
+    checked, bad = broken_links(tmp_path / "site")
+    assert checked > 5000 and not bad, bad[:20]
+    old = [k for k in first if k.startswith(("records/visits/", "records/orders/"))]
+    assert not old, old[:5]
+    anywhere = [p.relative_to(tmp_path).as_posix() for p in (tmp_path / "site").rglob("*.html")
+                if re.search(r'href="[^"]*records/(?:visits|orders)/', p.read_text(encoding="utf-8"))]
+    assert not anywhere, anywhere[:5]
     print(f"demo build: {time.monotonic() - t0:.1f}s for two builds")
 
 
@@ -216,6 +273,6 @@ def dump_dom(url: str, tmp_path: Path) -> str:
 def test_browser_renders_customer_archive(browser_url, tmp_path):
     dom = dump_dom(f"{browser_url}/customers/CUST-0001.html", tmp_path)
     shown = visible(dom)
-    assert "客户档案：张明（CUST-0001）" in shown and "138****5678" in shown
+    assert "张明 · CUST-0001" in shown and "138****5678" in shown
     assert "13812345678" not in dom
 

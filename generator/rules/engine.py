@@ -243,13 +243,7 @@ class Context:
                                              f"{period} {scope}" if scope else period, tuple(ids)))
 
     def _responsible(self, record: Record) -> str | None:
-        """Who must act: the record's own owner (visitor, responsible department, receiving department),
-        else the clerk who submitted it (git, named through staff.yml)."""
-        owner = record["visitor"] or record["department"] or record["received_by"] or record["by"]
-        if owner:
-            return str(owner)
-        prov = self.provenance.get(record.path)
-        return getattr(prov, "submitter", None) if prov is not None else None
+        return responsible(record, self.provenance)
 
     def open_item(self, record: Record, due: datetime | date, what: str, customer: str | None = None) -> None:
         """A duty of `record` due at `due` (a day lasts to its end); overdue once that has passed."""
@@ -350,6 +344,16 @@ class Context:
         if self._months is None:
             self._months = months_of(self.records, self.as_of)
         return list(self._months)
+
+
+def responsible(record: Record, provenance: dict | None) -> str | None:
+    """Who must act: the record's own owner (visitor, responsible department, receiving department),
+    else the clerk who submitted it (git, named through staff.yml)."""
+    owner = record["visitor"] or record["department"] or record["received_by"] or record["by"]
+    if owner:
+        return str(owner)
+    prov = (provenance or {}).get(record.path)
+    return getattr(prov, "submitter", None) if prov is not None else None
 
 
 def months_of(records: RecordSet, as_of: date) -> list[str]:
