@@ -70,3 +70,62 @@ phone: "13812345678"
 address: 翠湖花园 3 栋 2 单元 601
 region: 城东
 """
+
+
+# -- keep and break claims ---------------------------------------------------------------------
+# A rule test says what it shows with a marker: `@pytest.mark.breaks("W-CB-02")` (the records break
+# the rule) or `@pytest.mark.keeps("W-CB-02")` (they keep it). The claim is checked against what the
+# analyses run in the test actually produced, so a marker cannot stand on a test that shows nothing:
+# - breaks: some analysis found the rule (an error or warning; a suggestion for a 可 rule) on a named
+#   record at a line (period rules: on a period);
+# - keeps: some analysis over records of the kinds the rule reads found no error or warning of the
+#   rule and nothing of it overdue.
+# test_rules_catalogue then asks every enforced rule for at least one test of each.
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "keeps(*rules): the test's records keep these rules (checked when it runs)")
+    config.addinivalue_line("markers", "breaks(*rules): the test's records break these rules, on a record and "
+                                       "line (checked when it runs)")
+
+
+def claimed(node, name: str) -> set[str]:
+    return {rid for m in node.iter_markers(name) for rid in m.args}
+
+
+def _kept(rule, seen) -> bool:
+    kinds, findings, overdue = seen
+    if rule.kinds and not set(rule.kinds) & kinds or not kinds:
+        return False
+    return not any(f.rule == rule.id and f.severity in ("error", "warning") for f in findings) \
+        and not any(o.rule == rule.id and o.overdue for o in overdue)
+
+
+def _broken(rule, seen) -> bool:
+    return any(f.rule == rule.id and (f.severity in ("error", "warning") or rule.default_severity == "info")
+               and (f.record and f.file and f.line or f.file is None and f.period and rule.scope == "period")
+               for f in seen[1])
+
+
+@pytest.fixture(autouse=True)
+def rule_claims(request, monkeypatch):
+    keeps, breaks = claimed(request.node, "keeps"), claimed(request.node, "breaks")
+    if not keeps and not breaks:
+        yield
+        return
+    import generator.pipeline as pipeline
+    from generator.rules import REGISTRY
+    runs, real = [], pipeline.run
+
+    def watched(records, *args, **kw):
+        ctx = real(records, *args, **kw)
+        runs.append(({r.kind.name for r in records.all}, list(ctx.outcome.findings), list(ctx.outcome.open_items)))
+        return ctx
+
+    monkeypatch.setattr(pipeline, "run", watched)
+    yield
+    unknown = sorted((keeps | breaks) - {r for r, x in REGISTRY.items() if x.enforced})
+    assert not unknown, f"claims for rules that are not enforced: {unknown}"
+    assert not [r for r in sorted(breaks) if not any(_broken(REGISTRY[r], s) for s in runs)], \
+        f"marked breaks{sorted(breaks)} but no analysis in the test found it on a record and line"
+    assert not [r for r in sorted(keeps) if not any(_kept(REGISTRY[r], s) for s in runs)], \
+        f"marked keeps{sorted(keeps)} but no analysis of records it reads kept it"

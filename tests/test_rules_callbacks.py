@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from conftest import CUSTOMER, only
 
 
@@ -47,6 +49,7 @@ def figures(analysis, rule, period=None):
 
 # -- W-CB-02 ----------------------------------------------------------------------------------
 
+@pytest.mark.keeps("W-CB-02")
 def test_cb02_install_next_day_kept(repo):
     repo.add(CUSTOMER)
     order(repo, type="安装")
@@ -54,6 +57,7 @@ def test_cb02_install_next_day_kept(repo):
     assert only(repo.analyse().findings, "W-CB-02") == []
 
 
+@pytest.mark.breaks("W-CB-02")
 def test_cb02_install_two_days_late(repo):
     repo.add(CUSTOMER)
     rel = order(repo, type="安装")
@@ -63,6 +67,7 @@ def test_cb02_install_two_days_late(repo):
     assert got[0].status == "done" and "HF-20261104-001" in got[0].message and "晚了" in got[0].message
 
 
+@pytest.mark.keeps("W-CB-02")
 def test_cb02_repair_same_day_is_info(repo):
     repo.add(CUSTOMER)
     order(repo)
@@ -71,6 +76,7 @@ def test_cb02_repair_same_day_is_info(repo):
     assert where(got) == [(rel, line(repo, rel, "date:"), "HF-20261102-001")] and got[0].severity == "info"
 
 
+@pytest.mark.keeps("W-CB-02")
 def test_cb02_repair_plus_one_and_plus_three_kept(repo):
     repo.add(CUSTOMER)
     order(repo)
@@ -80,6 +86,7 @@ def test_cb02_repair_plus_one_and_plus_three_kept(repo):
     assert only(repo.analyse().findings, "W-CB-02") == []
 
 
+@pytest.mark.breaks("W-CB-02")
 def test_cb02_repair_plus_four_is_finding(repo):
     repo.add(CUSTOMER)
     rel = order(repo)
@@ -89,6 +96,8 @@ def test_cb02_repair_plus_four_is_finding(repo):
     assert "晚了 10.0 小时" in got[0].message
 
 
+@pytest.mark.breaks("W-CB-02")
+@pytest.mark.keeps("W-CB-01")
 def test_cb02_a_failed_attempt_is_no_callback(repo):
     """空号 on day 1 does not meet the duty: the reached callback on day 5 is late, and says so."""
     repo.add(CUSTOMER)
@@ -112,6 +121,7 @@ def test_cb01_a_failed_attempt_does_not_count(repo):
     assert figures(repo.analyse(), "W-CB-01", "2026-11")[("2026-11", "全部区域")] == (0, 1, False)
 
 
+@pytest.mark.breaks("W-CB-02")
 def test_cb02_missing_callback_both_sides(repo):
     repo.add(CUSTOMER)
     rel = order(repo)
@@ -127,6 +137,7 @@ def test_cb02_missing_callback_both_sides(repo):
 
 # -- W-CB-01 ----------------------------------------------------------------------------------
 
+@pytest.mark.keeps("W-CB-01")
 def test_cb01_all_called_back(repo):
     repo.add(CUSTOMER)
     order(repo)
@@ -137,6 +148,7 @@ def test_cb01_all_called_back(repo):
                                                  ("2026-11", "城东 区域"): (1, 1, True)}
 
 
+@pytest.mark.breaks("W-CB-01")
 def test_cb01_region_below_ratio(repo):
     repo.add(CUSTOMER)
     order(repo)
@@ -152,9 +164,11 @@ def test_cb01_region_below_ratio(repo):
     got = only(a.findings, "W-CB-01")
     assert len(got) == 1 and got[0].file is None and "城东" in got[0].message and "WO-20261102-002" in got[0].message
     assert got[0].status == "missed" and got[0].severity == "error"  # the month is over at the end of 11-30
+    assert (got[0].period, got[0].related) == ("2026-11", ("WO-20261102-002",))
     assert [o.record for o in a.outcome.open_items if o.rule == "W-CB-02" and not o.overdue] == ["WO-20261128-001"]
 
 
+@pytest.mark.keeps("W-CB-01")
 def test_cb01_figures_for_every_month(repo):
     repo.add(CUSTOMER)
     order(repo, completed="2026-09-02 14:00:00+08:00", id="WO-20260902-001")
@@ -177,6 +191,7 @@ def ten_repairs(repo, sampled=1, extra="spot_check: true\n", callbacks=0):
         callback(repo, f"HF-20261006-{i:03d}", "2026-10-06", f"WO-20261005-{i:03d}")
 
 
+@pytest.mark.keeps("W-SPOT-01")
 def test_spot5_kept(repo):
     ten_repairs(repo)
     a = repo.analyse()
@@ -185,6 +200,7 @@ def test_spot5_kept(repo):
     assert (fig.numerator, fig.denominator, fig.passed) == (1, 10, True) and "SPOT-5" in fig.threshold
 
 
+@pytest.mark.breaks("W-SPOT-01")
 def test_spot30_broken(repo):
     ten_repairs(repo)
     repo.config("profile:\n  spot_check: SPOT-30\n")
@@ -196,6 +212,7 @@ def test_spot30_broken(repo):
     assert got[0].file is None and "WO-20261005-002" in got[0].message
 
 
+@pytest.mark.breaks("W-SPOT-01")
 def test_ordinary_callbacks_are_not_spot_checks(repo):
     ten_repairs(repo, sampled=0, callbacks=10)  # every order called back, none spot-checked
     a = repo.analyse()
@@ -205,6 +222,7 @@ def test_ordinary_callbacks_are_not_spot_checks(repo):
     assert got.status == "missed" and got.message.startswith("2026-10")
 
 
+@pytest.mark.breaks("W-SPOT-01")
 def test_spot_check_method_follows_the_option(repo):
     """SPOT-5 checks by phone (000 P4); SPOT-30 by phone or on site (000 P5)."""
     ten_repairs(repo, sampled=3, extra="spot_check: true\n")
@@ -225,6 +243,7 @@ def test_spot_check_method_follows_the_option(repo):
     assert only(a.findings, "W-SPOT-01") == []
 
 
+@pytest.mark.keeps("W-SPOT-01")
 def test_spot5_household_cap(repo):
     ten_repairs(repo, sampled=2)
     repo.config("thresholds:\n  households: 20\n")  # cap = floor(5% × 20) = 1
@@ -234,6 +253,7 @@ def test_spot5_household_cap(repo):
 
 # -- W-CB-05 ----------------------------------------------------------------------------------
 
+@pytest.mark.keeps("W-CB-05")
 def test_cb05_second_callback_kept(repo):
     repo.add(CUSTOMER)
     order(repo)
@@ -243,6 +263,7 @@ def test_cb05_second_callback_kept(repo):
     assert only(repo.analyse().findings, "W-CB-05") == []
 
 
+@pytest.mark.breaks("W-CB-05")
 def test_cb05_no_interviewee(repo):
     repo.add(CUSTOMER)
     order(repo)
@@ -255,6 +276,7 @@ def test_cb05_no_interviewee(repo):
     assert "受访人" in got[0].message
 
 
+@pytest.mark.breaks("W-CB-05")
 def test_cb05_second_callback_both_sides(repo):
     repo.add(CUSTOMER)
     order(repo)
@@ -268,6 +290,7 @@ def test_cb05_second_callback_both_sides(repo):
     assert where(only(after.findings, "W-CB-05")) == [(rel, line(repo, rel, "satisfaction:"), "HF-20261103-001")]
 
 
+@pytest.mark.breaks("W-CB-05")
 def test_cb05_late_or_failed_second_callback_is_no_second_callback(repo):
     """Once something happened the limit still counts; a failed attempt never counts."""
     repo.add(CUSTOMER)
@@ -281,6 +304,7 @@ def test_cb05_late_or_failed_second_callback_is_no_second_callback(repo):
     assert "HF-20261105-001" in got.message  # the failed attempt is named
 
 
+@pytest.mark.breaks("W-CB-05")
 def test_cb05_a_callback_without_verdict_is_a_finding(repo):
     repo.add(CUSTOMER)
     order(repo)
@@ -298,6 +322,7 @@ def unreachable(repo, extra=""):
                     extra="reachable: false\ncontact_problem: 空号\n" + extra)
 
 
+@pytest.mark.breaks("W-CB-06")
 def test_cb06_late_reverification_stays_a_finding(repo):
     rel = unreachable(repo, "reverified: 2026-11-10\n")
     a = repo.analyse()
@@ -307,6 +332,7 @@ def test_cb06_late_reverification_stays_a_finding(repo):
     assert figures(a, "W-CB-06", "2026-11") == {("2026-11", "联系信息复核"): (0, 1, False)}
 
 
+@pytest.mark.keeps("W-CB-06")
 def test_cb06_nobody_answering_needs_no_reverification(repo):
     repo.add(CUSTOMER)
     order(repo)
@@ -315,6 +341,7 @@ def test_cb06_nobody_answering_needs_no_reverification(repo):
     assert only(repo.analyse().findings, "W-CB-06") == []
 
 
+@pytest.mark.keeps("W-CB-06")
 def test_cb06_reverified_kept(repo):
     unreachable(repo, "reverified: 2026-11-04\n")
     a = repo.analyse()
@@ -322,12 +349,14 @@ def test_cb06_reverified_kept(repo):
     assert figures(a, "W-CB-06", "2026-11") == {("2026-11", "联系信息复核"): (1, 1, True)}
 
 
+@pytest.mark.keeps("W-CB-06")
 def test_cb06_later_reachable_visit_kept(repo):
     unreachable(repo)
     callback(repo, "HF-20261104-001", "2026-11-04", "WO-20261102-001")
     assert only(repo.analyse().findings, "W-CB-06") == []
 
 
+@pytest.mark.breaks("W-CB-06")
 def test_cb06_both_sides(repo):
     rel = unreachable(repo)
     before = repo.analyse(date(2026, 11, 6))

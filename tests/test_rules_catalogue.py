@@ -43,13 +43,6 @@ def test_rule_is_documented(rule):
         assert re.search(r"[\u4e00-\u9fff]", r.reason), "a rule that is not checked says why"
 
 
-def test_every_enforced_rule_is_named_in_a_rule_test():
-    tests = "".join(p.read_text(encoding="utf-8") for p in (PROJECT / "tests").glob("test_rules_*.py")
-                    if p.name != Path(__file__).name)
-    missing = [r.id for r in all_rules() if r.enforced and f'"{r.id}"' not in tests]
-    assert missing == []
-
-
 def test_rules_command_lists_every_rule_as_json(capsys):
     assert main(["--root", str(PROJECT), "rules", "--format", "json"]) == 0
     rows = json.loads(capsys.readouterr().out)["rules"]
@@ -65,3 +58,41 @@ def test_every_enforced_rule_states_its_audit_in_its_docstring():
     from generator.rules import all_rules
     thin = [r.id for r in all_rules() if r.check is not None and len((r.check.__doc__ or "").strip()) < 80]
     assert thin == []
+
+
+def claims() -> dict[str, dict[str, list[str]]]:
+    """rule id -> {"keeps": tests, "breaks": tests}: the markers of the rule test modules (conftest checks
+    each claim against what the analyses in that test produced when it runs)."""
+    import importlib
+    import inspect
+    out: dict[str, dict[str, list[str]]] = {}
+    for p in sorted((PROJECT / "tests").glob("test_rules_*.py")):
+        mod = importlib.import_module(p.stem)
+        for name, fn in sorted(vars(mod).items()):
+            if not name.startswith("test_") or getattr(fn, "__module__", None) != mod.__name__:
+                continue
+            for m in getattr(fn, "pytestmark", []):
+                if m.name in ("keeps", "breaks"):
+                    for rid in m.args:
+                        out.setdefault(rid, {"keeps": [], "breaks": []})[m.name].append(
+                            (f"{p.stem}::{name}", inspect.getsource(fn)))
+    return out
+
+
+def test_every_enforced_rule_has_a_keep_test_and_a_break_test():
+    got = claims()
+    lacking = [(r.id, kind) for r in all_rules() if r.enforced for kind in ("keeps", "breaks")
+               if not got.get(r.id, {}).get(kind)]
+    assert lacking == []
+
+
+def test_break_tests_assert_the_rule_and_where():
+    """A break test names its rule and asserts where: the line on the record, or the period of a period rule."""
+    vague = []
+    for rid, kinds in claims().items():
+        r = REGISTRY[rid]
+        for test, src in kinds["breaks"]:
+            where_ok = "line" in src or (r.scope == "period" and "period" in src)
+            if f'"{rid}"' not in src.split(":", 1)[1] or not where_ok:
+                vague.append((rid, test))
+    assert vague == []

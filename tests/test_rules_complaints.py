@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from conftest import CUSTOMER, only
 from generator.dates import Calendar
 
@@ -60,12 +62,14 @@ def setup(repo):
 
 # -- C-CLS-01 ---------------------------------------------------------------------------------
 
+@pytest.mark.keeps("C-CLS-01")
 def test_cls_kept(repo):
     setup(repo)
     complaint(repo)
     assert only(repo.analyse().findings, "C-CLS-01") == []
 
 
+@pytest.mark.breaks("C-CLS-01")
 def test_cls_missing_category(repo):
     setup(repo)
     rel = repo.add(BASE.format(id="TS-20261102-001", received="2026-11-02 10:00:00+08:00", status="处理中")
@@ -87,12 +91,14 @@ actions:
 """
 
 
+@pytest.mark.keeps("C-VALID-01")
 def test_valid_kept(repo):
     setup(repo)
     complaint(repo, CLOSED_INVALID, status="已结案", first_response=None)
     assert only(repo.analyse().findings, "C-VALID-01") == []
 
 
+@pytest.mark.breaks("C-VALID-01")
 def test_valid_no_reply(repo):
     setup(repo)
     rel = complaint(repo, "valid: false\n", status="已结案", first_response=None)
@@ -100,6 +106,7 @@ def test_valid_no_reply(repo):
     assert at(got, rel, line(repo, rel, "valid:"), "TS-20261102-001")
 
 
+@pytest.mark.breaks("C-VALID-01")
 def test_valid_reply_after_closing(repo):
     setup(repo)
     rel = complaint(repo, CLOSED_INVALID.replace("2026-11-03 09", "2026-11-06 09"), status="已结案",
@@ -120,12 +127,14 @@ resolved: 2026-11-04 15:00:00+08:00
 """
 
 
+@pytest.mark.keeps("C-APPR-01")
 def test_appr_kept(repo):
     setup(repo)
     complaint(repo, APPROVED, status="已解决")
     assert only(repo.analyse().findings, "C-APPR-01") == []
 
 
+@pytest.mark.breaks("C-APPR-01")
 def test_appr_missing_approver(repo):
     setup(repo)
     rel = complaint(repo, APPROVED.replace("approved_by: 王经理\n", ""), status="已解决")
@@ -133,6 +142,7 @@ def test_appr_missing_approver(repo):
     assert at(got, rel, line(repo, rel, "solution:"), "TS-20261102-001")
 
 
+@pytest.mark.breaks("C-APPR-01")
 def test_appr_instruction_after_implementation(repo):
     setup(repo)
     rel = complaint(repo, APPROVED.replace("2026-11-03 09", "2026-11-05 09"), status="已解决")
@@ -156,6 +166,7 @@ def esc_actions(first: str, second: str = "") -> str:
     return text
 
 
+@pytest.mark.keeps("C-ESC-01")
 def test_esc_kept(repo):
     setup(repo)
     complaint(repo, esc_actions("升级", "上报事业部总经理"))
@@ -164,6 +175,7 @@ def test_esc_kept(repo):
     assert only(repo.analyse().findings, "C-ESC-01") == []
 
 
+@pytest.mark.breaks("C-ESC-01")
 def test_esc_reply_instead_of_escalation(repo):
     setup(repo)
     rel = complaint(repo, esc_actions("回复"))
@@ -172,6 +184,7 @@ def test_esc_reply_instead_of_escalation(repo):
     assert at(got, rel, line(repo, rel, "- at: 2026-11-06"), "TS-20261102-001")
 
 
+@pytest.mark.breaks("C-ESC-01")
 def test_esc_second_cycle_needs_business_unit(repo):
     setup(repo)
     rel = complaint(repo, esc_actions("升级", "再次报告客服经理"))
@@ -184,6 +197,7 @@ def test_esc_second_cycle_needs_business_unit(repo):
 
 # -- C-DL-01 ----------------------------------------------------------------------------------
 
+@pytest.mark.keeps("C-DL-01")
 def test_dl_kept(repo):
     setup(repo)
     complaint(repo, """reply_by: 2026-11-10 18:00:00+08:00
@@ -194,6 +208,7 @@ actions:
     assert only(repo.analyse().findings, "C-DL-01") == []
 
 
+@pytest.mark.breaks("C-DL-01")
 def test_dl_no_deadline_told(repo):
     setup(repo)
     rel = complaint(repo)
@@ -201,6 +216,7 @@ def test_dl_no_deadline_told(repo):
     assert at(got, rel, line(repo, rel, "received:"), "TS-20261102-001")
 
 
+@pytest.mark.breaks("C-DL-01")
 def test_dl_deadline_both_sides(repo):
     setup(repo)
     rel = complaint(repo, "reply_by: 2026-11-10 18:00:00+08:00\n", first_response=None)
@@ -215,6 +231,7 @@ def test_dl_deadline_both_sides(repo):
         [("TS-20261102-001", True)]  # an overdue duty stays on the due list
 
 
+@pytest.mark.breaks("C-DL-01")
 def test_dl_reply_late(repo):
     setup(repo)
     rel = complaint(repo, "reply_by: 2026-11-04 18:00:00+08:00\n", first_response="2026-11-05 09:00:00+08:00")
@@ -242,11 +259,13 @@ def test_rev01_last_allowed_day_after_national_day():
     assert LAST_DAY == date(2026, 10, 13)
 
 
+@pytest.mark.keeps("C-REV-01")
 def test_rev01_revisit_on_last_day_kept(repo):
     national_day(repo, "2026-10-13")
     assert only(repo.analyse(date(2026, 10, 31)).findings, "C-REV-01") == []
 
 
+@pytest.mark.breaks("C-REV-01")
 def test_rev01_revisit_day_after_is_finding(repo):
     rel = national_day(repo, "2026-10-14")
     got = only(repo.analyse(date(2026, 10, 31)).findings, "C-REV-01")
@@ -254,6 +273,7 @@ def test_rev01_revisit_day_after_is_finding(repo):
     assert "2026-10-13" in got[0].threshold
 
 
+@pytest.mark.breaks("C-REV-01")
 def test_rev01_open_until_deadline(repo):
     rel = national_day(repo, None)
     before = repo.analyse(date(2026, 10, 13))
@@ -272,6 +292,7 @@ def closed(repo, category="服务过程"):
                     + "first_response: 2026-11-02 10:30:00+08:00\nresolved: 2026-11-03 10:00:00+08:00\n")
 
 
+@pytest.mark.keeps("C-REV-02")
 def test_rev02_quality_two_revisits_kept(repo):
     setup(repo)
     closed(repo, "产品质量")
@@ -280,6 +301,7 @@ def test_rev02_quality_two_revisits_kept(repo):
     assert only(repo.analyse().findings, "C-REV-02") == []
 
 
+@pytest.mark.breaks("C-REV-02")
 def test_rev02_quality_one_revisit(repo):
     setup(repo)
     rel = closed(repo, "产品质量")
@@ -289,6 +311,7 @@ def test_rev02_quality_one_revisit(repo):
     assert got[0].severity == "error"
 
 
+@pytest.mark.keeps("C-REV-02")
 def test_rev02_service_three_revisits_is_info(repo):
     setup(repo)
     rel = closed(repo)
@@ -298,6 +321,7 @@ def test_rev02_service_three_revisits_is_info(repo):
     assert at(got, rel, line(repo, rel, "status:"), "TS-20261102-001") and got[0].severity == "info"
 
 
+@pytest.mark.keeps("C-CLOSE-01")
 def test_close_kept(repo):
     setup(repo)
     closed(repo)
@@ -305,6 +329,7 @@ def test_close_kept(repo):
     assert only(repo.analyse().findings, "C-CLOSE-01") == []
 
 
+@pytest.mark.breaks("C-CLOSE-01")
 def test_close_when_last_revisit_dissatisfied(repo):
     setup(repo)
     rel = closed(repo)
@@ -324,11 +349,13 @@ def friday_night(repo, first_response: str):
                      first_response=first_response)
 
 
+@pytest.mark.keeps("C-OFFH-01")
 def test_offh_old_kept(repo):
     friday_night(repo, "2026-11-09 09:50:00+08:00")
     assert only(repo.analyse().findings, "C-OFFH-01") == []
 
 
+@pytest.mark.breaks("C-OFFH-01")
 def test_offh_old_late(repo):
     rel = friday_night(repo, "2026-11-09 10:30:00+08:00")
     got = only(repo.analyse().findings, "C-OFFH-01")
@@ -336,6 +363,7 @@ def test_offh_old_late(repo):
     assert "VANKE-OLD" in got[0].threshold
 
 
+@pytest.mark.breaks("C-OFFH-01")
 def test_offh_new_profile(repo):
     rel = friday_night(repo, "2026-11-09 09:50:00+08:00")
     repo.config("profile:\n  off_hours: VANKE-NEW\n")
@@ -344,12 +372,14 @@ def test_offh_new_profile(repo):
     assert "VANKE-NEW" in got[0].threshold
 
 
+@pytest.mark.keeps("C-OFFH-01")
 def test_offh_new_kept(repo):
     friday_night(repo, "2026-11-06 22:30:00+08:00")
     repo.config("profile:\n  off_hours: VANKE-NEW\n")
     assert only(repo.analyse().findings, "C-OFFH-01") == []
 
 
+@pytest.mark.breaks("C-OFFH-01")
 def test_offh_open_item_before_deadline(repo):
     setup(repo)
     rel = complaint(repo, id="TS-20261106-001", received="2026-11-06 21:00:00+08:00", first_response=None)
@@ -361,6 +391,7 @@ def test_offh_open_item_before_deadline(repo):
     assert at(only(after.findings, "C-OFFH-01"), rel, line(repo, rel, "received:"), "TS-20261106-001")
 
 
+@pytest.mark.keeps("C-OFFH-01")
 def test_offh_work_hours_from_config_unquoted(repo):
     # YAML reads an unquoted 08:00 as 480 (minutes); the rule must still understand it.
     friday_night(repo, "2026-11-09 08:50:00+08:00")
@@ -387,6 +418,7 @@ content: 电话回访，无人接听
 """)
 
 
+@pytest.mark.breaks("C-APPR-01")
 def test_appr_implemented_and_closed_without_a_plan_is_a_finding(repo):
     """Omission: no plan and no approver recorded must not pass C-APPR-01."""
     setup(repo)
@@ -395,6 +427,7 @@ def test_appr_implemented_and_closed_without_a_plan_is_a_finding(repo):
     assert at(got, rel, line(repo, rel, "status:"), "TS-20261102-001") and "处理方案" in got[0].message
 
 
+@pytest.mark.keeps("C-APPR-01")
 def test_appr_an_enquiry_needs_no_plan(repo):
     setup(repo)
     repo.add(BASE.format(id="TS-20261102-001", received="2026-11-02 10:00:00+08:00", status="已结案")
@@ -402,6 +435,7 @@ def test_appr_an_enquiry_needs_no_plan(repo):
     assert only(repo.analyse().findings, "C-APPR-01") == []
 
 
+@pytest.mark.keeps("C-CLOSE-01", "C-DL-01", "C-REV-01", "C-REV-02", "V-REP-01")
 def test_rev01_an_enquiry_answered_on_the_spot_is_owed_no_revisit(repo):
     """Population: an enquiry (咨询) is not a complaint; no revisit duty, no deadline question."""
     setup(repo)
@@ -414,6 +448,7 @@ def test_rev01_an_enquiry_answered_on_the_spot_is_owed_no_revisit(repo):
     assert [o for o in a.outcome.open_items if o.rule == "C-REV-01"] == []
 
 
+@pytest.mark.keeps("C-DL-01")
 def test_dl_an_enquiry_answered_the_same_day_needs_no_deadline(repo):
     setup(repo)
     repo.add(BASE.format(id="TS-20261102-001", received="2026-11-02 10:00:00+08:00", status="处理中")
@@ -421,6 +456,7 @@ def test_dl_an_enquiry_answered_the_same_day_needs_no_deadline(repo):
     assert only(repo.analyse().findings, "C-DL-01") == []
 
 
+@pytest.mark.keeps("C-DL-01")
 def test_dl_a_reply_logged_as_an_action_counts(repo):
     """The same fact recorded two ways: the earlier of 回复 and first_response is the answer."""
     setup(repo)
@@ -429,6 +465,7 @@ def test_dl_a_reply_logged_as_an_action_counts(repo):
     assert only(repo.analyse().findings, "C-DL-01") == []
 
 
+@pytest.mark.breaks("C-REV-01")
 def test_rev01_a_call_arranging_the_visit_or_a_failed_one_does_not_meet_the_duty(repo):
     """The first revisit that reached the customer WITH the survey meets it; earlier tries don't."""
     rel = national_day(repo, None)
@@ -443,6 +480,7 @@ def test_rev01_a_call_arranging_the_visit_or_a_failed_one_does_not_meet_the_duty
     assert got[0].status == "done" and "HF-20261016-001" in got[0].message and "HF-20261009-001" in got[0].message
 
 
+@pytest.mark.breaks("C-REV-01")
 def test_rev01_resolved_without_a_time_is_a_finding(repo):
     setup(repo)
     rel = complaint(repo, status="已解决")
@@ -450,6 +488,7 @@ def test_rev01_resolved_without_a_time_is_a_finding(repo):
     assert at(got, rel, line(repo, rel, "status:"), "TS-20261102-001") and "resolved" in got[0].message
 
 
+@pytest.mark.breaks("C-REV-02")
 def test_rev02_failed_attempts_are_not_revisits(repo):
     setup(repo)
     rel = closed(repo, "产品质量")
@@ -459,6 +498,7 @@ def test_rev02_failed_attempts_are_not_revisits(repo):
     assert at(got, rel, line(repo, rel, "category:"), "TS-20261102-001") and "1 次" in got[0].message
 
 
+@pytest.mark.breaks("C-CLOSE-01")
 def test_close_before_the_satisfaction_survey_is_a_finding(repo):
     """Judged on the state at closing: a satisfied survey afterwards does not repair it."""
     setup(repo)
@@ -470,6 +510,7 @@ def test_close_before_the_satisfaction_survey_is_a_finding(repo):
     assert at(got, rel, line(repo, rel, "action: 结案") - 1, "TS-20261102-001") and "没有回访满意度" in got[0].message
 
 
+@pytest.mark.keeps("C-CLOSE-01", "C-REV-02")
 def test_close_then_reopened_after_dissatisfaction_is_not_judged_closed(repo):
     setup(repo)
     repo.add(BASE.format(id="TS-20261102-001", received="2026-11-02 10:00:00+08:00", status="处理中")
@@ -481,6 +522,7 @@ def test_close_then_reopened_after_dissatisfaction_is_not_judged_closed(repo):
     assert only(a.findings, "C-CLOSE-01") == [] and only(a.findings, "C-REV-02") == []
 
 
+@pytest.mark.breaks("C-CLOSE-01")
 def test_close_reads_product_satisfaction_for_a_quality_complaint(repo):
     """The fact the clause names: a quality complaint is closed on the product verdict."""
     setup(repo)
@@ -503,6 +545,7 @@ satisfaction:
     assert at(got, rel, line(repo, rel, "status:"), "TS-20261102-001") and "不太满意" in got[0].message
 
 
+@pytest.mark.keeps("C-ESC-01")
 def test_esc_a_failed_attempt_is_not_the_next_step(repo):
     setup(repo)
     complaint(repo, esc_actions("升级").replace("2026-11-06 09", "2026-11-06 12"))

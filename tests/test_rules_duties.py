@@ -94,6 +94,7 @@ entries:
 """
 
 
+@pytest.mark.keeps("V-PLAN-01")
 def test_plan01_listed_visit_kept(repo):
     repo.add(CUSTOMER)
     repo.add(PLAN.format(made="2026-10-28", extra=""))
@@ -101,6 +102,7 @@ def test_plan01_listed_visit_kept(repo):
     assert only(repo.analyse().findings, "V-PLAN-01") == []
 
 
+@pytest.mark.breaks("V-PLAN-01")
 def test_plan01_visit_not_on_a_list_made_before_it(repo):
     repo.add(CUSTOMER)
     repo.add(PLAN.format(made="2026-11-06", extra=""))  # made after the visit
@@ -110,6 +112,7 @@ def test_plan01_visit_not_on_a_list_made_before_it(repo):
     assert "不在回访前制订的回访名单里" in got[0].message
 
 
+@pytest.mark.breaks("V-PLAN-01")
 def test_plan01_entry_without_topics(repo):
     repo.add(CUSTOMER)
     rel = repo.add(PLAN.format(made="2026-10-28", extra="").replace("    topics: 使用情况和意见\n", ""))
@@ -119,6 +122,7 @@ def test_plan01_entry_without_topics(repo):
     assert "回访问题与内容" in got[0].message
 
 
+@pytest.mark.keeps("V-PLAN-01")
 def test_plan01_callbacks_need_no_list(repo):
     repo.add(CUSTOMER)
     visit(repo, "HF-20261105-001", "2026-11-05 10:00", purpose="投诉回访")
@@ -150,6 +154,7 @@ entries:
 """
 
 
+@pytest.mark.keeps("E-PLAN-01")
 def test_eplan01_planned_kept(repo):
     repo.add(EQUIPMENT)
     repo.add(EQ_PLAN)
@@ -157,6 +162,7 @@ def test_eplan01_planned_kept(repo):
     assert only(repo.analyse(date(2026, 11, 20)).findings, "E-PLAN-01") == []
 
 
+@pytest.mark.breaks("E-PLAN-01")
 def test_eplan01_unplanned_milestone_is_a_todo_then_a_finding(repo):
     rel = repo.add(EQUIPMENT)
     since(repo)
@@ -169,6 +175,7 @@ def test_eplan01_unplanned_milestone_is_a_todo_then_a_finding(repo):
 
 # -- V-RPT-01 / V-WEEK-01 -------------------------------------------------------------------------
 
+@pytest.mark.keeps("V-RPT-01")
 def test_rpt01_weekly_report_kept(repo):
     repo.add(CUSTOMER)
     since(repo)
@@ -177,6 +184,7 @@ def test_rpt01_weekly_report_kept(repo):
     assert only(repo.analyse(date(2026, 11, 20)).findings, "V-RPT-01") == []
 
 
+@pytest.mark.breaks("V-RPT-01")
 def test_rpt01_missing_week_and_late_week(repo):
     repo.add(CUSTOMER)
     since(repo)
@@ -190,6 +198,7 @@ def test_rpt01_missing_week_and_late_week(repo):
     assert where(late) == [("BG-20261118-001", line(repo, rel, "date:"))] and late[0].status == "done"
 
 
+@pytest.mark.keeps("V-RPT-01")
 def test_rpt01_running_week_is_a_todo(repo):
     repo.add(CUSTOMER)
     since(repo)
@@ -199,6 +208,7 @@ def test_rpt01_running_week_is_a_todo(repo):
     assert [o.due for o in a.open_items if o.rule == "V-RPT-01"] == [date(2026, 11, 23)]
 
 
+@pytest.mark.keeps("V-WEEK-01")
 def test_week01_submitted_to_a_supervisor_kept(repo):
     repo.write("staff.yml", STAFF)
     since(repo)
@@ -206,6 +216,7 @@ def test_week01_submitted_to_a_supervisor_kept(repo):
     assert only(repo.analyse(date(2026, 11, 20)).findings, "V-WEEK-01") == []
 
 
+@pytest.mark.breaks("V-WEEK-01")
 def test_week01_no_recipient_or_not_a_supervisor(repo):
     repo.write("staff.yml", STAFF)
     since(repo)
@@ -236,6 +247,7 @@ def callback(repo, oid="WO-20261102-001", vid="HF-20261103-001", when="2026-11-0
     return visit(repo, vid, when, purpose="维修回访", method="电话", related=oid, extra=extra)
 
 
+@pytest.mark.keeps("W-CB-04")
 def test_cb04_daily_report_kept(repo):
     repo.add(CUSTOMER)
     since(repo)
@@ -244,6 +256,7 @@ def test_cb04_daily_report_kept(repo):
     assert only(repo.analyse(date(2026, 11, 20)).findings, "W-CB-04") == []
 
 
+@pytest.mark.breaks("W-CB-04")
 def test_cb04_missing_day_and_wrong_count(repo):
     repo.add(CUSTOMER)
     since(repo)
@@ -255,6 +268,7 @@ def test_cb04_missing_day_and_wrong_count(repo):
     assert next(f for f in got if f.record is None).period == "2026-11-03"
 
 
+@pytest.mark.keeps("W-HQ-01")
 def test_hq01_every_region_sampled_kept(repo):
     repo.add(CUSTOMER)
     since(repo)
@@ -264,6 +278,7 @@ def test_hq01_every_region_sampled_kept(repo):
     assert only(repo.analyse(date(2026, 11, 20)).findings, "W-HQ-01") == []
 
 
+@pytest.mark.breaks("W-HQ-01")
 def test_hq01_region_not_sampled(repo):
     repo.add(CUSTOMER)
     since(repo)
@@ -274,6 +289,7 @@ def test_hq01_region_not_sampled(repo):
     assert where(got) == [("BG-20261109-001", line(repo, rel, "regions:"))] and "城东" in got[0].message
 
 
+@pytest.mark.breaks("W-HQ-01")
 def test_hq01_missing_weekly_report(repo):
     repo.add(CUSTOMER)
     since(repo)
@@ -282,6 +298,7 @@ def test_hq01_missing_weekly_report(repo):
     assert where(got) == [(None, None)] and got[0].period == "2026-W45"
 
 
+@pytest.mark.keeps("W-HQ-03")
 def test_hq03_exception_notified_and_posted_kept(repo):
     repo.add(CUSTOMER)
     since(repo)
@@ -291,6 +308,7 @@ def test_hq03_exception_notified_and_posted_kept(repo):
     assert only(repo.analyse(date(2026, 11, 20)).findings, "W-HQ-03") == []
 
 
+@pytest.mark.breaks("W-HQ-03")
 def test_hq03_exception_never_notified(repo):
     repo.add(CUSTOMER)
     since(repo)
@@ -301,6 +319,7 @@ def test_hq03_exception_never_notified(repo):
     assert where(got) == [("HF-20261103-001", line(repo, rel, "result:"))]
 
 
+@pytest.mark.breaks("W-HQ-03")
 def test_hq03_notice_not_posted(repo):
     repo.add(CUSTOMER)
     since(repo)
@@ -310,6 +329,7 @@ def test_hq03_notice_not_posted(repo):
     assert where(got) == [("BG-20261106-001", line(repo, rel, "records:"))] and "城东" in got[0].message
 
 
+@pytest.mark.keeps("W-MON-01")
 def test_mon01_monthly_report_with_action_for_weak_region_kept(repo):
     repo.add(CUSTOMER)
     since(repo)
@@ -319,6 +339,7 @@ def test_mon01_monthly_report_with_action_for_weak_region_kept(repo):
     assert only(repo.analyse(date(2026, 12, 20)).findings, "W-MON-01") == []
 
 
+@pytest.mark.breaks("W-MON-01")
 def test_mon01_weak_region_without_action_and_missing_month(repo):
     repo.add(CUSTOMER)
     since(repo, "2026-10-01")
@@ -332,6 +353,7 @@ def test_mon01_weak_region_without_action_and_missing_month(repo):
 
 # -- E-FEED-01, E-CAPA-01 -------------------------------------------------------------------------
 
+@pytest.mark.keeps("E-FEED-01")
 def test_feed01_both_feeds_on_friday_kept(repo):
     repo.add(EQUIPMENT)
     since(repo, "2026-11-09")
@@ -340,6 +362,7 @@ def test_feed01_both_feeds_on_friday_kept(repo):
     assert only(repo.analyse(date(2026, 11, 15)).findings, "E-FEED-01") == []
 
 
+@pytest.mark.breaks("E-FEED-01")
 def test_feed01_late_and_missing_feed(repo):
     repo.add(EQUIPMENT)
     since(repo, "2026-11-09")
@@ -349,6 +372,7 @@ def test_feed01_late_and_missing_feed(repo):
     assert next(f for f in got if f.record is None).period == "2026-W46"
 
 
+@pytest.mark.keeps("E-FEED-01")
 def test_feed01_no_ledger_no_feeds(repo):
     repo.add(CUSTOMER)
     since(repo, "2026-11-09")
@@ -377,6 +401,7 @@ measures:
 """
 
 
+@pytest.mark.keeps("E-CAPA-01")
 def test_capa01_reviewed_and_verified_kept(repo):
     repo.add(EQUIPMENT)
     since(repo)
@@ -386,6 +411,7 @@ def test_capa01_reviewed_and_verified_kept(repo):
     assert only(repo.analyse(date(2026, 12, 20)).findings, "E-CAPA-01") == []
 
 
+@pytest.mark.breaks("E-CAPA-01")
 def test_capa01_wrong_reviewer_and_unverified_action(repo):
     repo.add(EQUIPMENT)
     since(repo)
@@ -397,6 +423,7 @@ def test_capa01_wrong_reviewer_and_unverified_action(repo):
                                   ("BG-20261125-001", line(repo, rel, "- text:"))]
 
 
+@pytest.mark.breaks("E-CAPA-01")
 def test_capa01_missing_report(repo):
     repo.add(EQUIPMENT)
     since(repo)
@@ -410,6 +437,7 @@ def test_capa01_missing_report(repo):
 PROJECT = CUSTOMER + "projects:\n  - name: 新厂区配电工程\n    {key}: {day}\n"
 
 
+@pytest.mark.keeps("P-PROJ-01")
 def test_proj01_monthly_phone_calls_kept(repo):
     repo.add(PROJECT.format(key="delivered", day="2026-09-10"))
     visit(repo, "HF-20260920-001", "2026-09-20 10:00", method="电话")
@@ -419,6 +447,7 @@ def test_proj01_monthly_phone_calls_kept(repo):
     assert [o.due for o in a.open_items if o.rule == "P-PROJ-01"] == [date(2026, 12, 9)]
 
 
+@pytest.mark.breaks("P-PROJ-01")
 def test_proj01_month_without_a_phone_call(repo):
     rel = repo.add(PROJECT.format(key="delivered", day="2026-09-10"))
     visit(repo, "HF-20260920-001", "2026-09-20 10:00", method="上门")
@@ -426,6 +455,7 @@ def test_proj01_month_without_a_phone_call(repo):
     assert where(got) == [("CUST-0001", line(repo, rel, "- name:"))] and "2026-09-10 至 2026-10-09" in got[0].message
 
 
+@pytest.mark.breaks("P-PROJ-01")
 def test_proj01_quarterly_after_the_first_year(repo):
     rel = repo.add(PROJECT.format(key="delivered", day="2025-01-15"))
     for m in range(1, 13):
@@ -435,12 +465,14 @@ def test_proj01_quarterly_after_the_first_year(repo):
     assert where(got) == [("CUST-0001", line(repo, rel, "- name:"))] and "2026-04-15 至 2026-07-14" in got[0].message
 
 
+@pytest.mark.keeps("D-VISIT-01")
 def test_dvisit01_visit_in_window_kept(repo):
     repo.add(PROJECT.format(key="accepted", day="2026-06-10"))
     visit(repo, "HF-20260915-001", "2026-09-15 10:00")
     assert only(repo.analyse(date(2026, 11, 1)).findings, "D-VISIT-01") == []
 
 
+@pytest.mark.breaks("D-VISIT-01")
 def test_dvisit01_no_visit_then_late_visit(repo):
     rel = repo.add(PROJECT.format(key="accepted", day="2026-06-10"))
     got = only(repo.analyse(date(2026, 10, 20)).findings, "D-VISIT-01")
@@ -459,6 +491,7 @@ contacts:
 """
 
 
+@pytest.mark.keeps("P-HOL-01")
 def test_hol01_owner_greeted_kept(repo):
     repo.add(CUSTOMER)
     since(repo, "2026-09-01", '  festivals: "国庆节"\n')
@@ -466,6 +499,7 @@ def test_hol01_owner_greeted_kept(repo):
     assert only(repo.analyse(date(2026, 11, 1)).findings, "P-HOL-01") == []
 
 
+@pytest.mark.breaks("P-HOL-01")
 def test_hol01_owner_not_greeted(repo):
     rel = repo.add(CUSTOMER)
     since(repo, "2026-09-01", '  festivals: "国庆节"\n')
@@ -474,6 +508,7 @@ def test_hol01_owner_not_greeted(repo):
     assert where(got) == [("CUST-0001", line(repo, rel, "name:"))] and "国庆节" in got[0].message
 
 
+@pytest.mark.keeps("P-HOL-01")
 def test_hol01_without_configured_festivals_nothing_is_asked(repo):
     repo.add(CUSTOMER)
     since(repo, "2026-09-01")
@@ -489,6 +524,7 @@ phone: "13305716290"
 """
 
 
+@pytest.mark.keeps("P-YEAR-01")
 def test_year01_december_contact_with_needs_kept(repo):
     repo.add(CLIENT)
     since(repo, "2026-09-01")
@@ -497,6 +533,7 @@ def test_year01_december_contact_with_needs_kept(repo):
     assert only(repo.analyse(date(2027, 1, 5)).findings, "P-YEAR-01") == []
 
 
+@pytest.mark.breaks("P-YEAR-01")
 def test_year01_not_contacted_and_contact_without_needs(repo):
     rel = repo.add(CLIENT)
     since(repo, "2026-09-01")
@@ -511,6 +548,7 @@ def test_year01_not_contacted_and_contact_without_needs(repo):
 
 # -- P-RECEP-01, P-MAIL-01, P-OC-01 ------------------------------------------------------------------
 
+@pytest.mark.keeps("P-RECEP-01")
 def test_recep01_weekend_reception_with_notice_kept(repo):
     repo.add(CUSTOMER)
     since(repo)
@@ -519,6 +557,7 @@ def test_recep01_weekend_reception_with_notice_kept(repo):
     assert only(repo.analyse(date(2026, 12, 2)).findings, "P-RECEP-01") == []
 
 
+@pytest.mark.breaks("P-RECEP-01")
 def test_recep01_workday_short_notice_and_missing_month(repo):
     repo.add(CUSTOMER)
     since(repo, "2026-10-01")
@@ -530,6 +569,7 @@ def test_recep01_workday_short_notice_and_missing_month(repo):
     assert next(f for f in got if f.record is None).period == "2026-10"
 
 
+@pytest.mark.keeps("P-MAIL-01")
 def test_mail01_weekly_openings_kept(repo):
     repo.add(CUSTOMER)
     since(repo, "2026-11-09")
@@ -538,6 +578,7 @@ def test_mail01_weekly_openings_kept(repo):
     assert only(repo.analyse(date(2026, 11, 22)).findings, "P-MAIL-01") == []
 
 
+@pytest.mark.breaks("P-MAIL-01")
 def test_mail01_missed_week_and_letter_not_registered(repo):
     repo.add(CUSTOMER)
     since(repo, "2026-11-09")
@@ -546,6 +587,7 @@ def test_mail01_missed_week_and_letter_not_registered(repo):
     assert sorted(where(got), key=str) == sorted([(None, None), ("GZ-20261116-001", line(repo, rel, "letters:"))], key=str)
 
 
+@pytest.mark.keeps("P-OC-01")
 def test_oc01_two_symposiums_kept(repo):
     repo.add(CUSTOMER)
     since(repo, "2026-01-01")
@@ -556,6 +598,7 @@ def test_oc01_two_symposiums_kept(repo):
     assert [(f.period, f.status, f.passed) for f in a.figures if f.rule == "P-OC-01"] == [("2026", "met", True)]
 
 
+@pytest.mark.breaks("P-OC-01")
 def test_oc01_one_symposium_in_a_closed_year(repo):
     repo.add(CUSTOMER)
     since(repo, "2026-01-01")
@@ -565,6 +608,7 @@ def test_oc01_one_symposium_in_a_closed_year(repo):
     assert next(f for f in got if f.record is None).status == "missed"
 
 
+@pytest.mark.breaks("P-OC-01")
 def test_oc01_without_committee_needs_an_approved_plan(repo):
     repo.add(CUSTOMER)
     since(repo, "2026-01-01", "  symposiums_per_year: 0\n")
@@ -586,6 +630,7 @@ content: 每季度与开发商沟通一次
 
 # -- P-SUP-01, P-WEEK-01, C-MON-01 ---------------------------------------------------------------
 
+@pytest.mark.keeps("P-SUP-01")
 def test_sup01_monthly_report_to_gm_kept(repo):
     repo.add(CUSTOMER)
     since(repo)
@@ -593,6 +638,7 @@ def test_sup01_monthly_report_to_gm_kept(repo):
     assert only(repo.analyse(date(2026, 12, 10)).findings, "P-SUP-01") == []
 
 
+@pytest.mark.breaks("P-SUP-01")
 def test_sup01_missing_month_and_no_recipient(repo):
     repo.add(CUSTOMER)
     since(repo, "2026-10-01")
@@ -604,6 +650,7 @@ def test_sup01_missing_month_and_no_recipient(repo):
 ITEMS = "items:\n  - by: 沈工\n    content: 正常\n  - by: 顾工\n    content: 正常\n"
 
 
+@pytest.mark.keeps("P-WEEK-01")
 def test_pweek01_friday_report_with_every_engineer_kept(repo):
     repo.write("staff.yml", STAFF)
     repo.add(CUSTOMER)
@@ -612,6 +659,7 @@ def test_pweek01_friday_report_with_every_engineer_kept(repo):
     assert only(repo.analyse(date(2026, 11, 15)).findings, "P-WEEK-01") == []
 
 
+@pytest.mark.breaks("P-WEEK-01")
 def test_pweek01_late_and_missing_engineer(repo):
     repo.write("staff.yml", STAFF)
     repo.add(CUSTOMER)
@@ -634,6 +682,7 @@ status: 处理中
 """
 
 
+@pytest.mark.keeps("C-MON-01")
 def test_mon01c_statistics_presented_at_meeting_kept(repo):
     repo.add(CUSTOMER)
     repo.add(COMPLAINT)
@@ -643,6 +692,7 @@ def test_mon01c_statistics_presented_at_meeting_kept(repo):
     assert only(repo.analyse(date(2027, 1, 10)).findings, "C-MON-01") == []
 
 
+@pytest.mark.breaks("C-MON-01")
 def test_mon01c_not_presented_and_no_decision(repo):
     repo.add(CUSTOMER)
     repo.add(COMPLAINT)
@@ -658,6 +708,7 @@ def test_mon01c_not_presented_and_no_decision(repo):
     assert where(got) == [("BG-20261203-001", line(repo, rel, "date: 2026-12-08"))]
 
 
+@pytest.mark.breaks("C-MON-01")
 def test_mon01c_missing_report(repo):
     repo.add(CUSTOMER)
     repo.add(COMPLAINT)

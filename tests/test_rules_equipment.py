@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from conftest import only
 from generator.rules.equipment import add_months, report_month, terms
 
@@ -73,23 +75,27 @@ def test_terms_warranty_is_the_earlier_end():
     assert terms({"shipped": date(2025, 9, 1), "energized": date(2025, 10, 31)}).warranty_end == date(2026, 10, 31)
 
 
+@pytest.mark.keeps("E-DEF-01")
 def test_def_kept(repo):
     customer(repo)
     assert only(repo.analyse().findings, "E-DEF-01") == []
 
 
+@pytest.mark.breaks("E-DEF-01")
 def test_def_missing_shipped(repo):
     rel = customer(repo, shipped=None)
     got = only(repo.analyse().findings, "E-DEF-01")
     assert where(got) == [(rel, line(repo, rel, "- model:"), "CUST-0002")]
 
 
+@pytest.mark.breaks("E-DEF-01")
 def test_def_energized_before_shipped(repo):
     rel = customer(repo, shipped="2025-11-05")
     got = only(repo.analyse().findings, "E-DEF-01")
     assert where(got) == [(rel, line(repo, rel, "energized:"), "CUST-0002")]
 
 
+@pytest.mark.keeps("E-DEF-01", "E-LC-01")
 def test_supporting_equipment_is_out_of_scope(repo):
     rel = customer(repo, shipped=None)
     p = repo.root / rel
@@ -100,12 +106,14 @@ def test_supporting_equipment_is_out_of_scope(repo):
 
 # -- E-LC-01 ----------------------------------------------------------------------------------
 
+@pytest.mark.keeps("E-LC-01")
 def test_lc01_kept(repo):
     customer(repo)
     pre(repo)
     assert only(repo.analyse(date(2025, 11, 15)).findings, "E-LC-01") == []
 
 
+@pytest.mark.breaks("E-LC-01")
 def test_lc01_by_phone(repo):
     customer(repo)
     rel = visit(repo, "HF-20251030-001", "2025-10-30", "送电前回访", extra="survey: true\n")
@@ -113,6 +121,7 @@ def test_lc01_by_phone(repo):
     assert where(got) == [(rel, line(repo, rel, "method:"), "HF-20251030-001")]
 
 
+@pytest.mark.breaks("E-LC-01")
 def test_lc01_no_survey(repo):
     customer(repo)
     rel = visit(repo, "HF-20251030-001", "2025-10-30", "送电前回访", method="上门", extra="survey: false\n")
@@ -120,6 +129,7 @@ def test_lc01_no_survey(repo):
     assert where(got) == [(rel, line(repo, rel, "survey:"), "HF-20251030-001")]
 
 
+@pytest.mark.breaks("E-LC-01")
 def test_lc01_missing_both_sides(repo):
     rel = customer(repo)
     before = repo.analyse(date(2025, 10, 31))
@@ -132,6 +142,7 @@ def test_lc01_missing_both_sides(repo):
 
 # -- E-LC-02 and E-LC-05 ----------------------------------------------------------------------
 
+@pytest.mark.keeps("E-LC-02", "E-LC-05")
 def test_lc02_kept(repo):
     customer(repo)
     pre(repo)
@@ -140,6 +151,7 @@ def test_lc02_kept(repo):
     assert only(a.findings, "E-LC-02") == [] and only(a.findings, "E-LC-05") == []
 
 
+@pytest.mark.breaks("E-LC-02")
 def test_lc02_both_sides(repo):
     rel = customer(repo)
     pre(repo)
@@ -152,6 +164,8 @@ def test_lc02_both_sides(repo):
     assert where(only(after.findings, "E-LC-02")) == [(rel, line(repo, rel, "- model:"), "CUST-0002")]
 
 
+@pytest.mark.breaks("E-LC-05")
+@pytest.mark.keeps("E-LC-02")
 def test_lc05_late_visit_is_finding_on_the_visit(repo):
     customer(repo)
     pre(repo)
@@ -163,6 +177,7 @@ def test_lc05_late_visit_is_finding_on_the_visit(repo):
 
 # -- E-LC-03 and E-LC-04 ----------------------------------------------------------------------
 
+@pytest.mark.keeps("E-LC-03")
 def test_lc03_six_months_done_twelve_open(repo):
     customer(repo)
     pre(repo)
@@ -174,6 +189,7 @@ def test_lc03_six_months_done_twelve_open(repo):
         [("CUST-0002", date(2026, 11, 30))]
 
 
+@pytest.mark.breaks("E-LC-03")
 def test_lc03_six_months_missed(repo):
     rel = customer(repo)
     pre(repo)
@@ -181,6 +197,8 @@ def test_lc03_six_months_missed(repo):
     assert where(got) == [(rel, line(repo, rel, "- model:"), "CUST-0002")] and "6 个月" in got[0].message
 
 
+@pytest.mark.breaks("E-LC-04")
+@pytest.mark.keeps("E-LC-01", "E-LC-02", "E-LC-03", "E-LC-05")
 def test_lc04_36_months_missed(repo):
     rel = customer(repo, shipped="2023-05-01", energized="2023-06-15")
     visit(repo, "HF-20230610-001", "2023-06-10", "送电前回访", method="上门", extra="survey: true\n")
@@ -196,6 +214,7 @@ def test_lc04_36_months_missed(repo):
     assert only(repo.analyse(date(2026, 7, 15)).findings, "E-LC-04") == []
 
 
+@pytest.mark.keeps("E-LC-01", "E-LC-02", "E-LC-04")
 def test_lifecycle_api(repo):
     customer(repo)
     pre(repo)
@@ -223,6 +242,7 @@ def test_lifecycle_api(repo):
 UNHAPPY = "satisfaction:\n  product: 不太满意\n  service: 满意\n"
 
 
+@pytest.mark.breaks("E-FB-01")
 def test_fb_missing_form_both_sides(repo):
     customer(repo)
     rel = visit(repo, "HF-20261102-001", "2026-11-02", "质保期回访", sat=UNHAPPY)
@@ -265,11 +285,13 @@ satisfaction:
     return rel
 
 
+@pytest.mark.keeps("E-FB-01")
 def test_fb_kept(repo):
     feedback(repo, revisit=True)
     assert only(repo.analyse().findings, "E-FB-01") == []
 
 
+@pytest.mark.breaks("E-FB-01")
 def test_fb_revisit_both_sides(repo):
     rel = feedback(repo, revisit=False)
     # resolved Tue 2026-11-10 → 5 working days → Tue 2026-11-17
@@ -289,6 +311,7 @@ def test_report_month_window():
     assert report_month(date(2026, 12, 26)) == "2027-01"
 
 
+@pytest.mark.keeps("E-MON-01")
 def test_mon_kept(repo):
     customer(repo)
     visit(repo, "HF-20261027-001", "2026-10-27", "意见征询")
@@ -298,6 +321,7 @@ def test_mon_kept(repo):
     assert (fig.numerator, fig.denominator, fig.passed) == (1, 1, True) and "2026-10-26" in fig.label
 
 
+@pytest.mark.breaks("E-MON-01")
 def test_mon_missing_rating(repo):
     customer(repo)
     rel = visit(repo, "HF-20261027-001", "2026-10-27", "意见征询", sat="satisfaction:\n  service: 满意\n")
@@ -310,6 +334,14 @@ def test_mon_missing_rating(repo):
 
 # -- E-REC-01, E-REC-02, E-MAJOR-01 -----------------------------------------------------------
 
+@pytest.mark.keeps("E-REC-01")
+def test_rec01_id_with_year_and_month_of_its_date(repo):
+    customer(repo)
+    visit(repo, "HF-20261103-001", "2026-11-03", "质保期回访")
+    assert only(repo.analyse().findings, "E-REC-01") == []
+
+
+@pytest.mark.breaks("E-REC-01")
 def test_rec01_id_without_month(repo):
     customer(repo)
     rel = visit(repo, "HF-20261002-001", "2026-11-02", "质保期回访")
@@ -319,6 +351,8 @@ def test_rec01_id_without_month(repo):
     assert [f.record for f in only(repo.analyse().findings, "E-REC-01")] == ["HF-20261002-001"] and repo2_ok
 
 
+@pytest.mark.breaks("E-REC-02")
+@pytest.mark.keeps("E-REC-02")
 def test_rec02_needs(repo):
     customer(repo)
     visit(repo, "HF-20261103-001", "2026-11-03", "质保期回访")
@@ -330,6 +364,8 @@ def test_rec02_needs(repo):
     assert where(got) == [(rel, line(repo, rel, "content:"), "HF-20261104-001")]
 
 
+@pytest.mark.breaks("E-MAJOR-01")
+@pytest.mark.keeps("E-MAJOR-01")
 def test_major_customer_is_info(repo):
     rel = customer(repo, amount=3000000)
     got = only(repo.analyse().findings, "E-MAJOR-01")
@@ -340,6 +376,7 @@ def test_major_customer_is_info(repo):
 
 # -- patterns that must not fool the lifecycle ----------------------------------------------------
 
+@pytest.mark.keeps("E-LC-02")
 def test_lc_a_visit_a_little_early_counts_as_early_not_missing(repo):
     """Trial visit due 2025-11-30: one on 2025-11-25 is early (a note), not an overdue error."""
     customer(repo)
@@ -352,6 +389,7 @@ def test_lc_a_visit_a_little_early_counts_as_early_not_missing(repo):
     assert [o for o in a.open_items if o.rule == "E-LC-02"] == []
 
 
+@pytest.mark.breaks("E-LC-02")
 def test_lc_a_failed_attempt_is_no_lifecycle_visit(repo):
     rel = customer(repo)
     pre(repo)
@@ -360,6 +398,7 @@ def test_lc_a_failed_attempt_is_no_lifecycle_visit(repo):
     assert where(got) == [(rel, line(repo, rel, "- model:"), "CUST-0002")] and got[0].status == "overdue"
 
 
+@pytest.mark.keeps("E-LC-01")
 def test_lc01_the_call_arranging_the_site_visit_does_not_stand_in_for_it(repo):
     customer(repo)
     visit(repo, "HF-20251028-001", "2025-10-28", "送电前回访")  # phone: arranges the site visit
@@ -367,6 +406,7 @@ def test_lc01_the_call_arranging_the_site_visit_does_not_stand_in_for_it(repo):
     assert only(repo.analyse(date(2025, 11, 15)).findings, "E-LC-01") == []
 
 
+@pytest.mark.breaks("E-DEF-01")
 def test_def_energised_without_the_day_is_a_finding(repo):
     rel = customer(repo, energized=None)
     (repo.root / rel).write_text((repo.root / rel).read_text(encoding="utf-8").replace("    energized: None\n", ""),
@@ -376,6 +416,7 @@ def test_def_energised_without_the_day_is_a_finding(repo):
     assert where(got) == [(rel, line(repo, rel, "- model:"), "CUST-0002")] and "energized" in got[0].message
 
 
+@pytest.mark.breaks("E-FB-01")
 def test_fb_a_form_opened_late_stays_a_finding(repo):
     rel = feedback(repo, revisit=True)
     (repo.root / rel).write_text((repo.root / rel).read_text(encoding="utf-8").replace("2026-11-02 10", "2026-10-28 10"),
@@ -385,6 +426,7 @@ def test_fb_a_form_opened_late_stays_a_finding(repo):
     assert got[0].status == "done" and "晚了" in got[0].message
 
 
+@pytest.mark.breaks("E-FB-01")
 def test_fb_a_handled_form_without_its_time_is_a_finding(repo):
     rel = feedback(repo, revisit=False)
     form = "records/complaints/2026/11/TS-20261102-001.yml"

@@ -84,23 +84,27 @@ AS_OF = date(2026, 11, 20)
 
 # -- W-REP-01 ---------------------------------------------------------------------------------
 
+@pytest.mark.keeps("W-REP-01")
 def test_rep01_signed_and_rated_kept(repo):
     order(repo)
     assert only(repo.analyse(AS_OF).findings, "W-REP-01") == []
 
 
+@pytest.mark.breaks("W-REP-01")
 def test_rep01_unsigned_and_unrated(repo):
     rel = order(repo, drop=("signature", "satisfaction"))
     got = only(repo.analyse(AS_OF).findings, "W-REP-01")
     assert where(got) == [("WO-20261102-001", line(repo, rel, "completed:"))] * 2
 
 
+@pytest.mark.breaks("W-REP-01")
 def test_rep01_public_repair_names_the_officer(repo):
     rel = order(repo, REPAIR.replace("repair_class: 入户", "repair_class: 公共"))
     got = only(repo.analyse(AS_OF).findings, "W-REP-01")
     assert where(got) == [("WO-20261102-001", line(repo, rel, "signature:"))] and "片区客服人员" in got[0].message
 
 
+@pytest.mark.keeps("W-REP-01")
 def test_rep01_orders_before_facts_since_are_not_asked(repo):
     order(repo, drop=("signature", "satisfaction"))
     repo.config('thresholds:\n  facts_since: "2026-11-03"\n')
@@ -120,11 +124,13 @@ owner_verified: true
 """
 
 
+@pytest.mark.keeps("W-REP-02")
 def test_rep02_materials_and_charge_complete_kept(repo):
     order(repo, REPAIR.replace("charge: 0", "charge: 45"), extra=MATERIALS)
     assert only(repo.analyse(AS_OF).findings, "W-REP-02") == []
 
 
+@pytest.mark.breaks("W-REP-02")
 def test_rep02_charge_unexplained_material_blank_unverified(repo):
     rel = order(repo, REPAIR.replace("charge: 0", "charge: 45"),
                 extra=MATERIALS.replace("charge_explained: true\n", "").replace("    spec: 35μF\n", "")
@@ -135,6 +141,7 @@ def test_rep02_charge_unexplained_material_blank_unverified(repo):
                                          ("WO-20261102-001", line(repo, rel, "materials:"))])
 
 
+@pytest.mark.breaks("W-REP-02")
 def test_rep02_blank_technician(repo):
     rel = order(repo, drop=("technician",))
     got = only(repo.analyse(AS_OF).findings, "W-REP-02")
@@ -143,6 +150,7 @@ def test_rep02_blank_technician(repo):
 
 # -- W-REP-03 ---------------------------------------------------------------------------------
 
+@pytest.mark.keeps("W-REP-03")
 def test_rep03_receptionist_callback_kept(repo):
     repo.write("staff.yml", STAFF)
     order(repo)
@@ -150,6 +158,7 @@ def test_rep03_receptionist_callback_kept(repo):
     assert only(repo.analyse(AS_OF).findings, "W-REP-03") == []
 
 
+@pytest.mark.breaks("W-REP-03")
 def test_rep03_callback_by_another_role_and_unclassified_order(repo):
     repo.write("staff.yml", STAFF)
     order(repo)
@@ -166,12 +175,14 @@ def test_rep03_callback_by_another_role_and_unclassified_order(repo):
 PAID = "paid: true\nprice_explained: true\ndispatched_to: 工程部\n"
 
 
+@pytest.mark.keeps("W-PAID-01")
 def test_paid01_logged_dispatched_called_back_kept(repo):
     order(repo, extra=PAID)
     callback(repo)
     assert only(repo.analyse(AS_OF).findings, "W-PAID-01") == []
 
 
+@pytest.mark.breaks("W-PAID-01")
 def test_paid01_price_not_explained_and_no_callback(repo):
     rel = order(repo, extra="paid: true\ndispatched_to: 工程部\n")
     got = only(repo.analyse(AS_OF).findings, "W-PAID-01")
@@ -181,12 +192,14 @@ def test_paid01_price_not_explained_and_no_callback(repo):
 
 # -- W-CB-03 ----------------------------------------------------------------------------------
 
+@pytest.mark.keeps("W-CB-03")
 def test_cb03_four_questions_kept(repo):
     order(repo)
     callback(repo)
     assert only(repo.analyse(AS_OF).findings, "W-CB-03") == []
 
 
+@pytest.mark.breaks("W-CB-03")
 def test_cb03_attitude_and_cleaning_not_asked(repo):
     order(repo)
     rel = callback(repo)
@@ -199,11 +212,13 @@ def test_cb03_attitude_and_cleaning_not_asked(repo):
 
 # -- T-RESP-04 --------------------------------------------------------------------------------
 
+@pytest.mark.keeps("T-RESP-04")
 def test_resp04_on_time_kept(repo):
     order(repo, extra="analysis:\n  start: 2026-11-02 14:30:00+08:00\n  back: 2026-11-02 14:55:00+08:00\n")
     assert only(repo.analyse(AS_OF).findings, "T-RESP-04") == []
 
 
+@pytest.mark.breaks("T-RESP-04")
 def test_resp04_late_arrival_and_long_analysis(repo):
     rel = order(repo, REPAIR.replace("14:10:00", "14:20:00"),
                 extra="analysis:\n  start: 2026-11-02 14:30:00+08:00\n  back: 2026-11-02 15:10:00+08:00\n")
@@ -212,6 +227,7 @@ def test_resp04_late_arrival_and_long_analysis(repo):
                                          ("WO-20261102-001", line(repo, rel, "back:"))])
 
 
+@pytest.mark.breaks("T-RESP-04")
 def test_resp04_missing_arrival_time(repo):
     rel = order(repo, drop=("arrived",))
     got = only(repo.analyse(AS_OF).findings, "T-RESP-04")
@@ -223,11 +239,13 @@ def test_resp04_missing_arrival_time(repo):
 WARRANTY = "warranty: true\nreported: 2026-11-01 09:00:00+08:00\n"
 
 
+@pytest.mark.keeps("D-WARR-01")
 def test_warr01_next_day_inspection_kept(repo):
     order(repo, extra=WARRANTY + "inspected: 2026-11-02 10:00:00+08:00\nrepair_method: 更换电容，书面报物业管理部\n")
     assert only(repo.analyse(AS_OF).findings, "D-WARR-01") == []
 
 
+@pytest.mark.breaks("D-WARR-01")
 def test_warr01_urgent_not_same_day_and_no_method(repo):
     rel = order(repo, extra=WARRANTY + "urgency: 紧急\ninspected: 2026-11-02 10:00:00+08:00\n")
     got = only(repo.analyse(AS_OF).findings, "D-WARR-01")
@@ -237,6 +255,7 @@ def test_warr01_urgent_not_same_day_and_no_method(repo):
     assert where(got) == [("WO-20261102-001", line(repo, rel, "inspected:"))] and "维修方法" in got[0].message
 
 
+@pytest.mark.breaks("D-WARR-01")
 def test_warr01_never_inspected(repo):
     rel = order(repo, extra=WARRANTY)
     got = only(repo.analyse(AS_OF).findings, "D-WARR-01")
@@ -245,17 +264,20 @@ def test_warr01_never_inspected(repo):
 
 # -- P-SURV-01 --------------------------------------------------------------------------------
 
+@pytest.mark.keeps("P-SURV-01")
 def test_surv01_callback_with_rating_counts_as_survey(repo):
     order(repo)
     callback(repo)
     assert only(repo.analyse(AS_OF).findings, "P-SURV-01") == []
 
 
+@pytest.mark.keeps("P-SURV-01")
 def test_surv01_survey_form_sent_kept(repo):
     order(repo, extra="survey:\n  sent: 2026-11-04\n  result: 满意\n")
     assert only(repo.analyse(AS_OF).findings, "P-SURV-01") == []
 
 
+@pytest.mark.breaks("P-SURV-01")
 def test_surv01_no_survey(repo):
     rel = order(repo)
     a = repo.analyse(date(2026, 11, 5))
@@ -269,6 +291,7 @@ def test_surv01_no_survey(repo):
 EQUIPMENT = CUSTOMER + "products:\n  - model: KYN28-12\n    quantity: 2\n    shipped: 2026-06-01\n"
 
 
+@pytest.mark.keeps("E-AS-01")
 def test_as01_head_visits_the_service_case_kept(repo):
     repo.write("staff.yml", STAFF)
     order(repo)
@@ -277,6 +300,7 @@ def test_as01_head_visits_the_service_case_kept(repo):
     assert only(repo.analyse(AS_OF).findings, "E-AS-01") == []
 
 
+@pytest.mark.breaks("E-AS-01")
 def test_as01_no_visit_by_the_head(repo):
     repo.write("staff.yml", STAFF)
     rel = order(repo)
@@ -286,6 +310,7 @@ def test_as01_no_visit_by_the_head(repo):
     assert where(got) == [("WO-20261102-001", line(repo, rel, "completed:"))] and got[0].status == "overdue"
 
 
+@pytest.mark.keeps("E-AS-01")
 def test_as01_without_staff_file_roles_are_unknown(repo):
     order(repo)
     repo.add(EQUIPMENT)

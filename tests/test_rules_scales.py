@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
+
 from conftest import CUSTOMER, only
 from generator.rules import all_rules
 from generator.rules.scales import report_level
@@ -17,11 +19,13 @@ def _callback(result: str, service: str) -> str:
                  result=result, satisfaction={"product": "一般", "service": service})
 
 
+@pytest.mark.keeps("S-SCALE-01")
 def test_dissatisfied_result_with_dissatisfied_rating_passes(repo):
     setup(repo, _callback("不满意", "很不满意"))
     assert only(repo.analyse().findings, "S-SCALE-01") == []
 
 
+@pytest.mark.breaks("S-SCALE-01")
 def test_dissatisfied_result_with_satisfied_rating_is_contradictory(repo):
     text = _callback("不满意", "满意")
     path, = setup(repo, text)
@@ -30,6 +34,7 @@ def test_dissatisfied_result_with_satisfied_rating_is_contradictory(repo):
     assert "服务满意度“满意”" in f.message and f.threshold
 
 
+@pytest.mark.breaks("S-SCALE-01")
 def test_a_failed_attempt_with_a_verdict_is_contradictory(repo):
     """Marking a visit unreachable never leaves a verdict for a rule to read: the contradiction is reported."""
     text = visit(method="电话", signature="无", content="电话回访：空号", reachable=False, contact_problem="空号",
@@ -40,6 +45,7 @@ def test_a_failed_attempt_with_a_verdict_is_contradictory(repo):
     assert "服务满意度" in f.message
 
 
+@pytest.mark.keeps("S-SCALE-01")
 def test_a_failed_attempt_without_a_verdict_passes(repo):
     setup(repo, visit(method="电话", signature="无", content="电话回访：空号", reachable=False, contact_problem="空号",
                       satisfaction=None, review=None))
@@ -54,11 +60,13 @@ def test_report_level_folds_the_dissatisfied_levels():
 
 # -- K-CLASS-01 -------------------------------------------------------------------------------
 
+@pytest.mark.keeps("K-CLASS-01")
 def test_customer_with_class_passes(repo):
     repo.add(CUSTOMER)
     assert only(repo.analyse().findings, "K-CLASS-01") == []
 
 
+@pytest.mark.breaks("K-CLASS-01")
 def test_customer_without_class_is_reported_on_the_customer_record(repo):
     path = repo.add(customer("CUST-0002", **{"class": None}))
     repo.add(CUSTOMER)
@@ -70,11 +78,13 @@ def test_customer_without_class_is_reported_on_the_customer_record(repo):
 
 # -- F-FIRST-02 -------------------------------------------------------------------------------
 
+@pytest.mark.keeps("F-FIRST-02")
 def test_second_contact_after_the_reply_passes(repo):
     setup(repo, complaint(first_response=T("2026-11-02 11:00")), complaint("TS-20261120-001", "2026-11-20 09:00"))
     assert only(repo.analyse().findings, "F-FIRST-02") == []
 
 
+@pytest.mark.breaks("F-FIRST-02")
 def test_second_contact_before_any_reply_is_a_finding(repo):
     second = complaint("TS-20261120-001", "2026-11-20 09:00")
     _, path = setup(repo, complaint(first_response=T("2026-11-21 10:00")), second)
@@ -100,6 +110,7 @@ def test_every_v_f_p_s_k_rule_is_enforced_or_catalogued_with_a_reason():
         assert r.enforced or r.reason, rid
 
 
+@pytest.mark.breaks("S-SCALE-01")
 def test_normal_result_with_a_dissatisfied_rating_is_contradictory(repo):
     text = _callback("正常", "很不满意")
     path, = setup(repo, text)

@@ -7,6 +7,8 @@ from datetime import date, datetime
 
 import yaml
 
+import pytest
+
 from conftest import CUSTOMER, only
 from generator.dates import TZ
 
@@ -64,11 +66,13 @@ def figure(analysis, rule: str, period: str):
 
 # -- V-DAY-01 ---------------------------------------------------------------------------------
 
+@pytest.mark.keeps("V-DAY-01")
 def test_day_recorded_same_day_passes(repo):
     setup(repo, visit(recorded=T("2026-11-03 18:00")))
     assert only(repo.analyse().findings, "V-DAY-01") == []
 
 
+@pytest.mark.breaks("V-DAY-01")
 def test_day_recorded_next_day_is_a_finding(repo):
     text = visit(recorded=T("2026-11-04 09:00"))
     path, = setup(repo, text)
@@ -78,11 +82,13 @@ def test_day_recorded_next_day_is_a_finding(repo):
 
 # -- V-REV-01 ---------------------------------------------------------------------------------
 
+@pytest.mark.keeps("V-REV-01")
 def test_review_block_by_supervisor_passes(repo):
     setup(repo, visit())
     assert only(repo.analyse().findings, "V-REV-01") == []
 
 
+@pytest.mark.breaks("V-REV-01")
 def test_review_by_the_visitor_is_a_finding(repo):
     text = visit(review={"by": "李娜", "date": date(2026, 11, 4), "comment": "已阅"})
     path, = setup(repo, text)
@@ -91,6 +97,7 @@ def test_review_by_the_visitor_is_a_finding(repo):
     assert "李娜" in f.message and f.threshold
 
 
+@pytest.mark.breaks("V-REV-01")
 def test_review_without_comment_is_a_finding(repo):
     text = visit(review={"by": "王丽", "date": date(2026, 11, 4), "comment": ""})
     path, = setup(repo, text)
@@ -98,6 +105,7 @@ def test_review_without_comment_is_a_finding(repo):
     assert (f.file, f.line) == (path, line_of(text, "comment:", "review:"))
 
 
+@pytest.mark.breaks("V-REV-01")
 def test_review_after_the_deadline_is_a_finding(repo):
     text = visit(review={"by": "王丽", "date": date(2026, 11, 20), "comment": "补审"})
     path, = setup(repo, text)
@@ -105,6 +113,7 @@ def test_review_after_the_deadline_is_a_finding(repo):
     assert (f.file, f.line) == (path, line_of(text, "date:", "review:"))
 
 
+@pytest.mark.breaks("V-REV-01")
 def test_missing_review_is_open_before_the_deadline_and_a_finding_after(repo):
     text = visit("HF-20261125-001", "2026-11-25 10:00", review=None)
     path, = setup(repo, text)
@@ -128,6 +137,7 @@ def _git_env(who: tuple[str, str], committer: tuple[str, str], when: str) -> dic
     return env
 
 
+@pytest.mark.breaks("V-REV-01")
 def test_git_merge_by_supervisor_is_the_review_and_self_merge_is_not(repo):
     clerk, boss = ("李娜", "lina@example.com"), ("王丽", "wangli@example.com")
     repo.git("init", "-q", "-b", "main", env=_git_env(clerk, clerk, "2026-11-01T09:00:00+08:00"))
@@ -189,6 +199,7 @@ def _pull_request(repo, text: str, branch: str, submitted: str, merged: str, mer
     return path
 
 
+@pytest.mark.breaks("V-REV-01")
 def test_web_merge_by_the_visitor_herself_is_a_self_review(repo):
     """GitHub's merge button: committer GitHub, author the person; the person is judged."""
     _git_repo(repo)
@@ -203,6 +214,7 @@ def test_web_merge_by_the_visitor_herself_is_a_self_review(repo):
     assert "李娜" in f.message and "本人" in f.message and "GitHub" not in f.message
 
 
+@pytest.mark.breaks("V-REV-01")
 def test_only_staff_with_the_reviewer_role_review(repo):
     staff = ("- name: 王丽\n  role: 客服主管\n  reviewer: true\n  emails: [wangli@example.com]\n"
              "- name: 刘佳\n  role: 客服专员\n  emails: [liujia@example.com]\n")
@@ -215,6 +227,7 @@ def test_only_staff_with_the_reviewer_role_review(repo):
     assert "刘佳" in f.message and "reviewer: true" in f.message
 
 
+@pytest.mark.keeps("V-REV-01")
 def test_first_on_time_review_stands_after_a_late_reapproval(repo):
     _git_repo(repo)
     path = _pull_request(repo, visit(review=None), "hf-001", "2026-11-03T18:00:00+08:00",
@@ -228,6 +241,7 @@ def test_first_on_time_review_stands_after_a_late_reapproval(repo):
     assert only(repo.analyse(date(2026, 12, 31)).findings, "V-REV-01") == []
 
 
+@pytest.mark.breaks("V-REV-01")
 def test_late_review_says_how_late(repo):
     _git_repo(repo)
     text = visit(review=None)
@@ -237,6 +251,7 @@ def test_late_review_says_how_late(repo):
     assert "2026-11-13" in f.message and "晚了 3 天" in f.message
 
 
+@pytest.mark.breaks("V-REV-01")
 def test_review_dated_before_the_visit_is_no_review(repo):
     text = visit(review={"by": "王丽", "date": date(2026, 11, 1), "comment": "已阅"})
     path, = setup(repo, text)
@@ -264,6 +279,7 @@ def test_review_unknown_without_git_history(repo, tmp_path):
     assert only(analysis.findings, "V-REV-01") == [] and due_items(analysis, "V-REV-01") == []
 
 
+@pytest.mark.breaks("V-DAY-01")
 def test_day_without_recorded_is_judged_from_the_first_commit_time(repo):
     """No `recorded`: the time the file first entered git decides V-DAY-01 (later edits do not)."""
     clerk = ("李娜", "lina@example.com")
@@ -284,6 +300,7 @@ def test_day_without_recorded_is_judged_from_the_first_commit_time(repo):
     assert "2026-11-06" in f.message and "提交" in f.message
 
 
+@pytest.mark.keeps("V-DAY-01")
 def test_day_from_a_shallow_clone_reports_nothing_it_cannot_know(repo, tmp_path):
     clerk = ("李娜", "lina@example.com")
     repo.git("init", "-q", "-b", "main", env=_git_env(clerk, clerk, "2026-11-01T09:00:00+08:00"))
@@ -303,11 +320,13 @@ def test_day_from_a_shallow_clone_reports_nothing_it_cannot_know(repo, tmp_path)
 
 # -- V-SIGN-01 / V-SIGN-02 --------------------------------------------------------------------
 
+@pytest.mark.keeps("V-SIGN-01")
 def test_onsite_signed_passes(repo):
     setup(repo, visit())
     assert only(repo.analyse().findings, "V-SIGN-01") == []
 
 
+@pytest.mark.breaks("V-SIGN-01")
 def test_refusal_with_attitude_passes_under_sign_refusal_but_not_strict(repo):
     text = visit(signature="拒签", refusal_note="业主表示不愿签字，对维修结果基本认可")
     path, = setup(repo, text)
@@ -318,6 +337,7 @@ def test_refusal_with_attitude_passes_under_sign_refusal_but_not_strict(repo):
     assert "SIGN-STRICT" in f.threshold
 
 
+@pytest.mark.breaks("V-SIGN-01")
 def test_refusal_without_attitude_is_a_finding(repo):
     text = visit(signature="拒签")
     path, = setup(repo, text)
@@ -326,6 +346,7 @@ def test_refusal_without_attitude_is_a_finding(repo):
     assert "refusal_note" in f.message
 
 
+@pytest.mark.breaks("V-SIGN-01")
 def test_onsite_without_signature_points_at_method(repo):
     text = visit(signature=None)
     path, = setup(repo, text)
@@ -333,11 +354,13 @@ def test_onsite_without_signature_points_at_method(repo):
     assert (f.file, f.line) == (path, line_of(text, "method:"))
 
 
+@pytest.mark.keeps("V-SIGN-02")
 def test_phone_visit_marked_passes(repo):
     setup(repo, visit(method="电话", signature="无", content="电话回访：业主对维修满意"))
     assert only(repo.analyse().findings, "V-SIGN-02") == []
 
 
+@pytest.mark.breaks("V-SIGN-02")
 def test_phone_visit_without_marker_or_with_signature_is_a_finding(repo):
     text = visit(method="电话", signature="已签名", content="业主对维修满意")
     path, = setup(repo, text)
@@ -348,12 +371,14 @@ def test_phone_visit_without_marker_or_with_signature_is_a_finding(repo):
 
 # -- V-NEW-01 ---------------------------------------------------------------------------------
 
+@pytest.mark.keeps("V-NEW-01")
 def test_new_issue_answered_by_a_later_visit_passes(repo):
     setup(repo, visit(new_issues=[{"text": "车库漏水", "reply_by": date(2026, 11, 10)}, {"text": "绿化", "answered": True}]),
           visit("HF-20261108-001", "2026-11-08 10:00"))
     assert only(repo.analyse().findings, "V-NEW-01") == []
 
 
+@pytest.mark.breaks("V-NEW-01")
 def test_new_issue_without_reply_time_is_a_finding(repo):
     text = visit(new_issues=[{"text": "车库漏水"}])
     path, = setup(repo, text)
@@ -361,6 +386,7 @@ def test_new_issue_without_reply_time_is_a_finding(repo):
     assert (f.record, f.file, f.line) == ("HF-20261103-001", path, line_of(text, "- text: 车库漏水"))
 
 
+@pytest.mark.breaks("V-NEW-01")
 def test_new_issue_promise_open_before_and_finding_after(repo):
     text = visit(new_issues=[{"text": "车库漏水", "reply_by": date(2026, 12, 5)}])
     path, = setup(repo, text)
@@ -379,6 +405,7 @@ def _revisit(vid: str, when: str, sat: str, method="上门") -> str:
                  signature="无" if method == "电话" else "已签名", satisfaction={"service": sat})
 
 
+@pytest.mark.breaks("V-REP-01")
 def test_dissatisfied_revisit_needs_another_visit(repo):
     ctext = complaint(status="已解决", resolved=T("2026-11-18 10:00"))
     cpath, _ = setup(repo, ctext, _revisit("HF-20261120-001", "2026-11-20 10:00", "不太满意"))
@@ -389,12 +416,14 @@ def test_dissatisfied_revisit_needs_another_visit(repo):
     assert (f.record, f.file, f.line) == ("TS-20261102-001", cpath, line_of(ctext, "status:"))
 
 
+@pytest.mark.keeps("V-REP-01")
 def test_satisfied_last_revisit_or_closed_complaint_passes(repo):
     setup(repo, complaint(status="已解决"), _revisit("HF-20261110-001", "2026-11-10 10:00", "不太满意"),
           _revisit("HF-20261112-001", "2026-11-12 10:00", "满意"))
     assert only(repo.analyse().findings, "V-REP-01") == []
 
 
+@pytest.mark.breaks("V-REP-01")
 def test_third_phone_revisit_of_a_third_category_complaint_under_rep_p4(repo):
     third = _revisit("HF-20261114-001", "2026-11-14 10:00", "满意", method="电话")
     setup(repo, complaint(status="已结案"), _revisit("HF-20261110-001", "2026-11-10 10:00", "不太满意"),
@@ -415,6 +444,7 @@ def _letter(**kw) -> str:
     return dump(fields)
 
 
+@pytest.mark.breaks("V-OL-01")
 def test_several_owners_on_one_issue_suggest_a_letter(repo):
     second = complaint("TS-20261103-001", "2026-11-03 09:00", customer="CUST-0002")
     repo.add(customer("CUST-0002"))
@@ -423,6 +453,7 @@ def test_several_owners_on_one_issue_suggest_a_letter(repo):
     assert (f.severity, f.record, f.file, f.line) == ("info", "TS-20261103-001", path, line_of(second, "issue:"))
 
 
+@pytest.mark.keeps("V-OL-01")
 def test_letter_on_the_issue_or_single_owner_needs_no_suggestion(repo):
     setup(repo, complaint(), complaint("TS-20261110-001", "2026-11-10 09:00"))
     assert only(repo.analyse().findings, "V-OL-01") == []  # OL-P3: one owner only
@@ -432,12 +463,14 @@ def test_letter_on_the_issue_or_single_owner_needs_no_suggestion(repo):
     assert only(repo.analyse().findings, "V-OL-01") == []
 
 
+@pytest.mark.keeps("V-OL-02")
 def test_letter_lists_its_complaints(repo):
     repo.add(customer("CUST-0002"))
     setup(repo, complaint(), complaint("TS-20261103-001", "2026-11-03 09:00", customer="CUST-0002"), _letter())
     assert only(repo.analyse().findings, "V-OL-02") == []
 
 
+@pytest.mark.breaks("V-OL-02")
 def test_letter_without_complaints_is_a_finding(repo):
     text = _letter(complaints=None)
     path, = setup(repo, text)
@@ -447,6 +480,7 @@ def test_letter_without_complaints_is_a_finding(repo):
 
 # -- V-100-01 ---------------------------------------------------------------------------------
 
+@pytest.mark.keeps("V-100-01")
 def test_answered_and_resolved_complaint_passes(repo):
     setup(repo, complaint(first_response=T("2026-11-02 11:00"), resolved=T("2026-11-05 10:00"), status="已解决",
                           reply_by=T("2026-11-06 18:00")))
@@ -456,6 +490,7 @@ def test_answered_and_resolved_complaint_passes(repo):
     assert (fig.numerator, fig.denominator, fig.passed) == (1, 1, True)
 
 
+@pytest.mark.breaks("V-100-01")
 def test_a_case_handled_after_its_due_time_stays_a_finding(repo):
     """A late outcome never erases the breach: the finding stays, saying how late."""
     text = complaint(first_response=T("2026-11-02 11:00"), resolved=T("2026-12-10 10:00"), status="已解决")
@@ -468,6 +503,7 @@ def test_a_case_handled_after_its_due_time_stays_a_finding(repo):
     assert (fig.numerator, fig.denominator, fig.offenders) == (0, 1, ("TS-20261102-001",))
 
 
+@pytest.mark.breaks("V-100-01")
 def test_unanswered_complaint_open_before_reply_by_and_finding_after(repo):
     text = complaint(reply_by=T("2026-12-05 18:00"))
     path, = setup(repo, text)
@@ -482,6 +518,7 @@ def test_unanswered_complaint_open_before_reply_by_and_finding_after(repo):
     assert figure(after, "V-100-01", "2026-11").denominator == 0
 
 
+@pytest.mark.keeps("V-100-01")
 def test_anonymous_complaint_answered_by_its_result(repo):
     setup(repo, complaint(customer=None, status="已解决", resolved=T("2026-11-03 10:00"), result="已更换电梯导轨"))
     assert only(repo.analyse(date(2026, 12, 31)).findings, "V-100-01") == []
@@ -489,6 +526,7 @@ def test_anonymous_complaint_answered_by_its_result(repo):
 
 # -- V-RATE-01 --------------------------------------------------------------------------------
 
+@pytest.mark.keeps("V-RATE-01")
 def test_resolved_complaints_with_revisits_make_100_percent(repo):
     setup(repo, complaint(status="已解决", resolved=T("2026-11-03 10:00")),
           _revisit("HF-20261105-001", "2026-11-05 10:00", "满意"))
@@ -498,6 +536,7 @@ def test_resolved_complaints_with_revisits_make_100_percent(repo):
     assert (fig.numerator, fig.denominator, fig.passed) == (1, 1, True)
 
 
+@pytest.mark.breaks("V-RATE-01")
 def test_resolved_complaint_without_revisit_fails_the_month(repo):
     setup(repo, complaint(status="已解决", resolved=T("2026-11-03 10:00")),
           _revisit("HF-20261105-001", "2026-11-05 10:00", "满意"),
@@ -520,6 +559,7 @@ def _visits(onsite: int, phone: int) -> list[str]:
     return out
 
 
+@pytest.mark.keeps("V-RATE-02")
 def test_signed_onsite_share_at_40_percent_passes(repo):
     setup(repo, *_visits(2, 3))
     analysis = repo.analyse()
@@ -528,6 +568,7 @@ def test_signed_onsite_share_at_40_percent_passes(repo):
     assert (fig.numerator, fig.denominator, fig.passed, fig.status) == (2, 5, True, "running")
 
 
+@pytest.mark.keeps("V-RATE-02")
 def test_signed_onsite_share_below_40_percent_is_progress_while_the_year_runs(repo):
     setup(repo, *_visits(2, 4))
     analysis = repo.analyse()
@@ -539,6 +580,7 @@ def test_signed_onsite_share_below_40_percent_is_progress_while_the_year_runs(re
     assert f.message.startswith("2026：") and "还需 1 项达标" in f.message and f.threshold == "≥ 40%"
 
 
+@pytest.mark.breaks("V-RATE-02")
 def test_signed_onsite_share_below_40_percent_fails_the_closed_year(repo):
     setup(repo, *_visits(2, 4))
     analysis = repo.analyse(date(2026, 12, 31))
@@ -547,6 +589,7 @@ def test_signed_onsite_share_below_40_percent_fails_the_closed_year(repo):
     assert (f.severity, f.status, f.period, f.subject) == ("error", "missed", "2026", "2026")
 
 
+@pytest.mark.breaks("V-RATE-03")
 def test_phone_share_pm70_passes_pm60_fails(repo):
     setup(repo, *_visits(2, 4))
     analysis = repo.analyse()
@@ -558,11 +601,12 @@ def test_phone_share_pm70_passes_pm60_fails(repo):
     fig = figure(analysis, "V-RATE-03", "2026")
     assert (fig.numerator, fig.denominator, fig.passed, fig.status) == (4, 6, False, "missed")
     f, = only(analysis.findings, "V-RATE-03")
-    assert f.file is None and "PM-60" in f.threshold and f.severity == "error"
+    assert f.file is None and f.period == "2026" and "PM-60" in f.threshold and f.severity == "error"
 
 
 # -- V-ESC-01 / V-DUP-01 ----------------------------------------------------------------------
 
+@pytest.mark.keeps("V-ESC-01")
 def test_repeated_issue_escalated_passes(repo):
     repo.add(customer("CUST-0002"))
     setup(repo, complaint(), complaint("TS-20261110-001", "2026-11-10 09:00", customer="CUST-0002",
@@ -571,6 +615,7 @@ def test_repeated_issue_escalated_passes(repo):
     assert only(repo.analyse().findings, "V-ESC-01") == []
 
 
+@pytest.mark.breaks("V-ESC-01")
 def test_repeated_issue_not_escalated_open_then_finding(repo):
     repo.add(customer("CUST-0002"))
     second = complaint("TS-20261110-001", "2026-11-10 09:00", customer="CUST-0002")
@@ -582,6 +627,7 @@ def test_repeated_issue_not_escalated_open_then_finding(repo):
     assert (f.record, f.file, f.line) == ("TS-20261110-001", path, line_of(second, "issue:"))
 
 
+@pytest.mark.breaks("V-DUP-01")
 def test_same_customer_same_issue_within_a_week_is_a_duplicate(repo):
     second = complaint("TS-20261105-001", "2026-11-05 09:00")
     _, path = setup(repo, complaint(), second)
@@ -589,6 +635,7 @@ def test_same_customer_same_issue_within_a_week_is_a_duplicate(repo):
     assert (f.record, f.file, f.line) == ("TS-20261105-001", path, line_of(second, "issue:"))
 
 
+@pytest.mark.keeps("V-DUP-01")
 def test_same_issue_weeks_apart_is_not_a_duplicate(repo):
     setup(repo, complaint(), complaint("TS-20261120-001", "2026-11-20 09:00"))
     assert only(repo.analyse().findings, "V-DUP-01") == []
@@ -596,6 +643,7 @@ def test_same_issue_weeks_apart_is_not_a_duplicate(repo):
 
 # -- V-ANON-01 / V-ANON-02 --------------------------------------------------------------------
 
+@pytest.mark.breaks("V-ANON-01")
 def test_anonymous_resolved_needs_a_result(repo):
     text = complaint(customer=None, status="已解决", reply_letter="已书面答复")
     path, = setup(repo, text)
@@ -605,12 +653,14 @@ def test_anonymous_resolved_needs_a_result(repo):
     assert (f.record, f.file, f.line) == ("TS-20261102-001", path, line_of(text, "status:"))
 
 
+@pytest.mark.keeps("V-ANON-01")
 def test_anonymous_with_result_passes(repo):
     setup(repo, complaint(customer=None, status="已结案", result="已调整电梯运行参数"))
     repo.config("profile:\n  anonymous: ANON-P3\n")
     assert only(repo.analyse().findings, "V-ANON-01") == []
 
 
+@pytest.mark.breaks("V-ANON-02")
 def test_reply_letter_only_needs_the_letter(repo):
     text = complaint(status="已结案", reply_letter_only=True)
     path, = setup(repo, text)
@@ -618,6 +668,7 @@ def test_reply_letter_only_needs_the_letter(repo):
     assert (f.severity, f.record, f.file, f.line) == ("error", "TS-20261102-001", path, line_of(text, "reply_letter_only:"))
 
 
+@pytest.mark.keeps("V-ANON-02")
 def test_reply_letter_only_with_letter_passes_and_is_info_under_p3(repo):
     path, = setup(repo, complaint(status="已结案", reply_letter_only=True, reply_letter="复函全文见附件"))
     assert only(repo.analyse().findings, "V-ANON-02") == []
@@ -628,11 +679,13 @@ def test_reply_letter_only_with_letter_passes_and_is_info_under_p3(repo):
 
 # -- V-PLAN-03 / V-METH-02 --------------------------------------------------------------------
 
+@pytest.mark.keeps("V-PLAN-03")
 def test_customer_with_contact_passes(repo):
     setup(repo, visit())
     assert only(repo.analyse().findings, "V-PLAN-03") == []
 
 
+@pytest.mark.breaks("V-PLAN-03")
 def test_customer_without_any_contact_is_a_finding(repo):
     repo.add(customer("CUST-0009", phone=None))
     text = visit(customer="CUST-0009")
@@ -641,6 +694,8 @@ def test_customer_without_any_contact_is_a_finding(repo):
     assert (f.record, f.file, f.line) == ("HF-20261103-001", path, line_of(text, "customer:"))
 
 
+@pytest.mark.breaks("V-METH-02")
+@pytest.mark.keeps("V-METH-02")
 def test_method_follows_the_profile(repo):
     text = visit(method="在线", signature=None)
     path, = setup(repo, text)
