@@ -48,7 +48,7 @@ TABLES: dict[str, list[tuple[str, str | list, str]]] = {
         ("due", "string", "期限（ISO 8601 时刻）"),
         ("overdue", "boolean", "是否已逾期"),
         ("days_overdue", "integer", "逾期天数（按日历日，未逾期为 0）"),
-        ("responsible", ["string", "null"], "由谁处理：git 提交人（staff.yml 中的姓名），否则记录里的负责人字段"),
+        ("responsible", ["string", "null"], "由谁处理：记录里的负责人字段，否则 git 提交人（staff.yml 中的姓名）；期间义务为条款规定的岗位及 staff.yml 中担任该岗位的人"),
         ("what", "string", "要做什么（中文）"),
         ("file", ["string", "null"], "记录文件；期间的定期工作还没有记录时为空"),
         ("provisional", "boolean", "期限是暂定的：用到了日历还不知道的日子，按只休周末计算"),

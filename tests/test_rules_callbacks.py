@@ -305,6 +305,31 @@ def test_cb05_late_or_failed_second_callback_is_no_second_callback(repo):
 
 
 @pytest.mark.breaks("W-CB-05")
+def test_cb05_removing_the_order_link_does_not_let_the_duty_pass(repo):
+    """Regression (property test): a dissatisfied callback without `related` dropped out of W-CB-05."""
+    repo.add(CUSTOMER)
+    order(repo)
+    rel = callback(repo, "HF-20261103-001", "2026-11-03", "WO-20261102-001", extra="result: 不满意\n")
+    callback(repo, "HF-20261110-001", "2026-11-10", "WO-20261102-001", extra="result: 正常\n")
+    linked, = only(repo.analyse().findings, "W-CB-05")
+    assert where([linked]) == [(rel, line(repo, rel, "result:"), "HF-20261103-001")] and "晚了 3 天" in linked.message
+    p = repo.root / rel
+    p.write_text(p.read_text(encoding="utf-8").replace("related: [WO-20261102-001]\n", ""), encoding="utf-8")
+    unlinked, = only(repo.analyse().findings, "W-CB-05")
+    assert where([unlinked]) == [(rel, line(repo, rel, "result:"), "HF-20261103-001")]
+    assert unlinked.status == "overdue" and "related" in unlinked.message
+
+
+@pytest.mark.keeps("W-CB-05")
+def test_cb05_a_satisfied_callback_without_order_link_owes_nothing(repo):
+    repo.add(CUSTOMER)
+    rel = callback(repo, "HF-20261103-001", "2026-11-03", "WO-20261102-001", extra="result: 正常\n")
+    p = repo.root / rel
+    p.write_text(p.read_text(encoding="utf-8").replace("related: [WO-20261102-001]\n", ""), encoding="utf-8")
+    assert only(repo.analyse().findings, "W-CB-05") == []
+
+
+@pytest.mark.breaks("W-CB-05")
 def test_cb05_a_callback_without_verdict_is_a_finding(repo):
     repo.add(CUSTOMER)
     order(repo)
@@ -329,6 +354,17 @@ def test_cb06_late_reverification_stays_a_finding(repo):
     got, = only(a.findings, "W-CB-06")
     assert where([got]) == [(rel, line(repo, rel, "reachable:"), "HF-20261103-001")]
     assert got.status == "done" and "晚了" in got.message
+    assert figures(a, "W-CB-06", "2026-11") == {("2026-11", "联系信息复核"): (0, 1, False)}
+
+
+@pytest.mark.breaks("W-CB-06")
+def test_cb06_a_recheck_one_day_late_is_late_not_kept(repo):
+    """Regression: a day-only re-check on the day after the deadline's day counted as on time."""
+    rel = unreachable(repo, "reverified: 2026-11-07\n")  # due 11-06
+    a = repo.analyse()
+    got, = only(a.findings, "W-CB-06")
+    assert where([got]) == [(rel, line(repo, rel, "reachable:"), "HF-20261103-001")]
+    assert got.status == "done" and "2026-11-07 才完成，晚了 1 天" in got.message
     assert figures(a, "W-CB-06", "2026-11") == {("2026-11", "联系信息复核"): (0, 1, False)}
 
 

@@ -165,6 +165,38 @@ def test_rev02_no_signoff_and_wrong_inspector(repo):
 
 
 @pytest.mark.keeps("V-REV-02")
+def test_rev02_p3_applies_to_complaint_revisits_only(repo):
+    """000 P3 §2 is the complaint-revisit regulation: a routine visit or a repair callback owes no sign-off."""
+    repo.write("staff.yml", STAFF)
+    repo.config(SINCE + "profile:\n  review: REV-P3\n")
+    repo.add(CUSTOMER)
+    visit(repo, purpose="例行回访")
+    visit(repo, "HF-20261106-001", "2026-11-06 10:00", purpose="质保期回访")
+    assert only(repo.analyse(AS_OF).findings, "V-REV-02") == []
+
+
+@pytest.mark.breaks("V-REV-02")
+@pytest.mark.keeps("V-REV-02")
+def test_rev02_p4_applies_to_estate_officers_visits(repo):
+    """000 P4 Art.3(3): the office affairs assistant inspects and signs the 房管员's visits — not the
+    repair supervisor's; a visitor staff.yml does not name is held to it."""
+    repo.write("staff.yml", STAFF + "- name: 钱主管\n  role: 维修主管\n- name: 孙助理\n  role: 办公室事务助理\n")
+    repo.config(SINCE + "profile:\n  review: REV-P4\n")
+    repo.add(CUSTOMER)
+    visit(repo, "HF-20261104-001", "2026-11-04 10:00", visitor="钱主管", purpose="维修回访")
+    assert only(repo.analyse(AS_OF).findings, "V-REV-02") == []
+    officer = visit(repo, visitor="小陈", extra=REVIEW.replace("王主任", "孙助理"))
+    assert only(repo.analyse(AS_OF).findings, "V-REV-02") == []
+    stranger = visit(repo, "HF-20261106-001", "2026-11-06 10:00", visitor="某某")
+    wrong = visit(repo, "HF-20261107-001", "2026-11-07 10:00", visitor="小陈", extra=REVIEW)
+    got = only(repo.analyse(AS_OF).findings, "V-REV-02")
+    assert sorted((f.file,) + w for f, w in zip(got, where(got))) == [
+        (stranger, "HF-20261106-001", line(repo, stranger, "visitor:")),
+        (wrong, "HF-20261107-001", line(repo, wrong, "by: 王主任"))]
+    assert officer not in {f.file for f in got}
+
+
+@pytest.mark.keeps("V-REV-02")
 def test_rev02_rev_p1_asks_nothing_more(repo):
     repo.add(CUSTOMER)
     visit(repo)

@@ -208,6 +208,18 @@ def test_rpt01_running_week_is_a_todo(repo):
     assert [o.due for o in a.open_items if o.rule == "V-RPT-01"] == [date(2026, 11, 23)]
 
 
+def test_period_todos_say_who_must_act(repo):
+    """A period duty no record shows yet names the role its clause makes responsible, with its holders."""
+    repo.add(CUSTOMER)
+    repo.write("staff.yml", STAFF)
+    since(repo)
+    visit(repo, "HF-20261117-001", "2026-11-17 10:00", purpose="投诉回访")
+    a = repo.analyse(date(2026, 11, 20))
+    who = {o.rule: o.responsible for o in a.open_items if not o.record}
+    assert who["V-RPT-01"] == "回访人员" and who["P-WEEK-01"] == "技术服务人员（沈工、顾工）"
+    assert who["P-MAIL-01"] == "客服助理" and None not in who.values()
+
+
 @pytest.mark.keeps("V-WEEK-01")
 def test_week01_submitted_to_a_supervisor_kept(repo):
     repo.write("staff.yml", STAFF)

@@ -94,24 +94,37 @@ class Repo:
         return out
 
 
-def verdicts(root: Path, as_of: date = AS_OF) -> list:
-    """Errors and warnings on records (notes and period figures are not record verdicts)."""
+class Verdicts(list):
+    """Errors and warnings on records (notes and period figures are not record verdicts), and `todo`:
+    (rule, record) of the duties still open (not yet due)."""
+
+    todo: set = set()
+
+
+def verdicts(root: Path, as_of: date = AS_OF) -> Verdicts:
     analysis = analyse(root, as_of)
     bad = [f for f in analysis.findings if f.severity == "info" or f.record is None]
-    return [f for f in analysis.findings if f not in bad and f.rule not in ("YAML", "SCHEMA", "REF", "INTERNAL")]
+    out = Verdicts(f for f in analysis.findings if f not in bad and f.rule not in ("YAML", "SCHEMA", "REF", "INTERNAL"))
+    out.todo = {(o.rule, o.record) for o in analysis.outcome.open_items if not o.overdue}
+    return out
 
 
-def assert_not_fooled(before: list, after: list, links: dict[str, set[str]], what: str,
-                      moved: str | None = None) -> None:
+def assert_not_fooled(before: list, after: Verdicts, links: dict[str, set[str]], what: str,
+                      moved: str | None = None, own: str | None = None) -> None:
     """Every error or warning is still reported by the same rule on its record or a linked one.
 
     Only on the record the mutation touched (`moved`: a visit marked unreachable, a link removed)
     may the breach change rules — the duty it met is then open under the duty's own rule — but it
-    must still be reported there by a rule other than the record-keeping ones (same day, review)."""
+    must still be reported there by a rule other than the record-keeping ones (same day, review).
+    A visit moved later (`own`) moves the clock of its own duties with it (its review is due so many
+    days after the visit): such a duty may turn from overdue into a to-do, still on the due list —
+    never into a pass."""
     got = {(f.rule, f.record) for f in after}
     for f in before:
         near = links.get(f.record, {f.record})
         if any((f.rule, r) in got for r in near):
+            continue
+        if own is not None and f.record == own and f.status == "overdue" and (f.rule, own) in after.todo:
             continue
         if moved is not None and f.record in links.get(moved, {moved}) and any(
                 r in near and rule not in BOOKKEEPING for rule, r in got):
@@ -294,7 +307,7 @@ def _instants(data, out: list) -> None:
             _instants(v, out)
 
 
-def move_later(repo: Repo, data, limit: datetime = LIMIT) -> tuple[Repo, str, str | None] | None:
+def move_later(repo: Repo, data, limit: datetime = LIMIT) -> tuple[Repo, str, str | None, str | None] | None:
     """Move one follow-up event later (with the paperwork that belongs to it), never past another
     event of the same customer: lateness changes, the order of events does not."""
     out = repo.copy()
@@ -344,16 +357,16 @@ def move_later(repo: Repo, data, limit: datetime = LIMIT) -> tuple[Repo, str, st
             v["recorded"] = v["recorded"] + delta
         if "review" in v:  # the review keeps its distance in days from the visit day
             v["review"]["date"] = v["review"]["date"] + (new.date() - old.date())
-        return out, f"把回访 {target} 推迟 {delta}", None
+        return out, f"把回访 {target} 推迟 {delta}", None, target
     if what == "action":
         a = out.records[rid]["actions"][target[1]]
         a["at"] = new
-        return out, f"把 {rid} 的“{a['action']}”推迟 {delta}", None
+        return out, f"把 {rid} 的“{a['action']}”推迟 {delta}", None, None
     out.records[rid]["first_response"] = new
-    return out, f"把 {rid} 的首次答复推迟 {delta}", None
+    return out, f"把 {rid} 的首次答复推迟 {delta}", None, None
 
 
-def remove_fact(repo: Repo, data, limit: datetime = LIMIT) -> tuple[Repo, str, str | None] | None:
+def remove_fact(repo: Repo, data, limit: datetime = LIMIT) -> tuple[Repo, str, str | None, None] | None:
     out = repo.copy()
     choices = []
     for rid, r in repo.records.items():
@@ -369,13 +382,13 @@ def remove_fact(repo: Repo, data, limit: datetime = LIMIT) -> tuple[Repo, str, s
         out.records[rid]["actions"].pop(key[1])
         if not out.records[rid]["actions"]:
             del out.records[rid]["actions"]
-        return out, f"删掉 {rid} 的一条处理记录", None
+        return out, f"删掉 {rid} 的一条处理记录", None, None
     del out.records[rid][key]
     # a link or a verdict removed: the duty it carried may be reported under another rule of the case
-    return out, f"删掉 {rid} 的 {key}", (rid if key in ("related", "feedback", "satisfaction", "result") else None)
+    return out, f"删掉 {rid} 的 {key}", (rid if key in ("related", "feedback", "satisfaction", "result") else None), None
 
 
-def mark_unreachable(repo: Repo, data, limit: datetime = LIMIT) -> tuple[Repo, str, str | None] | None:
+def mark_unreachable(repo: Repo, data, limit: datetime = LIMIT) -> tuple[Repo, str, str | None, None] | None:
     visits = sorted(rid for rid, v in repo.records.items() if rid.startswith("HF-") and v.get("related")
                     and v.get("reachable", True))
     if not visits:
@@ -385,7 +398,7 @@ def mark_unreachable(repo: Repo, data, limit: datetime = LIMIT) -> tuple[Repo, s
     v = out.records[rid]
     v["reachable"] = False
     v["contact_problem"] = data.draw(st.sampled_from(("空号", "无人接听", "无人在家")), label="problem")
-    return out, f"把回访 {rid} 标为没有联系上（{v['contact_problem']}）", rid
+    return out, f"把回访 {rid} 标为没有联系上（{v['contact_problem']}）", rid, None
 
 
 MUTATIONS = {"move_later": move_later, "remove_fact": remove_fact, "mark_unreachable": mark_unreachable}
@@ -403,10 +416,10 @@ def test_generated_repositories_cannot_be_fooled(tmp_path_factory, mutation, rep
     before = verdicts(base)
     got = MUTATIONS[mutation](repo, data)
     assume(got is not None)
-    worse, what, touched = got
+    worse, what, touched, own = got
     root = tmp_path_factory.mktemp("mutated")
     worse.write(root)
-    assert_not_fooled(before, verdicts(root), repo.links(), what, touched)
+    assert_not_fooled(before, verdicts(root), repo.links(), what, touched, own)
 
 
 def _demo() -> Repo:
@@ -435,10 +448,59 @@ def test_the_demo_cannot_be_fooled(tmp_path_factory, demo_verdicts, mutation, da
     repo, before = demo_verdicts
     got = MUTATIONS[mutation](repo, data, DEMO_LIMIT)
     assume(got is not None)
-    worse, what, touched = got
+    worse, what, touched, own = got
     root = tmp_path_factory.mktemp("demo-mutated")
     worse.write(root)
-    assert_not_fooled(before, verdicts(root, DEMO_AS_OF), repo.links(), what, touched)
+    assert_not_fooled(before, verdicts(root, DEMO_AS_OF), repo.links(), what, touched, own)
+
+
+# --------------------------------------------------------------------------- counter-examples found
+
+def _base(*records: dict) -> Repo:
+    cust = {"id": "CUST-0001", "name": "业主1", "class": "B", "type": "业主", "phone": "13812345678",
+            "address": "翠湖花园 3 栋", "region": "城西"}
+    return Repo({r["id"]: r for r in (cust,) + records})
+
+
+def _verdicts(tmp_path, name: str, repo: Repo) -> Verdicts:
+    repo.write(tmp_path / name)
+    return verdicts(tmp_path / name)
+
+
+def test_counter_example_removing_a_callbacks_order_link(tmp_path):
+    """Found by remove_fact: a dissatisfied callback without `related` dropped out of W-CB-05."""
+    done = datetime(2026, 11, 2, 14, 0, tzinfo=TZ)
+    repo = _base({"id": "WO-20261102-001", "customer": "CUST-0001", "type": "维修", "completed": done},
+                 {"id": "HF-20261103-001", "date": done + timedelta(days=1), "method": "电话", "purpose": "维修回访",
+                  "customer": "CUST-0001", "related": ["WO-20261102-001"], "visitor": "李娜", "interviewee": "业主本人",
+                  "content": "电话回访。询问处理情况", "result": "不满意"})
+    before = _verdicts(tmp_path, "base", repo)
+    assert ("W-CB-05", "HF-20261103-001") in {(f.rule, f.record) for f in before}
+    worse = repo.copy()
+    del worse.records["HF-20261103-001"]["related"]
+    after = _verdicts(tmp_path, "mutated", worse)
+    assert_not_fooled(before, after, repo.links(), "删掉 related", "HF-20261103-001")
+    assert ("W-CB-05", "HF-20261103-001") in {(f.rule, f.record) for f in after}
+
+
+def test_counter_example_moving_a_visit_later_moves_its_own_review_deadline(tmp_path):
+    """Found by move_later: an unreviewed visit moved later is no longer overdue for V-REV-01 — its
+    review is due review_days after the visit. The duty stays on the due list as a to-do; a pass it
+    is not (an unrelated promise answered by any later visit, by contrast, was a loophole: V-NEW-01)."""
+    visit = {"id": "HF-20261120-001", "date": datetime(2026, 11, 20, 10, 0, tzinfo=TZ), "method": "电话",
+             "purpose": "例行回访", "customer": "CUST-0001", "visitor": "李娜", "content": "电话回访。询问处理情况",
+             "recorded": datetime(2026, 11, 20, 12, 0, tzinfo=TZ)}
+    repo = _base(visit)
+    before = _verdicts(tmp_path, "base", repo)
+    assert ("V-REV-01", "HF-20261120-001") in {(f.rule, f.record) for f in before}
+    worse = repo.copy()
+    worse.records["HF-20261120-001"]["date"] += timedelta(days=5)
+    worse.records["HF-20261120-001"]["recorded"] += timedelta(days=5)
+    after = _verdicts(tmp_path, "mutated", worse)
+    assert ("V-REV-01", "HF-20261120-001") in after.todo
+    assert_not_fooled(before, after, repo.links(), "把回访推迟 5 天", own="HF-20261120-001")
+    with pytest.raises(AssertionError):  # only the moved visit's own duties may turn into to-dos
+        assert_not_fooled(before, after, repo.links(), "把回访推迟 5 天")
 
 
 # --------------------------------------------------------------------------- fields a rule reads

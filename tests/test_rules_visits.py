@@ -374,8 +374,25 @@ def test_phone_visit_without_marker_or_with_signature_is_a_finding(repo):
 @pytest.mark.keeps("V-NEW-01")
 def test_new_issue_answered_by_a_later_visit_passes(repo):
     setup(repo, visit(new_issues=[{"text": "车库漏水", "reply_by": date(2026, 11, 10)}, {"text": "绿化", "answered": True}]),
-          visit("HF-20261108-001", "2026-11-08 10:00"))
+          visit("HF-20261108-001", "2026-11-08 10:00", related=["HF-20261103-001"]))
     assert only(repo.analyse().findings, "V-NEW-01") == []
+
+
+@pytest.mark.keeps("V-NEW-01")
+def test_new_issue_answered_by_a_visit_on_the_same_case_passes(repo):
+    setup(repo, complaint(), visit(new_issues=[{"text": "车库漏水", "reply_by": date(2026, 11, 10)}],
+                                   related=["TS-20261102-001"]),
+          visit("HF-20261108-001", "2026-11-08 10:00", related=["TS-20261102-001"]))
+    assert only(repo.analyse().findings, "V-NEW-01") == []
+
+
+@pytest.mark.breaks("V-NEW-01")
+def test_an_unrelated_later_visit_answers_no_promise(repo):
+    """Regression: any later visit to the customer counted as the answer to a promise it never mentions."""
+    text = visit(new_issues=[{"text": "车库漏水", "reply_by": date(2026, 11, 10)}])
+    path, _ = setup(repo, text, visit("HF-20261108-001", "2026-11-08 10:00", purpose="意见征询"))
+    f, = only(repo.analyse().findings, "V-NEW-01")
+    assert (f.record, f.file, f.line, f.status) == ("HF-20261103-001", path, line_of(text, "reply_by:"), "overdue")
 
 
 @pytest.mark.breaks("V-NEW-01")

@@ -17,7 +17,7 @@ from ..dates import local_date
 from ..dates import month_key as _month
 from .engine import catalogue, rule
 from .complaints import DISSATISFIED
-from .duty import first_meeting, judge, reached
+from .duty import Met, first_meeting, judge, reached
 
 CALLBACK_PURPOSES = ("安装回访", "维修回访")
 LAST_DAY = {"安装": 1, "维修": 3}  # calendar days after completion
@@ -167,25 +167,42 @@ def second_callback(ctx):
     next callback on the same order that reached the customer, compared with the unsatisfied one's
     day + callback_followup_days (late says how late); a satisfied one ends the chain, an unsatisfied
     one starts the next round. The interviewee must be named. Missing fact: a reached callback with
-    neither `result` nor a rating cannot be judged and is a finding asking for it."""
+    neither `result` nor a rating cannot be judged and is a finding asking for it. A callback that
+    names no order (`related`) is judged all the same, but nothing can be shown to follow it up: its
+    second callback stays owed (and overdue) until the order is named."""
     days = ctx.threshold("callback_followup_days")
     th = f"{days} 天内二次回访，直到满意"
+
+    def judge_one(v, visits, order_id):
+        if verdict_missing(v):
+            ctx.finding(v, "content", f"完工回访 {v.id} 联系上了客户，却没有记录回访结果（result）或满意度，"
+                                      f"无法判断是否需要二次回访", threshold=th)
+            return
+        if not unsatisfied(v):
+            return
+        key = "result" if v["result"] else "satisfaction"
+        if not v["interviewee"]:
+            ctx.finding(v, key, f"回访 {v.id} 结果为不属实/不满意，但没有注明受访人（interviewee）", threshold=th)
+        due = local_date(v["date"]) + timedelta(days=days)
+        if order_id is None:
+            judge(ctx, v, key, due, Met(None, None), threshold=th,
+                  late=f"回访 {v.id} 结果为不属实/不满意，却没有写明是哪张完工单的回访（related），"
+                       f"到 {due} 看不出对它做过二次回访",
+                  what="二次回访（上次不属实/不满意；先在 related 写明完工单）")
+            return
+        judge(ctx, v, key, due, first_meeting(visits, since=v["date"], after=True), threshold=th,
+              late=f"回访 {v.id} 结果为不属实/不满意，到 {due} 仍没有对 {order_id} 进行二次回访",
+              what=f"{order_id} 二次回访（上次不属实/不满意）")
+
+    linked = set()
     for o in ctx.records.orders:
         visits = callbacks(ctx, o)
         for v in visits:
-            if verdict_missing(v):
-                ctx.finding(v, "content", f"完工回访 {v.id} 联系上了客户，却没有记录回访结果（result）或满意度，"
-                                          f"无法判断是否需要二次回访", threshold=th)
-                continue
-            if not unsatisfied(v):
-                continue
-            key = "result" if v["result"] else "satisfaction"
-            if not v["interviewee"]:
-                ctx.finding(v, key, f"回访 {v.id} 结果为不属实/不满意，但没有注明受访人（interviewee）", threshold=th)
-            due = local_date(v["date"]) + timedelta(days=days)
-            judge(ctx, v, key, due, first_meeting(visits, since=v["date"], after=True), threshold=th,
-                  late=f"回访 {v.id} 结果为不属实/不满意，到 {due} 仍没有对 {o.id} 进行二次回访",
-                  what=f"{o.id} 二次回访（上次不属实/不满意）")
+            linked.add(v.id)
+            judge_one(v, visits, o.id)
+    for v in ctx.records.visits:  # a missing link must not let the duty pass
+        if v["purpose"] in CALLBACK_PURPOSES and v.id not in linked:
+            judge_one(v, [], None)
 
 
 @rule("W-CB-06", "空号、信息错误 100% 复核", scope="record", modal="要求", source="004 §4.7",

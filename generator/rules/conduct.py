@@ -22,7 +22,7 @@ ROLES = {  # V-ROLE-01 by profile: (roles for all property visits, roles for rep
     "ROLE-P4": (("办公室事务助理", "维修主管", "房管员"), ("维修主管", "房管员")),
     "ROLE-P5": (("管理处主任", "综合管理部主管", "管理员"), ("管理员",)),
 }
-REV_ROLES = {  # V-REV-02: (inspector roles, signer roles)
+REV_ROLES = {  # V-REV-02: (inspector roles, signer roles); REV-P3 for complaint revisits, REV-P4 for 房管员's visits
     "REV-P3": (("客服主任",), ("管理处负责人",)),
     "REV-P4": (("办公室事务助理",), ("办公室事务助理",)),
 }
@@ -101,16 +101,24 @@ def visit_roles(ctx):
       asks="管理处客服主任检查回访工作，管理处负责人签署意见（REV-P3）；或由办公室事务助理检查并签署意见（REV-P4）",
       param="review", kinds=("visit",))
 def office_signoff(ctx):
-    """REV-P3: a review by a 客服主任 and a signoff (by, date) by a 管理处负责人; REV-P4: the review
-    by an 办公室事务助理. Roles are judged where staff.yml names the person. REV-P1 asks only the
-    supervisor review of V-REV-01, so there is nothing more to check."""
+    """Where the clause applies: REV-P3 (000 P3 §2, the property office's complaint-revisit rules)
+    to complaint revisits (投诉回访); REV-P4 (000 P4 Art.3(3)) to the visits of estate officers
+    (房管员) — a visitor staff.yml does not name is held to it, a missing role never exempts; never
+    to the equipment business's visits (002 has no such sign-off). Done: REV-P3 a review by a 客服主任
+    and a signoff (by, date) by a 管理处负责人; REV-P4 the review by an 办公室事务助理, within
+    review_days of the visit (none yet: a to-do, then overdue). Roles are judged where staff.yml
+    names the person. REV-P1 asks only the supervisor review of V-REV-01: nothing more to check."""
     opt = ctx.option("review")
     if opt not in REV_ROLES:
         return
     inspectors, signers = REV_ROLES[opt]
     th = ctx.profile_text("review")
     for v in ctx.records.visits:
-        if not judged(ctx, v["date"]):
+        if not judged(ctx, v["date"]) or v["purpose"] in EQUIPMENT_PURPOSES:
+            continue
+        if opt == "REV-P3" and v["purpose"] != "投诉回访":
+            continue
+        if opt == "REV-P4" and (held := roles(ctx, v["visitor"])) is not None and "房管员" not in held:
             continue
         review = v.get("review") if isinstance(v.get("review"), dict) else {}
         sign = review if opt == "REV-P4" else (v.get("signoff") if isinstance(v.get("signoff"), dict) else {})

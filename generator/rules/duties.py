@@ -140,8 +140,9 @@ def by_period(records: list[Record]) -> dict[str, list[Record]]:
     return out
 
 
-def periodic(ctx, periods, found: dict, due, *, what, late, threshold: str) -> None:
-    """The shared verdict of a duty that each period needs once: done late, overdue or to-do."""
+def periodic(ctx, periods, found: dict, due, *, what, late, threshold: str, who: str) -> None:
+    """The shared verdict of a duty that each period needs once: done late, overdue or to-do.
+    `who` is the role the clause makes responsible (shown with its holders from staff.yml)."""
     for p in periods:
         d = due(p)
         recs = found.get(p, [])
@@ -149,7 +150,7 @@ def periodic(ctx, periods, found: dict, due, *, what, late, threshold: str) -> N
             first = min(recs, key=lambda r: fact_instant(r["date"]))
             ctx.deadline(first, "date", d, late(p), what(p), threshold=threshold, done=first["date"])
         else:
-            ctx.period_deadline(p, d, late(p), what(p), threshold=threshold)
+            ctx.period_deadline(p, d, late(p), what(p), threshold=threshold, who=who)
 
 
 def role(ctx, name) -> str | None:
@@ -251,7 +252,7 @@ def visit_report(ctx):
     periodic(ctx, [w for w in weeks(ctx) if w in visits], found, lambda w: after_period(ctx, w, n),
              what=lambda w: f"编写本周 {len(visits[w])} 条回访的回访周报",
              late=lambda w: f"本周有 {len(visits[w])} 条回访，到期没有回访周报",
-             threshold=f"下周第 {n} 个工作日内")
+             threshold=f"下周第 {n} 个工作日内", who="回访人员")
 
 
 @clause("V-WEEK-01", "每周把回访资料交部门主管", scope="period", modal="应", source="000 P1 §4.4(1)2)",
@@ -299,7 +300,7 @@ def daily_report(ctx):
         what = f"{reg} 区域 {day} 的回访日报（{len(visits)} 单）"
         if not recs:
             ctx.period_deadline(day.isoformat(), day, f"{reg} 区域当天回访 {len(visits)} 单，没有上报回访日报", what,
-                                threshold="回访当天上报")
+                                threshold="回访当天上报", who="区域售后回访员")
             continue
         first = min(recs, key=lambda r: fact_instant(r["date"]))
         ctx.deadline(first, "date", day, f"{what}没有当天上报", what, threshold="回访当天上报", done=first["date"])
@@ -321,7 +322,7 @@ def hq_sampling(ctx):
     found = by_period(typed(ctx, "report", "总部抽访周报"))
     th = "每个有回访的区域至少抽访 1 单" if not ratio else f"各区域回访数的 {ratio:.0%}（至少 1 单）"
     periodic(ctx, [w for w in weeks(ctx) if w in per_week], found, lambda w: after_period(ctx, w, n),
-             what=lambda w: "总部抽访周报", threshold=th,
+             what=lambda w: "总部抽访周报", threshold=th, who="总部客服中心",
              late=lambda w: f"本周 {len(per_week[w])} 个区域有完工回访，到期没有总部抽访周报")
     for w, regs in per_week.items():
         for r in found.get(w, []):
@@ -395,7 +396,7 @@ def monthly_callback_report(ctx):
     found = by_period(typed(ctx, "report", "月度回访报告"))
     periodic(ctx, [m for m in months(ctx) if m in active], found, lambda m: after_period(ctx, m, n),
              what=lambda m: "月度回访报告", late=lambda m: "到期没有月度回访报告",
-             threshold=f"下月第 {n} 个工作日内")
+             threshold=f"下月第 {n} 个工作日内", who="总部客服中心")
     for m, recs in found.items():
         for r in recs:
             acted = {a.get("region") for a in r.get("measures", []) if isinstance(a, dict)}
@@ -429,7 +430,7 @@ def ledger_feeds(ctx):
         who = "生产部门" if feed == "发货和合同" else "售后服务部门"
         periodic(ctx, weeks(ctx), found, _friday, what=lambda w, f=feed, who=who: f"{who}周五报送{f}信息",
                  late=lambda w, f=feed, who=who: f"本周没有{who}的台帐报送",
-                 threshold="每周五")
+                 threshold="每周五", who=who)
 
 
 @clause("E-CAPA-01", "满意度报告评审与纠正预防措施跟踪", scope="period", modal="程序步骤", source="002 §6.3.1",
@@ -453,7 +454,7 @@ def capa(ctx):
         return d
     periodic(ctx, [m for m in months(ctx) if m in active], found, due, what=lambda m: "满意度测量报告",
              late=lambda m: "本月有设备或意见征询回访，25 日没有出《顾客满意度测量报告》",
-             threshold="每月 25 日（非工作日顺延）")
+             threshold="每月 25 日（非工作日顺延）", who="服务中心")
     for recs in found.values():
         for r in recs:
             done = {x.get("section"): x for x in r.get("reviews", []) if isinstance(x, dict)
@@ -603,7 +604,7 @@ def reception_day(ctx):
         end = as_of_day(period_bounds(m)[1])
         if not found.get(m):
             ctx.period_deadline(m, end, "本月没有经理接待日记录", "经理接待日",
-                                threshold="每月一次")
+                                threshold="每月一次", who="服务中心经理")
             continue
         for d in found[m]:
             day = local_date(d["date"])
@@ -631,7 +632,7 @@ def mailbox(ctx):
     for d in typed(ctx, "duty", "信箱开启"):
         found[week_key(local_date(d["date"]))].append(d)
     periodic(ctx, weeks(ctx), found, lambda w: as_of_day(period_bounds(w)[1]), what=lambda w: "开启经理信箱",
-             late=lambda w: "本周没有开启经理信箱的登记", threshold="每周一次")
+             late=lambda w: "本周没有开启经理信箱的登记", threshold="每周一次", who="客服助理")
     for recs in found.values():
         for d in recs:
             n, got = d["letters"] or 0, len(d.get("related", []))
@@ -665,7 +666,7 @@ def owners_committee(ctx):
         due = add_months(first.replace(day=1), 1) - timedelta(days=1)
         if not plans:
             ctx.period_deadline(str(y), due, "没有本年与开发商的沟通计划", "制订与开发商的年度沟通计划",
-                                threshold="每年一份，经服务中心经理批准")
+                                threshold="每年一份，经服务中心经理批准", who="服务中心经理")
             continue
         for p in plans:
             if not p["approved_by"] or not happened(ctx, p["approved"]):
@@ -682,7 +683,7 @@ def supervision_report(ctx):
     n = ctx.threshold("monthly_report_workdays")
     found = by_period(typed(ctx, "report", "服务监督报告"))
     periodic(ctx, months(ctx), found, lambda m: after_period(ctx, m, n), what=lambda m: "服务监督报告",
-             late=lambda m: "到期没有服务监督报告", threshold=f"月底，最迟下月第 {n} 个工作日")
+             late=lambda m: "到期没有服务监督报告", threshold=f"月底，最迟下月第 {n} 个工作日", who="业务部门")
     for recs in found.values():
         for r in recs:
             if not r["submitted_to"]:
@@ -699,7 +700,7 @@ def weekly_service(ctx):
     an item in it."""
     found = by_period(typed(ctx, "report", "每周服务情况"))
     periodic(ctx, weeks(ctx), found, _friday, what=lambda w: "周五例会提交每周服务情况",
-             late=lambda w: "本周五没有提交每周服务情况", threshold="每周五")
+             late=lambda w: "本周五没有提交每周服务情况", threshold="每周五", who=TECH_ROLE)
     staff = [m.name for m in (ctx.staff.members if ctx.staff else ()) if TECH_ROLE in (roles(ctx, m.name) or ())]
     for recs in found.values():
         for r in recs:
@@ -721,7 +722,7 @@ def complaint_statistics(ctx):
     found = by_period(typed(ctx, "report", "投诉统计分析"))
     periodic(ctx, [m for m in months(ctx) if m in active], found, lambda m: after_period(ctx, m, n),
              what=lambda m: "投诉统计分析报告", late=lambda m: "到期没有投诉处理统计分析报告",
-             threshold=f"下月第 {n} 个工作日内")
+             threshold=f"下月第 {n} 个工作日内", who="客服人员")
     for m, recs in found.items():
         for r in recs:
             meet = r.get("meeting") if isinstance(r.get("meeting"), dict) else {}

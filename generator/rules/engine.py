@@ -13,7 +13,7 @@ from typing import Callable, Iterable
 
 from ..config import SHALL_WORDS, Config
 from ..dates import (Calendar, CalendarRangeError, Provisional, as_of_day, as_of_instant, deadline_instant, fact_instant,
-                     month_key, period_bounds, show_instant)
+                     local_date, month_key, period_bounds, show_instant)
 from ..findings import Finding
 from ..load import Record, RecordSet
 
@@ -95,7 +95,8 @@ class OpenItem:
     overdue: bool = False
     due_at: datetime | None = None  # the deadline instant (a day-only deadline ends at the next midnight)
     days_overdue: int = 0  # whole days between the deadline's day and the as-of day
-    responsible: str | None = None  # the clerk from git (staff.yml name), else the record's owner field
+    responsible: str | None = None  # the record's owner field, else the clerk from git (staff.yml name);
+    # a period duty: the role its clause names, with who holds it in staff.yml
     provisional: bool = False  # counted over days the calendar does not know: weekends only, until configured
 
 
@@ -256,10 +257,17 @@ class Context:
             customer if customer is not None else (record.id if record.kind.name == "customer" else record["customer"]),
             overdue, at, (self.as_of - day).days if overdue else 0, self._responsible(record), provisional))
 
+    def holders(self, role: str) -> str:
+        """'客服主管（周建华、郑国平）': a role with the people staff.yml gives it; the role alone when nobody."""
+        names = [m.name for m in (self.staff.members if self.staff else ())
+                 if role in {r.strip() for r in (m.role or "").replace("，", "、").replace(",", "、").split("、")}]
+        return f"{role}（{'、'.join(names)}）" if names else role
+
     def period_deadline(self, period: str, due: datetime | date, late: str, what: str, *,
-                        threshold: str | None = None) -> None:
+                        threshold: str | None = None, who: str) -> None:
         """A duty of a whole period that no record shows done yet (a weekly report, a reception day):
-        a to-do until `due`, then an overdue period finding that stays on the due list."""
+        a to-do until `due`, then an overdue period finding that stays on the due list. `who` is
+        the role the clause makes responsible; the due list names it with its holders (staff.yml)."""
         at = deadline_instant(due)
         overdue = at < self.now
         if overdue:
@@ -267,7 +275,7 @@ class Context:
         day = as_of_day(at)
         self.outcome.open_items.append(OpenItem(
             self.current.id, "", None, day, f"{period}：{what}", None, overdue, at,
-            (self.as_of - day).days if overdue else 0, None))
+            (self.as_of - day).days if overdue else 0, self.holders(who)))
 
     def figure(self, period: str, label: str, numerator: int, denominator: int, target: float, op: str,
                threshold: str, offenders: Iterable[str] = (), *, scope: str = "", population: str = "",
@@ -314,10 +322,15 @@ class Context:
         """
         at = deadline_instant(due)
         if done is not None:
-            got = fact_instant(done)
-            if got > at:
-                self.finding(record, key, f"{what}：期限 {show_instant(at)}，{show_instant(got)} 才完成，"
-                                          f"晚了 {_how_late(at, got)}", threshold=threshold, status="done", due=due)
+            if isinstance(done, datetime):
+                got = fact_instant(done)
+                late, when, how = got > at, show_instant(got), _how_late(at, got)
+            else:  # a day-only fact (a re-check date, a review date) is late from the day after the deadline's day
+                last = local_date(due) if isinstance(due, datetime) else due
+                late, when, how = done > last, str(done), f"{(done - last).days} 天"
+            if late:
+                self.finding(record, key, f"{what}：期限 {show_instant(at)}，{when} 才完成，晚了 {how}",
+                             threshold=threshold, status="done", due=due)
             return
         if at < self.now:
             self.finding(record, key, late, threshold=threshold, status="overdue", due=due)

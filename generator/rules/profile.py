@@ -26,7 +26,8 @@ def option_notes(config: Config) -> dict[str, str]:
         notes["T-RESP-03"] = (f"本条出自物业信息流转（001 Q ch.4），属于 RESP-C；所选 {config.option('response')} "
                               f"不含本条，不检查")
     notes["V-REV-01"] = (f"审阅链选项 {config.option('review')} 不改变可检查的内容：三种选项都按“审阅人不是回访人、"
-                         f"按期审阅、写指导意见”检查；REV-P3/REV-P4 的两级签署需要 V-REV-02（不检查）")
+                         f"按期审阅、写指导意见”检查；REV-P3（投诉回访：客服主任检查、管理处负责人签署）和 REV-P4"
+                          f"（房管员的回访：办公室事务助理检查签署）另由 V-REV-02 检查")
     notes["S-SCALE-01"] = (f"量表选项 {config.option('scale')} 只改变报表里满意度的折算，不改变可检查的内容"
                            f"（记录一律按五级填写）")
     return notes

@@ -205,8 +205,14 @@ def phone_marker(ctx):
 def new_issue_reply(ctx):
     """Population: each new issue a visit records that was not answered on the spot (`answered`).
     Done: a promised date (`reply_by`, its absence is a finding) kept by the first later visit to
-    the same customer that reached them; compared with the end of reply_by (late says how late;
-    failed attempts are named and never count)."""
+    the same customer that reached them AND is about the promise: its `related` names the visit that
+    promised, or an order or complaint that visit followed up — an unrelated visit to the customer
+    answers nothing. Compared with the end of reply_by (late says how late; failed attempts on the
+    case are named and never count)."""
+    def about(v):
+        case = {v.id} | set(v.get("related", []))
+        return lambda w: bool(case & set(w.get("related", [])))
+
     for v in ctx.records.visits:
         for i, item in enumerate(v.get("new_issues", [])):
             if not isinstance(item, dict) or item.get("answered"):
@@ -216,9 +222,11 @@ def new_issue_reply(ctx):
                 ctx.finding(v, ("new_issues", i), f"回访中提出的新问题“{text}”既没有承诺答复日期（reply_by），"
                                                   f"也没有注明当场已解答（answered: true）", threshold="每个新问题都有答复日期")
                 continue
-            later = [w for w in ctx.records.by_customer.get(v["customer"], []) if w.kind.name == "visit"]
+            linked = about(v)
+            later = [w for w in ctx.records.by_customer.get(v["customer"], []) if w.kind.name == "visit" and linked(w)]
             judge(ctx, v, ("new_issues", i, "reply_by"), rb, first_meeting(later, since=v["date"], after=True),
-                  late=f"答应在 {rb} 前答复新问题“{text}”，到期后没有对客户 {v['customer']} 的后续回访记录",
+                  late=f"答应在 {rb} 前答复新问题“{text}”，到期后没有答复它的回访记录（后续回访的 related 写明 {v.id} "
+                       f"或同一工单/投诉）",
                   what=f"答复回访中提出的新问题“{text}”", threshold=f"{rb} 前再次回访答复")
 
 
