@@ -209,8 +209,23 @@ def test_rev02_rev_p1_asks_nothing_more(repo):
 def test_fb02_onsite_after_failed_phone_kept(repo):
     repo.add(CUSTOMER)
     visit(repo, extra="phone_solved: false\n")
-    visit(repo, "HF-20261109-001", when="2026-11-09 10:00", method="上门", extra="signature: 已签名\n")
+    visit(repo, "HF-20261109-001", when="2026-11-09 10:00", method="上门",
+          extra="related: [HF-20261105-001]\nsignature: 已签名\n")
     assert only(repo.analyse(AS_OF).findings, "E-FB-02") == []
+
+
+@pytest.mark.breaks("E-FB-02")
+def test_fb02_an_unrelated_or_failed_onsite_visit_is_no_answer(repo):
+    """Regression: any later on-site visit to the customer — even nobody home — met the duty."""
+    repo.add(CUSTOMER)
+    rel = visit(repo, extra="phone_solved: false\n")
+    visit(repo, "HF-20261106-001", when="2026-11-06 10:00", method="上门", purpose="例行回访",
+          extra="signature: 已签名\n")
+    visit(repo, "HF-20261109-001", when="2026-11-09 10:00", method="上门",
+          extra="related: [HF-20261105-001]\nreachable: false\ncontact_problem: 无人在家\n")
+    got = only(repo.analyse(AS_OF).findings, "E-FB-02")
+    assert where(got) == [("HF-20261105-001", line(repo, rel, "phone_solved:"))] and got[0].status == "overdue"
+    assert "HF-20261109-001" in got[0].message and "无人在家" in got[0].message
 
 
 @pytest.mark.breaks("E-FB-02")

@@ -5,7 +5,8 @@ A rule is registered with `@rule(...)` in the module of its procedure area
 response.py = T, scales.py = S/K), or in the module of the facts it reads:
 duties.py (plans, recurring duties and reports), orders.py (work orders and their callbacks),
 intake.py (complaint intake and handling), conduct.py (how and by whom visits are made);
-each of these lists its rule IDs at the top. Rules that cannot be checked from records are
+each of these lists its rule IDs at the top. followup.py decides, for every follow-up
+rule, which later event met a duty and whether in time. Rules that cannot be checked from records are
 listed with `catalogue(...)` and the reason. `run()` judges all records at one as-of
 instant and returns findings, open items (duties with a due time) and period figures.
 """

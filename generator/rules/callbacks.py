@@ -1,7 +1,7 @@
 """W — repairs and work-order callbacks (PROCEDURES.md §2.B).
 
 A callback is a visit with purpose 安装回访/维修回访 whose `related` names the order; only one that
-reached the customer (duty.reached) meets a callback duty. An order's callback is due completed
+reached the customer (followup.reached) meets a callback duty. An order's callback is due completed
 + 1 day (install) or within completed + 1..3 days (repair). A repair-quality spot check is a
 visit marked `spot_check: true` on a repair order — an ordinary callback is not a spot check.
 """
@@ -17,7 +17,7 @@ from ..dates import local_date
 from ..dates import month_key as _month
 from .engine import catalogue, rule
 from .complaints import DISSATISFIED
-from .duty import Met, first_meeting, judge, reached
+from .followup import Met, first_meeting, judge, reached
 
 CALLBACK_PURPOSES = ("安装回访", "维修回访")
 LAST_DAY = {"安装": 1, "维修": 3}  # calendar days after completion

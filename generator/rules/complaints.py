@@ -5,7 +5,7 @@ visit) are the agreed reading of the records that other areas and the portal sha
 counts alike. Populations: a revisit is owed to a complaint (type 投诉) with a named customer —
 not to an enquiry (咨询) or a suggestion (建议), not to an anonymous complaint, and under ANON-P45
 not to one that only asks for a reply letter. A visit that did not reach the customer is a failed
-attempt: it has no verdict and meets no duty (duty.py).
+attempt: it has no verdict and meets no duty (followup.py).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from datetime import datetime, time, timedelta
 from ..load import Record
 from ..dates import CalendarRangeError, fact_instant, local_date
 from .engine import catalogue, rule
-from .duty import first_meeting, judge, reached
+from .followup import first_meeting, judge, reached
 
 SATISFIED = ("非常满意", "满意")
 DISSATISFIED = ("不太满意", "很不满意")

@@ -12,6 +12,7 @@ from datetime import datetime, time, timedelta
 
 from ..dates import local, local_date
 from .duties import clause, judged, role, roles
+from .followup import about, first_meeting, judge
 from .equipment import EQUIPMENT_PURPOSES, products
 
 LOWER_METHODS = ("在线", "邮件")  # 000 P1 §4.3(1): phone first, then online chat, then e-mail
@@ -144,20 +145,25 @@ def _days(ctx) -> timedelta:
 @clause("E-FB-02", "电话解决不了的问题必须上门", scope="issue", modal="必须", source="002 §6.2.6",
       asks="电话无法解决的问题必须上门服务，反馈的信息要跟踪验证", kinds=("visit",))
 def onsite_after_phone(ctx):
-    """A visit marked phone_solved: false needs a later on-site visit to the same customer within
-    onsite_workdays working days."""
+    """Trigger: a visit marked `phone_solved: false`. Done: the first later on-site visit to the same
+    customer that reached them and is about it (its `related` names the visit, or the order or
+    complaint the visit followed up) — a visit on another matter or a failed attempt (nobody home)
+    does not count. Compared with the visit day + onsite_workdays working days; late says how late,
+    none yet is a to-do, then overdue."""
     n = ctx.threshold("onsite_workdays")
     for v in ctx.records.visits:
         if v["phone_solved"] is not False or not judged(ctx, v["date"]):
             continue
+        linked = about(v)
         later = [w for w in ctx.records.by_customer.get(v["customer"], []) if w.kind.name == "visit"
-                 and w["method"] == "上门" and w["date"] > v["date"]]
+                 and w["method"] == "上门" and linked(w)]
         due = ctx.add_workdays(v, "phone_solved", local_date(v["date"]), n)
         if due is None:
             continue
-        ctx.deadline(v, "phone_solved", due, f"回访 {v.id} 电话没有解决问题，到 {due} 没有上门",
-                     f"上门解决回访 {v.id} 的问题", threshold=f"{n} 个工作日内上门",
-                     done=min((w["date"] for w in later), default=None))
+        judge(ctx, v, "phone_solved", due, first_meeting(later, since=v["date"], after=True),
+              threshold=f"{n} 个工作日内上门",
+              late=f"回访 {v.id} 电话没有解决问题，到 {due} 没有为此上门（上门回访的 related 写明 {v.id}）",
+              what=f"上门解决回访 {v.id} 的问题")
 
 
 LEDGER = (("project", "工程名称"), ("quantity", "数量"), ("shipped", "发货日期"))

@@ -13,7 +13,7 @@ from ..dates import add_months, deadline_instant, local_date
 from ..load import Record
 from .engine import catalogue, rule
 from .complaints import DISSATISFIED, is_resolved
-from .duty import first_meeting, judge, reached
+from .followup import first_meeting, judge, reached
 
 EQUIPMENT_PURPOSES = ("送电前回访", "试运行回访", "质保期回访", "质保期外回访")
 # (rule, purpose, months after energization, label); months None = on or before energization

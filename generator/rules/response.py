@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from .engine import catalogue, rule
 from .complaints import _fmt, actions, first_answer
-from .duty import first_meeting
+from .followup import first_meeting
 
 # profile -> urgency -> hours from report to first response (T-RESP-01)
 RESPONSE_HOURS = {

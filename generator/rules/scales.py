@@ -11,7 +11,7 @@ from collections import Counter
 
 from .engine import catalogue, rule
 from .complaints import DISSATISFIED, SATISFIED, is_feedback_form
-from .duty import reached
+from .followup import reached
 from .visits import reply_time
 
 # S-SCALE-01: records store the 5-level value; reports map it to the configured scale (§4.4.6).

@@ -4,7 +4,7 @@ Complaint words used here follow the agreed semantics of complaints.py: a compla
 the visits whose `related` names it; its first answer is the earlier of the first 回复 action and
 `first_response`; it is closed with status 已结案 (or a final 结案 action); it is anonymous without
 `customer`; who is owed a revisit is `needs_visit`. A visit that did not reach the customer is a
-failed attempt: it meets no duty and has no verdict (duty.py).
+failed attempt: it meets no duty and has no verdict (followup.py).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from .engine import catalogue, rule
 from .complaints import (DISSATISFIED, SATISFIED, actions, closed_at, first_answer, is_closed, is_feedback_form,
                          needs_visit, reply, revisits, satisfaction)
 from .complaints import is_resolved as is_done
-from .duty import first_meeting, judge, reached
+from .followup import about, first_meeting, judge, reached
 
 
 def reply_time(c) -> datetime | None:
@@ -209,10 +209,6 @@ def new_issue_reply(ctx):
     promised, or an order or complaint that visit followed up — an unrelated visit to the customer
     answers nothing. Compared with the end of reply_by (late says how late; failed attempts on the
     case are named and never count)."""
-    def about(v):
-        case = {v.id} | set(v.get("related", []))
-        return lambda w: bool(case & set(w.get("related", [])))
-
     for v in ctx.records.visits:
         for i, item in enumerate(v.get("new_issues", [])):
             if not isinstance(item, dict) or item.get("answered"):

@@ -25,6 +25,13 @@ def reached(event) -> bool:
     return not (isinstance(event, Record) and event.kind.name == "visit" and event.get("reachable", True) is False)
 
 
+def about(record: Record) -> Callable[[Record], bool]:
+    """Whether a visit is about `record`: its `related` names it, or an order or complaint `record`
+    itself follows up. A visit to the same customer on another matter is not (V-NEW-01, E-FB-02)."""
+    case = {record.id} | set(record.get("related", []))
+    return lambda w: bool(case & set(w.get("related", [])))
+
+
 def visit_time(v: Record) -> datetime:
     return v["date"]
 
