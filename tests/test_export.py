@@ -63,7 +63,9 @@ def test_export_and_check_read_the_same_analysis(demo):
     assert all(o["days_overdue"] > 0 or o["due"][:10] == AS_OF for o in data["open_items"] if o["overdue"])
     # visits name their visitor; this copy has no git history, so orders and customers name nobody
     assert {o["record"]: o["responsible"] for o in data["open_items"] if o["overdue"] and o["record"].startswith("HF")} \
-        == {"HF-20260730-001": "刘佳", "HF-20260817-001": "陈晓燕", "HF-20260827-001": "刘佳"}
+        == {"HF-20260730-001": "刘佳", "HF-20260817-001": "陈晓燕", "HF-20260827-001": "刘佳", "HF-20261009-001": "赵敏"}
+    # a period duty no record shows names the role its clause makes responsible
+    assert all(o["responsible"] for o in data["open_items"] if not o["record"])
 
 
 def test_period_rows_say_what_they_count_and_their_verdict(demo):
