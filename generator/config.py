@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from . import model
-from .load import parse
+from .load import parse, read_in_repo
 
 CONFIG_FILE = "huifang.yml"
 
@@ -212,8 +212,8 @@ _CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 class _Problems:
     """Collects every problem of the file with its line, so one run names them all."""
 
-    def __init__(self, lines: dict):
-        self.lines, self.items = lines, []
+    def __init__(self, lines: dict, texts: dict | None = None):
+        self.lines, self.texts, self.items = lines, texts or {}, []
 
     def add(self, path: tuple, text: str) -> None:
         for n in range(len(path), 0, -1):
@@ -224,38 +224,102 @@ class _Problems:
             line = None
         self.items.append(f"{CONFIG_FILE}{f' 第 {line} 行' if line else ''}：{text}")
 
+    def show(self, path: tuple, value) -> str:
+        """A value the way the clerk typed it, for a message: “text”, or what it is (列表, 键值对, 空的)."""
+        if path in self.texts and self.texts[path].strip():
+            return f"“{_short(self.texts[path])}”"
+        if isinstance(value, dict):
+            return "键值对"
+        if isinstance(value, list):
+            return "列表"
+        if value is None or value is model.INVALID or (isinstance(value, str) and not value.strip()):
+            return "空的"
+        if isinstance(value, bool):
+            return f"“{str(value).lower()}”"
+        return f"“{_short(str(value))}”"
+
+
+def _short(text: str, n: int = 40) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= n else text[:n] + "…"
+
+
+def _dotted(path: tuple) -> str:
+    """('calendar', 'days_off', 0) -> 'calendar.days_off 第 1 项'."""
+    keys = ".".join(str(k) for k in path if not isinstance(k, int))
+    items = "".join(f" 第 {k + 1} 项" for k in path if isinstance(k, int))
+    return keys + items
+
+
+def _is_text(path: tuple) -> bool:
+    """Whether the value at this key path is text (then an unquoted 0755 or .nan stays as typed)."""
+    match path:
+        case ("profile", str()) | ("third_category", int()) | ("rules", str(), "reason") \
+                | ("calendar", "years", str(), "source") | ("calendar", "years", str(), "holidays", int(), "name"):
+            return True
+        case ("thresholds", str() as name) if name in THRESHOLDS:
+            default, unit, _ = THRESHOLDS[name]
+            return isinstance(default, str) and unit != "日期"
+    return False
+
+
+_DROP = object()
+
+
+def _settle(value, path: tuple, out: _Problems):
+    """Every scalar the YAML reader could not turn into a value (.nan, 0755, 2026-02-30, !!int '') becomes the
+    source text where text is expected, or one Chinese sentence naming its key; nothing internal reaches a message."""
+    if isinstance(value, model.Bad):
+        if _is_text(path) and path in out.texts:
+            return out.texts[path]
+        out.add(path, f"{_dotted(path)}：{value.reason}。")
+        return _DROP if path and not isinstance(path[-1], int) else model.INVALID
+    if isinstance(value, dict):
+        return {k: v for k, v in ((k, _settle(v, path + (k,), out)) for k, v in value.items()) if v is not _DROP}
+    if isinstance(value, list):
+        return [_settle(v, path + (i,), out) for i, v in enumerate(value)]
+    if _is_text(path) and path in out.texts and not isinstance(value, (dict, list)):
+        return out.texts[path]  # scale: 5 is the option "5", festivals: 春节 stays text
+    return value
+
 
 def load_config(root: Path) -> Config:
     """Read huifang.yml once into typed options (missing file = defaults).
 
     Raises ConfigError naming every bad key with its line, in Chinese; never a traceback.
     """
-    path = Path(root) / CONFIG_FILE
     cfg = Config()
-    if not path.exists():
+    raw, why = read_in_repo(root, CONFIG_FILE)  # never a FIFO, a device, a link out of the repository, a huge file
+    if why:
+        raise ConfigError(f"{CONFIG_FILE} 无法读取：{why}。")
+    if raw is None:
         return cfg
     cfg.path = CONFIG_FILE
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise ConfigError(f"{CONFIG_FILE} 不是 UTF-8 编码，请用编辑器“另存为”UTF-8 后再试。")
-    except OSError as e:
-        raise ConfigError(f"{CONFIG_FILE} 无法读取：{e.strerror or e}。")
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = raw[:e.start].count(b"\n") + 1
+        raise ConfigError(f"{CONFIG_FILE} 第 {line} 行：文件不是 UTF-8 编码，请用编辑器“另存为”UTF-8 后再试。")
     parsed = parse(text)
     data, lines, parse_problems = parsed.data, parsed.lines, parsed.problems
     cfg.lines = lines
     if data is None:
-        if not text.strip():
+        if parsed.shape == "empty":  # nothing but comments: every default applies
             return cfg
+        if parsed.shape in ("list", "text"):
+            line = parse_problems[0][0]
+            raise ConfigError(f"{CONFIG_FILE} 第 {line} 行：配置应由 {'、'.join(SECTIONS)} 这些“段落: 内容”组成，"
+                              f"这个文件的最外层却是{'列表' if parsed.shape == 'list' else '一段文字'}。")
         line, _, message = parse_problems[0]
         raise ConfigError(f"{CONFIG_FILE} 第 {line} 行无法读取：{message}")
-    out = _Problems(lines)
+    out = _Problems(lines, parsed.texts)
     for line, _, message in parse_problems:
         out.items.append(f"{CONFIG_FILE} 第 {line} 行：{message}")
+    data = _settle(data, (), out)
     for key in data:
         if key not in SECTIONS:
             near = model.nearest(str(key), SECTIONS)
-            out.add((key,), f"不认识的段落“{key}”" + (f"，是不是“{near}”？" if near else "")
+            out.add((key,), f"不认识的段落“{key}”" + (f"，是不是“{near}”？" if near else "，")
                     + f"可用的有：{'、'.join(SECTIONS)}。")
     _profile(cfg, data.get("profile"), out)
     _thresholds(cfg, data.get("thresholds"), out)
@@ -263,22 +327,32 @@ def load_config(root: Path) -> Config:
     _calendar(cfg, data.get("calendar"), out)
     third = data.get("third_category")
     if third is not None:
-        if not isinstance(third, list) or not all(isinstance(c, str) for c in third):
+        if not isinstance(third, list) or not all(isinstance(c, str) or c is model.INVALID for c in third):
             out.add(("third_category",), "third_category 应是投诉类别的列表，例如 [工程质量]。")
         else:
-            cfg.third_category = list(third)
+            cfg.third_category = [c for c in third if isinstance(c, str)]
     if out.items:
         raise ConfigError("\n".join(out.items))
     return cfg
 
 
 def _mapping(value, path: tuple, out: _Problems, what: str) -> dict:
-    if value is None:
+    if value is None or value is model.INVALID:
         return {}
     if not isinstance(value, dict):
         out.add(path, f"{what}应写成“名称: 值”的键值对。")
         return {}
     return value
+
+
+def _text(value, path: tuple, out: _Problems, what: str) -> str:
+    """Free text of the file (a reason, a source, a name); a list or a mapping there is a problem."""
+    if value is None or value is model.INVALID:
+        return ""
+    if isinstance(value, (dict, list)):
+        out.add(path, f"{what}应是一段文字，这里写的是{out.show(path, value)}。")
+        return ""
+    return str(value).strip()
 
 
 def _profile(cfg: Config, value, out: _Problems) -> None:
@@ -288,28 +362,35 @@ def _profile(cfg: Config, value, out: _Problems) -> None:
             out.add(("profile", name), f"profile 里没有参数“{name}”" + (f"，是不是“{near}”？" if near else "，")
                     + f"可用的有：{'、'.join(PARAMS)}。")
             continue
-        opt = str(opt)
-        if opt not in PARAMS[name].options:
-            out.add(("profile", name), f"profile.{name} 不能是“{opt}”，只能是：{'、'.join(PARAMS[name].options)}。")
+        if not isinstance(opt, str) or opt.strip() not in PARAMS[name].options:
+            out.add(("profile", name), f"profile.{name} 不能是{out.show(('profile', name), opt)}，"
+                                       f"只能是：{'、'.join(PARAMS[name].options)}。")
             continue
-        cfg.profile[name] = opt
+        cfg.profile[name] = opt.strip()
+
+
+# The largest value that still means something, per unit (a bigger one is a typing mistake, and would
+# overflow the date arithmetic of the rules); year_min / year_max have their own window.
+MAXIMA = {"位客户": 100_000, "次": 1_000, "户": 10_000_000, "个工作日": 2_500, "天": 3_660, "小时": 8_784,
+          "个月": 120, "元": 10 ** 13}
+YEAR_WINDOW = (1900, 2200)
 
 
 def _threshold_value(name: str, value):
     """The value in its declared type, or a Chinese reason why it cannot be."""
     default, unit, _ = THRESHOLDS[name]
-    if unit == "时刻":
-        if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 60:
-            value = f"{value // 60:02d}:{value % 60:02d}"  # YAML 1.1 reads an unquoted 09:00 as 540
-        m = _CLOCK.match(str(value).strip()) if isinstance(value, (str, int)) else None
+    if unit == "时刻":  # the text as typed (an unquoted 10:30 would be a base-60 number in YAML 1.1)
+        m = _CLOCK.match(value.strip()) if isinstance(value, str) else None
         if not m:
             return None, "应为 24 小时制时刻，例如 \"09:00\""
         return f"{int(m[1]):02d}:{m[2]}", None
     if unit == "日期":
         if value in ("", None):
             return "", None
+        if isinstance(value, datetime) or not isinstance(value, (date, str)):
+            return None, "应为日期，例如 2026-09-01（留空表示不限）"
         try:  # kept as text like the default: "2026-09-01"
-            return date.fromisoformat(str(value)).isoformat(), None
+            return date.fromisoformat(str(value).strip()).isoformat(), None
         except ValueError:
             return None, "应为日期，例如 2026-09-01（留空表示不限）"
     if isinstance(default, str):
@@ -326,6 +407,10 @@ def _threshold_value(name: str, value):
         return None, "不能是负数"
     if isinstance(default, int) and not float(value).is_integer():
         return None, f"应为整数（单位：{unit}）"
+    if unit == "年" and not YEAR_WINDOW[0] <= value <= YEAR_WINDOW[1]:
+        return None, f"应在 {YEAR_WINDOW[0]} 到 {YEAR_WINDOW[1]} 年之间"
+    if unit in MAXIMA and value > MAXIMA[unit]:
+        return None, f"太大了，最多 {MAXIMA[unit]:,}（单位：{unit}），请检查是否写错"
     return (int(value) if isinstance(default, int) else value), None
 
 
@@ -338,11 +423,13 @@ def _thresholds(cfg: Config, value, out: _Problems) -> None:
             continue
         typed, problem = _threshold_value(name, v)
         if problem:
-            out.add(("thresholds", name), f"thresholds.{name} 是“{v}”，{problem}。")
+            out.add(("thresholds", name), f"thresholds.{name} 是{out.show(('thresholds', name), v)}，{problem}。")
             continue
         cfg.thresholds[name] = typed
     if _as_minutes(cfg.thresholds["work_start"]) >= _as_minutes(cfg.thresholds["work_end"]):
         out.add(("thresholds", "work_end"), "下班时间（work_end）必须晚于上班时间（work_start）。")
+    if cfg.thresholds["year_min"] > cfg.thresholds["year_max"]:
+        out.add(("thresholds", "year_max"), "year_max 不能早于 year_min。")
 
 
 def _as_minutes(clock: str) -> int:
@@ -364,17 +451,19 @@ def _rules(cfg: Config, value, out: _Problems) -> None:
         if not isinstance(enabled, bool):
             out.add(path + ("enabled",), f"rules.{rid}.enabled 只能是 true 或 false。")
             continue
-        switch = RuleSwitch(enabled, str(sw.get("reason") or "").strip(), sw.get("severity"))
+        severity = sw.get("severity")
+        switch = RuleSwitch(enabled, _text(sw.get("reason"), path + ("reason",), out, f"rules.{rid}.reason "),
+                            severity if isinstance(severity, str) else None)
         if not switch.enabled and not switch.reason:
             out.add(path, f"关闭规则 {rid} 时必须写明原因（reason），门户上会显示。")
-        if switch.severity not in (None, "error", "warning", "info"):
+        if severity not in (None, "error", "warning", "info"):
             out.add(path + ("severity",), f"rules.{rid}.severity 只能是 error、warning 或 info。")
             continue
         cfg.rules[str(rid)] = switch
 
 
 def _dates(value, path: tuple, out: _Problems, what: str) -> list[date]:
-    if value is None:
+    if value is None or value is model.INVALID:
         return []
     if not isinstance(value, list):
         out.add(path, f"{what}应是日期列表，例如 [2027-01-04]。")
@@ -383,8 +472,8 @@ def _dates(value, path: tuple, out: _Problems, what: str) -> list[date]:
     for i, d in enumerate(value):
         if isinstance(d, date) and not isinstance(d, datetime):
             got.append(d)
-        else:
-            out.add(path + (i,), f"{what}里的“{d}”不是日期，应写成 2027-01-04。")
+        elif d is not model.INVALID:  # INVALID: already named with its reason
+            out.add(path + (i,), f"{what}里的{out.show(path + (i,), d)}不是日期，应写成 2027-01-04。")
     return got
 
 
@@ -411,7 +500,7 @@ def _calendar(cfg: Config, value, out: _Problems) -> None:
         for k in spec:
             if k not in YEAR_KEYS:
                 out.add(path + (k,), f"calendar.years.{year} 里没有“{k}”，只能写 source（通知的名称和文号）和 holidays。")
-        source = str(spec.get("source") or "").strip()
+        source = _text(spec.get("source"), path + ("source",), out, f"calendar.years.{year}.source ")
         if not source:
             out.add(path, f"calendar.years.{year} 须写明 source：国务院办公厅通知的名称和文号，门户上会显示来源。")
         rows = spec.get("holidays")
@@ -421,6 +510,8 @@ def _calendar(cfg: Config, value, out: _Problems) -> None:
         holidays = []
         for i, h in enumerate(rows):
             hp = path + ("holidays", i)
+            if h is model.INVALID:
+                continue
             h = _mapping(h, hp, out, "每个节日")
             for k in h:
                 if k not in HOLIDAY_KEYS:
@@ -432,7 +523,8 @@ def _calendar(cfg: Config, value, out: _Problems) -> None:
                 out.add(hp, f"节日要写 from（放假第一天）和 to（最后一天，只放一天可不写），都是 {year} 年的日期，"
                             f"且 from 不晚于 to。")
                 continue
-            holidays.append(Holiday(str(h.get("name") or f"第 {i + 1} 个节日"), first, last,
+            name = _text(h.get("name"), hp + ("name",), out, "节日的 name ")
+            holidays.append(Holiday(name or f"第 {i + 1} 个节日", first, last,
                                     tuple(_dates(h.get("workdays"), hp + ("workdays",), out, "workdays "))))
         cfg.years[year] = CalendarYear(year, source, tuple(holidays))
 

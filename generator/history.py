@@ -75,6 +75,8 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from .load import read_in_repo
+
 try:  # GitPython is a hard dependency, but keep the import error readable.
     import git
     from git.exc import GitCommandError, InvalidGitRepositoryError, NoSuchPathError
@@ -229,12 +231,11 @@ class Staff:
     def load(cls, root: Path) -> "Staff":
         """Read ``<root>/staff.yml``; a missing file simply means nobody is mapped."""
         path = Path(root) / STAFF_FILE
-        try:
-            raw = path.read_bytes()
-        except FileNotFoundError:
+        raw, why = read_in_repo(root, STAFF_FILE)  # never a FIFO, a device, a link out of the repository
+        if why:
+            raise StaffFileError(path, None, f"无法读取（{why}）")
+        if raw is None:
             return cls()
-        except OSError as exc:
-            raise StaffFileError(path, None, f"无法读取（{exc.strerror or exc}）") from exc
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
@@ -316,6 +317,8 @@ def _parse_staff(text: str, path: Path) -> list[StaffMember]:
         raise StaffFileError(path, line, f"YAML 格式错误（{exc.problem or exc.context}）") from exc
     except yaml.YAMLError as exc:
         raise StaffFileError(path, None, f"YAML 格式错误（{exc}）") from exc
+    except RecursionError as exc:  # the pure-Python composer recurses once per level of nesting
+        raise StaffFileError(path, None, "嵌套层数太多，无法读取；人员名单只需要两层") from exc
     if root is None or (isinstance(root, yaml.ScalarNode) and root.tag == _NULL_TAG):
         return []
     if not isinstance(root, yaml.SequenceNode):

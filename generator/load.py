@@ -71,6 +71,25 @@ _SYNTAX = [
     ("found unknown escape character", "双引号里的反斜杠“\\”被当成转义符了，请改用单引号或写成“\\\\”"),
     ("control characters are not allowed", "文件里有不可见的控制字符，请删除它们（常见于从其他软件复制的文字）"),
     ("special characters are not allowed", "文件里有不可见的控制字符，请删除它们（常见于从其他软件复制的文字）"),
+    ("did not find expected ',' or ']'", "方括号 [ ] 没有配对，或列表的两项之间缺少逗号"),
+    ("did not find expected ',' or '}'", "花括号 { } 没有配对，或两组“字段: 值”之间缺少逗号"),
+    ("block sequence entries are not allowed", "这里不能开始一个“- ”列表；列表要另起一行，并比字段名多缩进"),
+    ("found unexpected ':'", "这里出现了多余的冒号；文字里含有冒号时，请用引号把整段文字括起来"),
+    ("did not find expected comment or line break", "引号结束后同一行还有别的内容；整段文字要放在一对引号里"),
+    ("did not find expected whitespace or line break", "这里缺少空格或换行"),
+    ("found undefined tag handle", "这里用了没有定义的 YAML 标签（以 ! 开头），请删掉它"),
+    ("did not find expected tag URI", "这里的 YAML 标签（以 ! 开头）写得不完整，请删掉它"),
+    ("while scanning an anchor", "“&”或“*”后面要紧跟名称；文字以 & 或 * 开头时，请用引号括起来"),
+    ("while scanning an alias", "“&”或“*”后面要紧跟名称；文字以 & 或 * 开头时，请用引号括起来"),
+    ("found incompatible YAML document", "文件开头的 %YAML 版本写错了，请删掉这一行"),
+    ("found duplicate", "文件开头的 %YAML 或 %TAG 写了两次，请删掉多余的一行"),
+    ("while scanning a directive", "以 % 开头的行是 YAML 指令；文字以 % 开头时，请用引号括起来"),
+    ("did not find expected <document start>", "文档结束符“...”或指令之后缺少“---”；请删掉多余的“...”或 % 开头的行"),
+    ("expected <document start>", "文档结束符“...”之后还有内容；请删掉多余的“...”"),
+    ("while scanning a block scalar", "“|”或“>”后面只能写在行尾，多行文字从下一行开始并多缩进"),
+    ("while scanning a quoted scalar", "引号没有配对"),
+    ("did not find expected hexdecimal number", "双引号里的“\\x”或“\\u”后面要跟十六进制数字；文字里的反斜杠请改用单引号括起来"),
+    ("found a tab character", "不能用 Tab 缩进，请改用空格"),
 ]
 
 
@@ -204,6 +223,7 @@ class Parsed:
     lines: dict = field(default_factory=dict)
     texts: dict = field(default_factory=dict)
     problems: list = field(default_factory=list)
+    shape: str = ""  # when data is None for want of a mapping: "empty", "list" or "text" (the outermost value)
 
 
 class _Abort(Exception):
@@ -284,7 +304,7 @@ class _Builder:
         if tag is None or tag == "!":
             tag = self.loader.resolve(kind, value, implicit)
         if tag not in _PLAIN and tag != _Y + "merge":
-            self.problems.append((line, "YAML", f"不允许使用 YAML 标签“{tag.replace(_Y, '!!')}”：记录里只能写文字、"
+            self.problems.append((line, "YAML", f"不允许使用 YAML 标签“{tag.replace(_Y, '!!')}”：只能写文字、"
                                                 f"数字、日期、true/false、列表和键值对。"))
             return tag, False
         return tag, True
@@ -370,7 +390,20 @@ def _syntax_message(err: yaml.MarkedYAMLError) -> str:
     for needle, zh in _SYNTAX:
         if needle in text:
             return f"YAML 格式错误：{zh}。"
-    return f"YAML 格式错误：{(err.problem or err.context or '无法解析').strip()}。"
+    detail = " ".join(text.split())
+    return f"YAML 格式错误：这一行的写法不符合 YAML 格式，请检查这一行的冒号、引号、括号和缩进（{detail}）。"
+
+
+def _reader_problem(text: str, err) -> tuple[int, str, str]:
+    """libyaml refuses a character (a control character, U+FFFE): the line it is on and which one it is."""
+    position = err.position if isinstance(err.position, int) else 0
+    if _Loader is not yaml.SafeLoader:  # libyaml counts bytes of the UTF-8 text
+        line = text.encode("utf-8", "surrogatepass")[:position].count(b"\n") + 1
+    else:
+        line = text[:position].count("\n") + 1
+    code = err.character if isinstance(err.character, int) else None
+    which = f"（U+{code:04X}）" if code is not None else ""
+    return (line, "YAML", f"这一行有不可见的控制字符{which}，YAML 不允许；请删除它（常见于从其他软件复制的文字）。")
 
 
 def _decode(raw: bytes) -> tuple[str | None, int, str]:
@@ -432,17 +465,22 @@ def parse(text: str, years: tuple[int, int] = YEARS) -> Parsed:
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         return Parsed(None, problems=[(b.line_of(mark) if mark else 1, "YAML", _syntax_message(e))])
-    except (yaml.YAMLError, ValueError, UnicodeError, MemoryError, RecursionError) as e:
-        return Parsed(None, problems=[(1, "YAML", f"YAML 格式错误：{type(e).__name__}。")])
+    except yaml.reader.ReaderError as e:
+        return Parsed(None, problems=[_reader_problem(text, e)])
+    except (yaml.YAMLError, ValueError, UnicodeError, MemoryError, RecursionError):
+        return Parsed(None, problems=[(1, "YAML", "YAML 格式错误：文件无法解析，请检查是否混入了二进制内容。")])
     finally:
         loader.dispose()
     root = b.root
+    if root is None and b.problems:  # e.g. the whole file carries a tag that is not allowed
+        return Parsed(None, problems=b.problems)
     if docs == 0 or root is None or (root == "" and not isinstance(root, (dict, list))):
-        return Parsed(None, problems=[(1, "YAML", "文件是空的：请填写记录内容，或删除这个文件。")])
+        return Parsed(None, problems=[(1, "YAML", "文件是空的：请填写记录内容，或删除这个文件。")], shape="empty")
     if not isinstance(root, dict):
         what = "列表" if isinstance(root, list) else "一段文字"
         return Parsed(None, problems=[(b.root_line, "YAML",
-                                       f"记录必须是“字段: 值”的键值对，这个文件的最外层却是{what}。")])
+                                       f"记录必须是“字段: 值”的键值对，这个文件的最外层却是{what}。")],
+                      shape="list" if isinstance(root, list) else "text")
     b.lines[()] = b.root_line
     return Parsed(root, b.lines, b.texts, b.problems)
 
@@ -492,6 +530,22 @@ def read_regular(path: Path, limit: int = MAX_BYTES) -> tuple[bytes | None, str]
         return None, _os_reason(e)
     finally:
         os.close(fd)
+
+
+def read_in_repo(root: Path, rel: str) -> tuple[bytes | None, str]:
+    """A repository file such as huifang.yml: (bytes, "") ; (None, "") when there is none; (None, Chinese reason)
+    when it is not a regular file inside the repository (a FIFO, a device, a link that leaves it) or is too big."""
+    path = Path(root) / rel
+    if not os.path.lexists(path):
+        return None, ""
+    real = path
+    if path.is_symlink():
+        base, target = os.path.realpath(root), os.path.realpath(path)
+        if os.path.commonpath([base, target]) != base:
+            return None, "它是指向仓库之外的链接（symlink）；这个文件必须是仓库里的普通文件"
+        real = Path(target)
+    raw, why = read_regular(real)
+    return (raw, "") if raw is not None else (None, why)
 
 
 def load_file(root: Path, rel: str, years: tuple[int, int] = YEARS,

@@ -158,3 +158,148 @@ def test_id_suggestions_only_name_the_record_that_was_meant(repo):
     msgs = [msg for _, _, msg in _schema(repo, rel)]
     assert any("ts-20261102-1" in m and "是不是“TS-20261102-001”" in m for m in msgs)
     assert any("TS-20261102-002" in m and "是不是" not in m for m in msgs)  # a near miss is another record
+
+
+# --- huifang.yml: every bad key is one clean Chinese sentence, and only a regular file is read -----------
+
+def _config_error(repo, capsys, text: str) -> str:
+    repo.add(CUSTOMER)
+    repo.config(text)
+    assert main(["--root", str(repo.root), "check", "--as-of", "2026-11-30"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    return err
+
+
+@pytest.mark.parametrize("value, words", [
+    (".nan", "“.nan”不是一个有限的数字"),
+    ("-.inf", "“-.inf”不是一个有限的数字"),
+    ("0755", "“0755”以 0 开头"),
+    ("2026-02-30", "日期“2026-02-30”不存在"),
+    ("!!int ''", "标明是整数，却没有填写"),
+    ("1:30", "“1:30”会被当成六十进制数字"),
+    ("9999-01-01", "日期“9999-01-01”的年份 9999 不在 1990–2100 年之间"),
+])
+def test_a_threshold_the_reader_refuses_is_named_with_its_reason(repo, capsys, value, words):
+    """review_days: .nan showed an internal marker (Bad('…')) instead of a sentence."""
+    err = _config_error(repo, capsys, f"thresholds:\n  several_owners: 2\n  review_days: {value}\n")
+    assert f"huifang.yml 第 3 行：thresholds.review_days：{words}" in err
+    assert "Bad(" not in err and "INVALID" not in err
+
+
+@pytest.mark.parametrize("text, line, shown", [
+    ("thresholds:\n  review_days: [1, 2]\n", 2, "thresholds.review_days 是列表，应为数字"),
+    ("thresholds:\n  review_days: {a: 1}\n", 2, "thresholds.review_days 是键值对，应为数字"),
+    ("thresholds:\n  review_days:\n", 2, "thresholds.review_days 是空的，应为数字"),
+    ("thresholds:\n  review_days: yes\n", 2, "thresholds.review_days 是“yes”，应为数字"),
+    ("profile:\n  scale:\n", 2, "profile.scale 不能是空的"),
+    ("profile:\n  scale: [5]\n", 2, "profile.scale 不能是列表"),
+    ("calendar:\n  days_off: [[2026-10-09]]\n", 2, "calendar.days_off 里的列表不是日期"),
+    ("calendar:\n  days_off: [.nan]\n", 2, "calendar.days_off 第 1 项：“.nan”不是一个有限的数字"),
+    ("rules:\n  V-DAY-01:\n    enabled: false\n    reason: [夜班]\n", 4, "rules.V-DAY-01.reason 应是一段文字，这里写的是列表"),
+    ("calendar:\n  years:\n    2027:\n      source: [通知]\n      holidays:\n        - from: 2027-01-01\n", 4,
+     "calendar.years.2027.source 应是一段文字"),
+])
+def test_a_bad_value_is_shown_as_typed_never_as_python(repo, capsys, text, line, shown):
+    """Lists, mappings and empty values were shown as [1, 2], {'a': 1} and None."""
+    err = _config_error(repo, capsys, text)
+    assert f"huifang.yml 第 {line} 行：{shown}" in err
+    assert not any(m in err for m in ("None", "['", "{'", "Bad(", "INVALID"))
+
+
+@pytest.mark.parametrize("text, words", [
+    ("thresholds:\n  review_days: 1.0e+300\n", "太大了，最多 3,660（单位：天）"),
+    ("thresholds:\n  households: 100000000000\n", "太大了"),
+    ("thresholds:\n  year_min: 0\n", "应在 1900 到 2200 年之间"),
+    ("thresholds:\n  year_max: 99999\n", "应在 1900 到 2200 年之间"),
+    ("thresholds:\n  year_min: 2050\n  year_max: 2040\n", "year_max 不能早于 year_min"),
+])
+def test_numbers_are_in_range_per_threshold(repo, capsys, text, words):
+    """review_days: 1.0e+300 passed as a whole number of days and overflowed the rules' date arithmetic."""
+    assert words in _config_error(repo, capsys, text)
+
+
+def test_an_unquoted_clock_time_is_the_time_typed(repo):
+    """work_start: 10:30 (unquoted) is a base-60 number in YAML 1.1; it was refused."""
+    from generator.config import load_config
+    repo.config("thresholds:\n  work_start: 10:30\n  work_end: 19:00\nprofile:\n  scale: 4\n")
+    cfg = load_config(repo.root)
+    assert (cfg.threshold("work_start"), cfg.threshold("work_end"), cfg.option("scale")) == ("10:30", "19:00", "4")
+
+
+def test_a_config_of_comments_only_is_the_defaults(repo, capsys):
+    repo.add(CUSTOMER)
+    repo.config("# 以后再填\n# profile:\n")
+    assert main(["--root", str(repo.root), "check", "--as-of", "2026-11-30"]) == 0
+
+
+def test_a_config_that_is_a_list_says_what_a_config_is(repo, capsys):
+    err = _config_error(repo, capsys, "- profile\n- thresholds\n")
+    assert "huifang.yml 第 1 行：配置应由 profile、thresholds" in err and "最外层却是列表" in err
+
+
+@pytest.mark.parametrize("how", ["fifo", "dev_zero", "outside", "folder", "huge"])
+def test_huifang_yml_is_read_only_when_it_is_a_regular_file_of_the_repository(repo, capsys, tmp_path_factory, how):
+    """A FIFO named huifang.yml hung the check; a link to /dev/zero ate memory; a link out of the repository
+    was read and trusted."""
+    import os
+    repo.add(CUSTOMER)
+    path = repo.root / "huifang.yml"
+    if how == "fifo":
+        os.mkfifo(path)
+    elif how == "dev_zero":
+        path.symlink_to("/dev/zero")
+    elif how == "outside":
+        secret = tmp_path_factory.mktemp("outside") / "huifang.yml"
+        secret.write_text("thresholds:\n  review_days: 30\n", encoding="utf-8")
+        path.symlink_to(secret)
+    elif how == "folder":
+        path.mkdir()
+    else:
+        with open(path, "wb") as fh:
+            fh.truncate(50_000_000)
+    assert main(["--root", str(repo.root), "check", "--as-of", "2026-11-30"]) == 2
+    err = capsys.readouterr().err
+    assert "huifang.yml 无法读取：" in err and "Traceback" not in err
+
+
+def test_a_link_to_a_config_inside_the_repository_is_read(repo):
+    from generator.config import load_config
+    repo.write("conf/huifang.yml", "thresholds:\n  review_days: 9\n")
+    (repo.root / "huifang.yml").symlink_to(repo.root / "conf" / "huifang.yml")
+    assert load_config(repo.root).threshold("review_days") == 9
+
+
+@pytest.mark.parametrize("how", ["fifo", "deep"])
+def test_a_staff_file_that_cannot_be_read_is_a_warning_not_a_hang(repo, capsys, how):
+    """A FIFO named staff.yml hung the check; 100,000 levels of nesting reached the recursion limit."""
+    import os
+    repo.add(CUSTOMER)
+    if how == "fifo":
+        os.mkfifo(repo.root / "staff.yml")
+    else:
+        repo.write("staff.yml", "- " + "[" * 100_000 + "]" * 100_000 + "\n")
+    assert main(["--root", str(repo.root), "check", "--as-of", "2026-11-30"]) == 0
+    err = capsys.readouterr().err
+    assert "staff.yml" in err and ("不是普通文件" in err or "嵌套层数太多" in err) and "Traceback" not in err
+
+
+# --- YAML messages a clerk can read, on the line that holds the problem -----------------------------------
+
+@pytest.mark.parametrize("text, line, words", [
+    ("id: CUST-0001\nname: 张\x07三\n", 2, "不可见的控制字符（U+0007）"),
+    ("id: CUST-0001\nname: 长长长\x00\n", 2, "不可见的控制字符（U+0000）"),
+    ("id: CUST-0001\nname: [张三\n", 3, "方括号 [ ] 没有配对"),
+    ("id: CUST-0001\nname: {a: 1\n", 3, "花括号 { } 没有配对"),
+    ("%TAG ! tag:x:\n--- !x\nid: CUST-0001\n", 2, "不允许使用 YAML 标签"),
+    ("id: CUST-0001\nname: \"\\xzz\"\n", 2, "后面要跟十六进制数字"),
+    ("id: CUST-0001\nname: a\n  b: c\n", 3, "这里出现了多余的冒号"),
+])
+def test_yaml_problems_are_chinese_sentences_on_their_line(repo, text, line, words):
+    """A control character was 'YAML 格式错误：ReaderError' on line 1; libyaml's English came through as is;
+    a tag on the whole document was reported as an empty file."""
+    from generator.load import load
+    rel = repo.write("records/customers/CUST-0001.yml", text)
+    found = [(f.line, f.message) for f in load(repo.root)[1] if f.file == rel]
+    assert len(found) == 1 and found[0][0] == line and words in found[0][1], found
+    assert "Error" not in found[0][1]
