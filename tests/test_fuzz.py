@@ -23,6 +23,7 @@ import contextlib
 import io
 import json
 import os
+import re
 import resource
 import shutil
 import signal
@@ -302,7 +303,7 @@ STYLES = st.fixed_dictionaries({
 })
 
 
-@examples(30, 1000)
+@examples(30, 900)
 @given(repositories(), STYLES, st.booleans(), st.booleans(), st.booleans())
 def test_a_clean_repository_has_no_format_findings_however_it_is_spelled(files, style, bom, crlf, comment):
     with fresh_root() as (root, outside):
@@ -382,7 +383,7 @@ def text_mutation(draw, text: str) -> str:
 ENCODINGS = st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "utf-16-le", "gb18030", "big5", "latin-1", "cut"])
 
 
-@examples(50, 3000)
+@examples(50, 2600)
 @given(st.data(), repositories())
 def test_text_mutations_never_crash_and_every_file_is_accounted_for(data, files):
     rel = data.draw(st.sampled_from(sorted(files)))
@@ -440,7 +441,7 @@ def value_mutation(draw, files):
     return rel, data
 
 
-@examples(50, 3000)
+@examples(50, 2600)
 @given(st.data(), repositories())
 def test_value_mutations_never_crash_and_never_pass_a_wrong_value(data, files):
     rel, mutated = data.draw(value_mutation(files))
@@ -477,7 +478,7 @@ FS_KINDS = st.sampled_from(["file", "empty", "huge", "fifo", "link_outside", "li
                             "link_dangling", "link_loop", "link_dir", "dir", "unreadable_file", "socket"])
 
 
-@examples(30, 1500)
+@examples(30, 1300)
 @given(repositories(), st.lists(st.tuples(NAMES, FS_KINDS, st.sampled_from(["visits", "customers", "", "visits/2026"])),
                                 min_size=1, max_size=4, unique_by=lambda t: (t[0], t[2])))
 def test_file_system_entries_are_read_or_named_never_hang(files, entries):
@@ -543,7 +544,7 @@ AS_OFS = st.one_of(
 )
 
 
-@examples(30, 1000)
+@examples(30, 900)
 @given(repositories(), AS_OFS, st.lists(st.sampled_from(["records", "records/visits", "nope.yml", "/etc/passwd",
                                                          "..", "records/../..", "records/customers/CUST-0001.yml",
                                                          "-x", "--", b"records/\xff.yml"]), max_size=3))
@@ -569,7 +570,7 @@ def _git(root: Path, *args: str) -> None:
     subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, env=env)
 
 
-@examples(10, 500)
+@examples(10, 400)
 @given(repositories(), st.one_of(
     st.sampled_from(["HEAD", "HEAD~1", "HEAD~99", "main", "origin/main", "nonexistent", "HEAD^{tree}",
                      "--output=/tmp/x", "-p", "HEAD..HEAD", "@{upstream}", ":/", "", "a b", b"\xff"]),
@@ -588,3 +589,222 @@ def test_changed_bases_never_crash(files, base, edit):
         assert_report_is_whole(root, code, report, usage_ok=True)
         if code == 2:
             assert err.strip()
+
+
+# --- 6. huifang.yml: generated valid configurations, and mutated ones -------------------------------------
+
+from generator.config import MAXIMA, PARAMS, THRESHOLDS, YEAR_WINDOW, load_config  # noqa: E402
+from generator.rules import REGISTRY  # noqa: E402
+
+_FREE = TEXT.filter(lambda s: not s.strip().startswith("#"))
+
+
+@st.composite
+def configs(draw):
+    """(huifang.yml data, the options and thresholds it must load to) for a valid configuration."""
+    data: dict = {}
+    profile = {name: draw(st.sampled_from(sorted(p.options)))
+               for name, p in PARAMS.items() if draw(st.booleans())}
+    thresholds: dict = {}
+    expected: dict = {}
+    for name, (default, unit, _) in THRESHOLDS.items():
+        if unit == "时刻" or not draw(st.booleans()):
+            continue
+        if unit == "日期":
+            value = draw(st.one_of(st.just(""), st.dates(date(2020, 1, 1), date(2026, 11, 30))))
+            expected[name] = value.isoformat() if value else ""
+        elif isinstance(default, str):
+            value = expected[name] = draw(_FREE)
+        elif unit == "比例":
+            value = draw(st.floats(0, 1))
+            expected[name] = float(value)
+        elif unit == "年":
+            value = expected[name] = draw(st.integers(YEAR_WINDOW[0], 2024) if name == "year_min"
+                                          else st.integers(2026, YEAR_WINDOW[1]))
+        else:
+            value = expected[name] = draw(st.integers(0, MAXIMA[unit]))
+        thresholds[name] = value
+    if draw(st.booleans()):
+        start, end = sorted(draw(st.lists(st.integers(0, 24 * 60 - 1), min_size=2, max_size=2, unique=True)))
+        for name, minute in (("work_start", start), ("work_end", end)):
+            thresholds[name] = f"{minute // 60}:{minute % 60:02d}"
+            expected[name] = f"{minute // 60:02d}:{minute % 60:02d}"
+    rules = {}
+    for rid in draw(st.lists(st.sampled_from(sorted(REGISTRY)), max_size=4, unique=True)):
+        r = REGISTRY[rid]
+        how = draw(st.sampled_from(["off", "on", "severity"]))
+        if how == "off":
+            rules[rid] = {"enabled": False, "reason": draw(_FREE)}
+        elif how == "severity" and (r.default_severity != "error" or r.downgradable):
+            rules[rid] = {"severity": draw(st.sampled_from(["warning", "info"]))}
+        else:
+            rules[rid] = {"enabled": True}
+    days = draw(st.lists(st.dates(date(2024, 1, 1), date(2026, 12, 31)), max_size=6, unique=True))
+    cut = draw(st.integers(0, len(days)))
+    calendar: dict = {"days_off": days[:cut], "workdays": days[cut:]}
+    years = {}
+    for year in draw(st.lists(st.integers(2028, 2100), max_size=2, unique=True)):
+        first = draw(st.dates(date(year, 1, 1), date(year, 12, 31)))
+        last = draw(st.dates(first, date(year, 12, 31)))
+        years[year] = {"source": draw(_FREE), "holidays": [
+            {"name": draw(_FREE), "from": first, "to": last,
+             "workdays": draw(st.lists(st.dates(date(year, 1, 1), date(year, 12, 31)), max_size=2))}]}
+    if years:
+        calendar["years"] = years
+    third = draw(st.lists(_FREE, max_size=3))
+    for key, value in (("profile", profile), ("thresholds", thresholds), ("rules", rules),
+                       ("calendar", calendar), ("third_category", third)):
+        if value or draw(st.booleans()):
+            data[key] = value
+    return data, {"profile": profile, "thresholds": expected, "rules": rules, "calendar": calendar,
+                  "third_category": third}
+
+
+def config_text(data: dict, style: dict, unquote: bool) -> str:
+    """huifang.yml as a person might write it: any dump style, clock times and profile options unquoted."""
+    text = yaml.safe_dump(data, sort_keys=False, **style)
+    if unquote:
+        for section, names in (("thresholds", ("work_start", "work_end")), ("profile", PARAMS)):
+            for name in names:
+                value = data.get(section, {}).get(name)
+                if isinstance(value, str):
+                    text = text.replace(f"{name}: '{value}'", f"{name}: {value}")
+    return text
+
+
+def assert_config_loaded_as_written(root: Path, expected: dict) -> None:
+    cfg = load_config(root)
+    for name, option in expected["profile"].items():
+        assert cfg.option(name) == option
+    for name, value in expected["thresholds"].items():
+        assert cfg.threshold(name) == value, (name, cfg.threshold(name), value)
+    for rid, sw in expected["rules"].items():
+        got = cfg.rules[rid]
+        assert (got.enabled, got.reason, got.severity) == (sw.get("enabled", True), sw.get("reason", "").strip(),
+                                                           sw.get("severity"))
+    assert cfg.days_off == expected["calendar"]["days_off"] and cfg.workdays == expected["calendar"]["workdays"]
+    for year, spec in expected["calendar"].get("years", {}).items():
+        (h,) = cfg.years[year].holidays
+        want = spec["holidays"][0]
+        assert (cfg.years[year].source, h.name, h.first, h.last, h.workdays) == \
+            (spec["source"].strip(), want["name"].strip(), want["from"], want["to"], tuple(want["workdays"]))
+    assert cfg.third_category == expected["third_category"]
+
+
+@examples(20, 300)
+@given(repositories(), configs(), STYLES, st.booleans())
+def test_a_valid_config_loads_as_written_and_the_check_runs_whole(files, config, style, unquote):
+    data, expected = config
+    with fresh_root() as (root, outside):
+        write_repo(root, {**files, "huifang.yml": config_text(data, style, unquote)})
+        assert_config_loaded_as_written(root, expected)
+        code, report, _, err = run_check(root, outside, "--as-of", AS_OF)
+        assert_report_is_whole(root, code, report)  # exit 0 or 1, no INTERNAL finding: no rule chokes on it
+
+
+# Python spellings that must never reach a clerk: an internal marker, a repr, an exception's name.
+_INTERNAL = ("Bad(", "INVALID", "None", "object at 0x", "{'", "['", "Traceback", "Error:", "Error。", "datetime.")
+
+
+def assert_config_problems_are_sentences(root: Path, err: str) -> None:
+    """Exit 2 for a bad huifang.yml: every line names the file (and a line inside it), in words a clerk reads."""
+    lines = [ln for ln in err.splitlines() if ln.strip() and not ln.startswith("huifang: 提示")]
+    assert lines, err
+    count = line_count(root, "huifang.yml") if (root / "huifang.yml").exists() else 1
+    for ln in lines:
+        ln = ln.removeprefix("huifang: ")
+        assert ln.startswith("huifang.yml"), err
+        assert not any(m in ln for m in _INTERNAL), ln
+        for n in re.findall(r"第 (\d+) 行", ln.split("：", 1)[0]):
+            assert 1 <= int(n) <= count, (ln, count)
+
+
+def assert_config_is_typed(root: Path) -> None:
+    """A configuration that loaded holds only values of each setting's type and range."""
+    cfg = load_config(root)
+    for name, (default, unit, _) in THRESHOLDS.items():
+        v = cfg.threshold(name)
+        if isinstance(default, str):
+            assert isinstance(v, str), (name, v)
+        else:
+            assert isinstance(v, (int, float)) and not isinstance(v, bool) and v == v, (name, v)
+            assert v >= 0 and v <= MAXIMA.get(unit, YEAR_WINDOW[1] if unit == "年" else 1), (name, v)
+    for name, p in PARAMS.items():
+        assert cfg.option(name) in p.options
+    assert all(isinstance(d, date) for d in cfg.days_off + cfg.workdays)
+    assert all(isinstance(c, str) for c in cfg.third_category)
+
+
+CONFIG_FS = st.sampled_from(["fifo", "dev_zero", "outside", "folder", "huge", "empty", "gb18030", "bom", "dangling"])
+
+
+@st.composite
+def config_mutation(draw, data: dict):
+    """Mutated huifang.yml bytes (or a file-system object in its place): text, value or file-system level."""
+    level = draw(st.sampled_from(["text", "value", "fs"]))
+    if level == "text":
+        text = draw(text_mutation(yaml.safe_dump(data, allow_unicode=True, sort_keys=False)))
+        return "text", text.encode(draw(st.sampled_from(["utf-8", "utf-16", "gb18030"])), "replace")
+    if level == "value":
+        section = draw(st.sampled_from(["profile", "thresholds", "rules", "calendar", "third_category", "prof1le"]))
+        names = {"profile": list(PARAMS), "thresholds": list(THRESHOLDS),
+                 "rules": ["V-DAY-01", "C-REV-02", "V-NOPE-01"],
+                 "calendar": ["days_off", "workdays", "years", "holidays"]}.get(section, [])
+        mutated = {k: (dict(v) if isinstance(v, dict) else v) for k, v in data.items()}
+        value = draw(HOSTILE_VALUES)
+        if names and draw(st.booleans()):
+            name = draw(st.sampled_from(names))
+            inner = mutated.get(section)
+            inner = dict(inner) if isinstance(inner, dict) else {}
+            if section == "rules" and draw(st.booleans()):
+                value = {draw(st.sampled_from(["enabled", "reason", "severity", "enable"])): value}
+            elif section == "calendar" and name == "years" and draw(st.booleans()):
+                value = {draw(st.sampled_from([2027, 2030, "二〇二七", 1999])): value}
+            inner[name] = value
+            mutated[section] = inner
+        else:
+            mutated[section] = value
+        return "value", yaml.safe_dump(mutated, allow_unicode=True, sort_keys=False).encode("utf-8")
+    return "fs", draw(CONFIG_FS)
+
+
+@examples(40, 1000)
+@given(repositories(), configs(), st.data())
+def test_a_mutated_config_is_a_clean_chinese_refusal_or_a_whole_check(files, config, data):
+    level, what = data.draw(config_mutation(config[0]))
+    with fresh_root() as (root, outside):
+        write_repo(root, files)
+        path = root / "huifang.yml"
+        secret = outside / "huifang.yml"
+        secret.write_text("thresholds:\n  festivals: 机密节\n", encoding="utf-8")
+        if level != "fs":
+            path.write_bytes(what)
+        elif what == "fifo":
+            os.mkfifo(path)
+        elif what == "dev_zero":
+            path.symlink_to("/dev/zero")
+        elif what == "outside":
+            path.symlink_to(secret)
+        elif what == "dangling":
+            path.symlink_to(root / "nothing.yml")
+        elif what == "folder":
+            path.mkdir()
+        elif what == "huge":
+            with open(path, "wb") as fh:
+                fh.truncate(3_000_000)
+        elif what == "empty":
+            path.touch()
+        else:
+            text = yaml.safe_dump(config[0], allow_unicode=True, sort_keys=False)
+            path.write_bytes(text.encode("gb18030") if what == "gb18030" else b"\xef\xbb\xbf" + text.encode("utf-8"))
+        code, report, text, err = run_check(root, outside, "--as-of", AS_OF)
+        assert "机密节" not in text + err
+        if code == 2:
+            assert report is None
+            assert_config_problems_are_sentences(root, err)
+        else:
+            assert_report_is_whole(root, code, report)
+            if what != "empty":
+                assert_config_is_typed(root)
+        if level == "fs" and what in ("bom", "empty"):
+            assert code in (0, 1)  # a BOM or an empty file is a configuration like any other
