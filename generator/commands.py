@@ -166,6 +166,9 @@ def _check_changed(root: Path, args) -> int:
     """Compare the analysis of the branch's merge base with BASE and the analysis of the work tree:
     report every finding the change creates and every one it resolves, on any record; fail only on
     created errors (history the change creates fails until a supervisor explains it)."""
+    if "\0" in args.changed or args.changed.startswith("-"):  # git cannot take it (or would read an option)
+        shown = args.changed.replace("\0", "\\0")
+        raise UsageError(f"--changed 后面要写基准分支或提交的名称（例如 origin/main），“{shown}”不是。")
     try:
         paths = changed_files(root, args.changed) + changed_files(root, args.changed, deleted=True)
         base = merge_base(root, args.changed)

@@ -303,3 +303,15 @@ def test_yaml_problems_are_chinese_sentences_on_their_line(repo, text, line, wor
     found = [(f.line, f.message) for f in load(repo.root)[1] if f.file == rel]
     assert len(found) == 1 and found[0][0] == line and words in found[0][1], found
     assert "Error" not in found[0][1]
+
+
+@pytest.mark.parametrize("base", ["main\0x", "\0", "-p", "--output=/tmp/x"])
+def test_a_changed_base_git_cannot_take_is_a_usage_error(repo, capsys, base):
+    """--changed with a NUL byte raised ValueError (embedded null byte) out of the git call."""
+    repo.add(CUSTOMER)
+    repo.git("init", "-q", "-b", "main")
+    repo.git("add", "-A")
+    repo.git("-c", "user.name=李娜", "-c", "user.email=li@example.com", "commit", "-q", "-m", "x")
+    assert main(["--root", str(repo.root), "check", "--as-of", "2026-11-30", f"--changed={base}"]) == 2
+    err = capsys.readouterr().err
+    assert "--changed 后面要写基准分支或提交的名称" in err and "Traceback" not in err
