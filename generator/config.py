@@ -90,6 +90,18 @@ PARAMS: dict[str, Param] = {p.name: p for p in (
           "ROLE-P4", ("V-ROLE-01",), "与 PM-70、SPOT-5 同出自住宅园区回访规定"),
 )}
 
+# The figure each option stands for (the clause's own number), read by the rules through
+# Config.option_value: options choose between the seeds, so their numbers are not thresholds.
+OPTION_VALUES: dict[str, dict[str, Any]] = {
+    "phone_letter": {"PM-70": 0.70, "PM-60": 0.60},  # V-RATE-03: ceiling of phone and letter visits
+    "spot_check": {"SPOT-5": 0.05, "SPOT-30": 0.30},  # W-SPOT-01: share of the month's repair orders
+    "response": {  # T-RESP-01: hours from report to first response, by urgency
+        "RESP-A": {"紧急": 1, "一般": 24},
+        "RESP-B": {"紧急": 2, "一般": 2},
+        "RESP-C": {"紧急": 2, "一般": 24},
+    },
+}
+
 # V-METH-02: the visit methods (record `method` values) each METH-* option recognises.
 METHODS_BY_OPTION: dict[str, tuple[str, ...]] = {
     "METH-PROP": ("上门", "电话", "信函"),
@@ -103,7 +115,8 @@ THRESHOLDS: dict[str, tuple[Any, str, str]] = {
     "several_owners": (2, "位客户", "同一问题有几位不同客户反映时建议发公开信（V-OL-01）"),
     "several_complaints": (2, "次", "同一问题被投诉几次须上报负责人（V-ESC-01）"),
     "signed_onsite_min": (0.40, "比例", "有签名的上门回访占全年回访的下限（V-RATE-02）"),
-    "households": (1200, "户", "总户数，SPOT-5 的抽查上限按它的 5% 计算（W-SPOT-01）"),
+    "households": (1200, "户", "总户数，SPOT-5 的抽查上限按它的一定比例计算（W-SPOT-01）"),
+    "spot_cap_share": (0.05, "比例", "SPOT-5：每月抽查总量不超过总户数的这个比例（W-SPOT-01）"),
     "callback_ratio": (1.0, "比例", "完工单回访比例，旺季可统一下调（W-CB-01）"),
     "revisit_workdays": (5, "个工作日", "措施落实后首次回访的期限（C-REV-01）"),
     "quality_revisits": (2, "次", "产品质量投诉至少回访次数（C-REV-02）"),
@@ -127,7 +140,7 @@ THRESHOLDS: dict[str, tuple[Any, str, str]] = {
     "year_min": (1990, "年", "记录里早于这一年的日期视为写错（读取记录时检查，--as-of 也不能早于它）"),
     "year_max": (2100, "年", "记录里晚于这一年的日期视为写错（读取记录时检查，--as-of 也不能晚于它）"),
     "facts_since": ("", "日期", "从哪天起按计划、定期工作、报告和新增字段检查（如 2026-09-01）；"
-                                "空表示从有记录起全部检查。之前的记录不要求补写当时没有记的事实"),
+                                "空表示不检查这些条款。之前的记录不要求补写当时没有记的事实"),
     "weekly_report_workdays": (1, "个工作日", "周报、每周提交最迟在下周第几个工作日内交（V-WEEK-01、V-RPT-01、W-HQ-01）"),
     "monthly_report_workdays": (3, "个工作日", "月度报告最迟在下月第几个工作日内交（W-MON-01、P-SUP-01、C-MON-01）"),
     "festivals": ("", "节日", "节日问候的节日，用顿号分隔，如 春节、中秋节（P-HOL-01）；空表示本单位没有规定"),
@@ -137,6 +150,11 @@ THRESHOLDS: dict[str, tuple[Any, str, str]] = {
     "service_department": ("客服中心", "部门", "客服部门的名称；其他部门收到的投诉要转交给它（C-CH-01）"),
     "onsite_workdays": (5, "个工作日", "电话解决不了的问题几个工作日内上门（E-FB-02）"),
     "survey_days": (7, "天", "服务完成后几天内发出满意度调查或回访（P-SURV-01）"),
+    "handler_hours": (24, "小时", "处理人接到转派后几小时内反馈处理结果（T-RESP-02）"),
+    "superior_hours": (2, "小时", "处理不了需请示的，转派后几小时内上报上级（T-RESP-02）"),
+    "online_reply_hours": (24, "小时", "网上问题收到后几小时内回复（T-ONL-01）"),
+    "reply_hours_general": (24, "小时", "RESP-C：一般问题几小时内把处理结果反馈给客户（T-RESP-03）"),
+    "reply_hours_major": (48, "小时", "RESP-C：重大问题几小时内把处理结果反馈给客户并上报（T-RESP-03）"),
     "hq_sample_ratio": (0, "比例", "总部每周对各区域回访的抽访比例；0 表示每个有回访的区域至少抽访 1 单（W-HQ-01）"),
 }
 
@@ -185,6 +203,10 @@ class Config:
 
     def option(self, param: str) -> str:
         return self.profile[param]
+
+    def option_value(self, param: str):
+        """The figure the chosen option stands for (OPTION_VALUES), e.g. 0.7 for PM-70."""
+        return OPTION_VALUES[param][self.profile[param]]
 
     def threshold(self, name: str):
         return self.thresholds[name]

@@ -330,6 +330,16 @@ def test_resp02_no_report_back_and_late_escalation(repo):
     assert where(got) == [("TS-20261102-001", line(repo, rel, "at: 2026-11-02 14:00"))]
 
 
+@pytest.mark.breaks("T-RESP-02")
+def test_resp02_the_handlers_hours_are_a_setting(repo):
+    """handler_hours (default 24) in huifang.yml: the report back 4 hours after the hand-over is late at 3."""
+    repo.config(SINCE + "  handler_hours: 3\n")
+    rel = complaint(repo)
+    got, = only(repo.analyse(AS_OF).findings, "T-RESP-02")
+    assert (got.record, got.line) == ("TS-20261102-001", line(repo, rel, "action: 转派") - 2)
+    assert got.status == "done" and got.threshold == "3 小时内反馈" and "晚了 1.0 小时" in got.message
+
+
 # -- T-ONL-01 ---------------------------------------------------------------------------------
 
 @pytest.mark.keeps("T-ONL-01")

@@ -130,6 +130,14 @@ def test_resp03_general_reply_late(repo):
     assert where(got) == [(rel, line(repo, rel, "- at: 2026-11-03"), "TS-20261102-001")]
 
 
+@pytest.mark.keeps("T-RESP-03")
+def test_resp03_the_hours_are_a_setting(repo):
+    """reply_hours_general (default 24): a unit that allows 48 hours keeps the same reply."""
+    complaint(repo, MAJOR.replace("重大", "一般"), first_response="2026-11-02 10:30:00+08:00")
+    repo.config(RESP_C + "thresholds:\n  reply_hours_general: 48\n")
+    assert only(repo.analyse().findings, "T-RESP-03") == []
+
+
 @pytest.mark.breaks("T-RESP-03")
 def test_resp03_major_without_escalation(repo):
     text = MAJOR.replace("""  - at: 2026-11-02 12:00:00+08:00

@@ -79,9 +79,10 @@ def spot_check(ctx):
     method the option does not allow is a finding on that visit and does not count.
     """
     opt = ctx.option("spot_check")
-    rate = 0.05 if opt == "SPOT-5" else 0.30
+    rate = ctx.config.option_value("spot_check")
     methods = SPOT_METHODS[opt]
-    cap = math.floor(0.05 * ctx.threshold("households")) if opt == "SPOT-5" else None
+    share = ctx.threshold("spot_cap_share")
+    cap = math.floor(share * ctx.threshold("households")) if opt == "SPOT-5" else None
     by_month = defaultdict(list)
     for o in ctx.records.orders:
         if o["type"] == "维修":
@@ -99,14 +100,14 @@ def spot_check(ctx):
         th = th0
         if cap is not None and cap < need:
             need = cap
-            th += f"；按总户数 {ctx.threshold('households')} 户封顶为 {cap} 单"
+            th += f"；按总户数 {ctx.threshold('households')} 户的 {share:.0%} 封顶为 {cap} 单"
         target = need / len(orders) if orders else rate
         missed = [o.id for o in orders if o not in sampled]
         ctx.figure(m, "维修质量抽查", len(sampled), len(orders), target, ">=", th, missed,
                    population="本月完工的维修单（只算标明 spot_check 的抽查回访）",
                    finding=f"维修单 {len(orders)} 张，抽查回访了 {len(sampled)} 张，应至少 {need} 张")
         if cap is not None and len(sampled) > cap:
-            ctx.period_finding(m, f"抽查回访 {len(sampled)} 张，超过了总户数 5% 的上限 {cap} 张",
+            ctx.period_finding(m, f"抽查回访 {len(sampled)} 张，超过了总户数 {share:.0%} 的上限 {cap} 张",
                                [o.id for o in sampled], threshold=th, severity="info")
 
 

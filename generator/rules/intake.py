@@ -16,7 +16,6 @@ from .duties import clause, judged, role, roles
 
 SUPERVISOR_WORDS = ("主管", "经理")  # C-TRF-01: 客服主管 / 客服经理
 AGENT_ROLES = ("客服专员", "客服人员", "客户接待员", "回访员", "办公室事务助理", "房管员", "管理员")
-HANDLER_HOURS, SUPERIOR_HOURS, ONLINE_HOURS = 24, 2, 24
 
 
 def complaints(ctx, *types: str):
@@ -229,8 +228,9 @@ def consultation_satisfied(ctx):
 @clause("T-RESP-02", "处理人时限：24 小时；需请示的 2 小时内上报", scope="record", modal="必须", source="001 Q ch.4 §4",
       asks="处理人必须在 24 小时内把结果反馈给客户接待员；处理不了需请示的，2 小时内上报上级", kinds=("complaint",))
 def handler_deadline(ctx):
-    """Each 转派 starts the handler's clock: a 反馈 (the handler's report back) within 24 h; an 升级
-    after it (needs the superior) within 2 h."""
+    """Each 转派 starts the handler's clock: a 反馈 (the handler's report back) within handler_hours
+    (24 h); an 升级 after it (needs the superior) within superior_hours (2 h)."""
+    handler, superior = ctx.threshold("handler_hours"), ctx.threshold("superior_hours")
     for c in complaints(ctx):
         steps = actions(c)
         for i, a in steps:
@@ -239,26 +239,27 @@ def handler_deadline(ctx):
             start = a["at"]
             later = [(j, b) for j, b in steps if b["at"] >= start and j != i]
             back = next((b for _, b in later if b.get("action") == "反馈"), None)
-            ctx.deadline(c, ("actions", i), start + timedelta(hours=HANDLER_HOURS),
-                         f"{a.get('to') or '处理人'}接到转派 24 小时内没有反馈处理结果", f"{c.id} 处理人反馈",
-                         threshold=f"{HANDLER_HOURS} 小时内反馈", done=back["at"] if back else None)
+            ctx.deadline(c, ("actions", i), start + timedelta(hours=handler),
+                         f"{a.get('to') or '处理人'}接到转派 {handler} 小时内没有反馈处理结果", f"{c.id} 处理人反馈",
+                         threshold=f"{handler} 小时内反馈", done=back["at"] if back else None)
             up = next(((j, b) for j, b in later if b.get("action") == "升级"), None)
-            if up and _hours(start, up[1]["at"]) > SUPERIOR_HOURS:
+            if up and _hours(start, up[1]["at"]) > superior:
                 ctx.finding(c, ("actions", up[0]), f"需请示上级的投诉 {c.id} 在转派 {_hours(start, up[1]['at']):.1f} 小时后才上报",
-                            threshold=f"{SUPERIOR_HOURS} 小时内上报")
+                            threshold=f"{superior} 小时内上报")
 
 
 @clause("T-ONL-01", "网上问题：每天巡查、24 小时内回复", scope="record", modal="程序步骤", source="001 O §3.3",
       asks="每天巡查网站、论坛收集客户问题，24 小时内回复；可能有争议的问题须经主管审核后再回复", kinds=("complaint",))
 def online_reply(ctx):
-    """Questions from the website (channel 网站): reply within 24 h of receipt; a controversial one
-    carries a 批示 (the supervisor's review) before the reply."""
+    """Questions from the website (channel 网站): reply within online_reply_hours (24 h) of receipt; a
+    controversial one carries a 批示 (the supervisor's review) before the reply."""
+    hours = ctx.threshold("online_reply_hours")
     for c in complaints(ctx):
         if c["channel"] != "网站":
             continue
         when, key = reply(c)
-        ctx.deadline(c, key if when else "received", c["received"] + timedelta(hours=ONLINE_HOURS),
-                     f"网上问题 {c.id} 24 小时内没有回复", f"回复网上问题 {c.id}", threshold=f"{ONLINE_HOURS} 小时内",
+        ctx.deadline(c, key if when else "received", c["received"] + timedelta(hours=hours),
+                     f"网上问题 {c.id} {hours} 小时内没有回复", f"回复网上问题 {c.id}", threshold=f"{hours} 小时内",
                      done=when)
         if c["controversial"] and when is not None:
             reviewed = [a["at"] for _, a in actions(c, "批示") if a["at"] <= when]

@@ -8,13 +8,7 @@ from .engine import catalogue, rule
 from .complaints import _fmt, actions, first_answer
 from .followup import first_meeting
 
-# profile -> urgency -> hours from report to first response (T-RESP-01)
-RESPONSE_HOURS = {
-    "RESP-A": {"紧急": 1, "一般": 24},
-    "RESP-B": {"紧急": 2, "一般": 2},
-    "RESP-C": {"紧急": 2, "一般": 24},
-}
-SEVERITY_HOURS = {"一般": 24, "重大": 48}  # T-RESP-03
+SEVERITY_HOURS = {"一般": "reply_hours_general", "重大": "reply_hours_major"}  # T-RESP-03: the threshold per severity
 
 
 @rule("T-RESP-01", "售后响应时限", scope="record", modal="应", source="001 A §3.1；001 L §3.1；001 Q ch.4",
@@ -30,7 +24,7 @@ def first_response(ctx):
             [(o, "reported", "报修") for o in ctx.records.orders if o["reported"]]
     for r, start_key, what in items:
         urgency = r["urgency"] or "一般"
-        hours = RESPONSE_HOURS[opt][urgency]
+        hours = ctx.config.option_value("response")[urgency]
         start = r[start_key]
         deadline = start + timedelta(hours=hours)
         th = f"{urgency}：{hours} 小时内（{ctx.profile_text('response')}）"
@@ -53,7 +47,7 @@ def result_reply(ctx):
         return
     for c in ctx.records.complaints:
         sev = c["severity"] or "一般"
-        hours = SEVERITY_HOURS[sev]
+        hours = ctx.threshold(SEVERITY_HOURS[sev])
         deadline = c["received"] + timedelta(hours=hours)
         th = f"{sev}问题 {hours} 小时内"
         key = "severity" if c["severity"] else "received"

@@ -458,7 +458,7 @@ def phone_letter_rate(ctx):
     applicable when the method option allows nothing but phone and letters (see `option_notes`)."""
     if not set(METHODS_BY_OPTION[ctx.option("method")]) - {"电话", "信函"}:
         return
-    ceiling = 0.70 if ctx.option("phone_letter") == "PM-70" else 0.60
+    ceiling = ctx.config.option_value("phone_letter")
     items = [(local_date(v["date"]), v.id, v["method"] in ("电话", "信函")) for v in ctx.records.visits if reached(v)]
     items += [(letter["date"], letter.id, True) for letter in ctx.records.letters]
     _year_figures(ctx, "电话和信函回访占全年回访", items, True, ceiling, "<=",
