@@ -482,6 +482,25 @@ def test_value_mutations_never_crash_and_never_pass_a_wrong_value(data, files):
                     assert v == v and abs(v) != float("inf")
                 if f.type in ("date", "datetime"):
                     assert 1990 <= v.year <= 2100
+        rec = records.by_path.get(rel)
+        if rec is not None and rel not in {f["file"] for f in report["findings"]}:
+            for key, written in mutated.items():  # nothing said about the file: everything written arrived
+                assert key in rec.kind.by_name, f"unknown key {key!r} dropped without a word"
+                assert _arrived(written, rec.data.get(key)), (key, written, rec.data.get(key))
+
+
+def _arrived(written, got) -> bool:
+    """Whether a loaded value is what was written (text fields keep any scalar as its text)."""
+    if written is None or written == "" or written == [] or written == {}:
+        return got in (None, "", [], {})
+    if isinstance(written, dict):
+        return isinstance(got, dict) and all(_arrived(v, got.get(k)) for k, v in written.items())
+    if isinstance(written, list):
+        return isinstance(got, list) and len(got) == len(written) and all(map(_arrived, written, got))
+    if isinstance(got, str) and not isinstance(written, bool):
+        return True
+    return type(got) is type(written) and got == written or (isinstance(got, (int, float)) and got == written
+                                                            and not isinstance(got, bool))
 
 
 # --- 4. file-system mutations ---------------------------------------------------------------------
