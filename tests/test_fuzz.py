@@ -632,7 +632,7 @@ def test_changed_bases_never_crash(files, base, edit):
 
 # --- 6. huifang.yml: generated valid configurations, and mutated ones -------------------------------------
 
-from generator.config import MAXIMA, PARAMS, THRESHOLDS, YEAR_WINDOW, load_config  # noqa: E402
+from generator.config import MAXIMA, MINIMA, PARAMS, THRESHOLDS, YEAR_WINDOW, load_config  # noqa: E402
 from generator.rules import REGISTRY  # noqa: E402
 
 _FREE = TEXT.filter(lambda s: not s.strip().startswith("#"))
@@ -661,7 +661,7 @@ def configs(draw):
             value = expected[name] = draw(st.integers(YEAR_WINDOW[0], 2024) if name == "year_min"
                                           else st.integers(2026, YEAR_WINDOW[1]))
         else:
-            value = expected[name] = draw(st.integers(0, MAXIMA[unit]))
+            value = expected[name] = draw(st.integers(MINIMA.get(name, 0), MAXIMA[unit]))
         thresholds[name] = value
     if draw(st.booleans()):
         start, end = sorted(draw(st.lists(st.integers(0, 24 * 60 - 1), min_size=2, max_size=2, unique=True)))

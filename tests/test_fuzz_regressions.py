@@ -335,3 +335,10 @@ needs: {spelled}
     records, findings = load(repo.root)
     assert records.by_id["HF-20261103-001"].data.get("needs") is None
     assert [(f.line, f.message) for f in findings if f.file == rel] == [(6, "“回访人”（visitor）不能为空。")]
+
+
+@pytest.mark.parametrize("name", ["several_owners", "several_complaints", "escalation_cycles"])
+def test_a_count_threshold_of_zero_is_refused(repo, capsys, name):
+    """several_complaints: 0 loaded, then V-ESC-01 raised IndexError (an INTERNAL finding, exit 2)."""
+    err = _config_error(repo, capsys, f"thresholds:\n  {name}: 0\n")
+    assert f"huifang.yml 第 2 行：thresholds.{name} 是“0”，至少是 1。" in err
