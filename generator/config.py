@@ -396,6 +396,7 @@ def _profile(cfg: Config, value, out: _Problems) -> None:
 MAXIMA = {"位客户": 100_000, "次": 1_000, "户": 10_000_000, "个工作日": 2_500, "天": 3_660, "小时": 8_784,
           "个月": 120, "元": 10 ** 13}
 YEAR_WINDOW = (1900, 2200)
+MINIMA = {"several_owners": 1, "several_complaints": 1, "escalation_cycles": 1}  # "how many times": 0 means nothing
 
 
 def _threshold_value(name: str, value):
@@ -425,8 +426,8 @@ def _threshold_value(name: str, value):
         if not 0 <= value <= 1:
             return None, "应为 0 到 1 之间的比例，例如 0.4 表示 40%"
         return float(value), None
-    if value < 0:
-        return None, "不能是负数"
+    if value < MINIMA.get(name, 0):
+        return None, "不能是负数" if value < 0 else f"至少是 {MINIMA[name]}"
     if isinstance(default, int) and not float(value).is_integer():
         return None, f"应为整数（单位：{unit}）"
     if unit == "年" and not YEAR_WINDOW[0] <= value <= YEAR_WINDOW[1]:

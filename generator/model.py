@@ -499,7 +499,8 @@ def _check_value(f: Field, value: Any, path: tuple, out: list[Problem], refs: li
     (so nothing downstream ever sees a list where a reference belongs)."""
     label = f.title
     t = f.type
-    if isinstance(value, Bad) or (not isinstance(value, str) and t in ("text", "ref") and path in texts):
+    if isinstance(value, Bad) or (value is not None and not isinstance(value, str) and t in ("text", "ref")
+                                  and path in texts):  # null / ~ is empty, never the text "null"
         if t in ("text", "ref") and path in texts:
             value = texts[path]  # as typed: 0571 stays 0571, 1:30 stays 1:30
         elif isinstance(value, Bad):

@@ -482,6 +482,25 @@ def test_value_mutations_never_crash_and_never_pass_a_wrong_value(data, files):
                     assert v == v and abs(v) != float("inf")
                 if f.type in ("date", "datetime"):
                     assert 1990 <= v.year <= 2100
+        rec = records.by_path.get(rel)
+        if rec is not None and rel not in {f["file"] for f in report["findings"]}:
+            for key, written in mutated.items():  # nothing said about the file: everything written arrived
+                assert key in rec.kind.by_name, f"unknown key {key!r} dropped without a word"
+                assert _arrived(written, rec.data.get(key)), (key, written, rec.data.get(key))
+
+
+def _arrived(written, got) -> bool:
+    """Whether a loaded value is what was written (text fields keep any scalar as its text)."""
+    if written is None or written == "" or written == [] or written == {}:
+        return got in (None, "", [], {})
+    if isinstance(written, dict):
+        return isinstance(got, dict) and all(_arrived(v, got.get(k)) for k, v in written.items())
+    if isinstance(written, list):
+        return isinstance(got, list) and len(got) == len(written) and all(map(_arrived, written, got))
+    if isinstance(got, str) and not isinstance(written, bool):
+        return True
+    return type(got) is type(written) and got == written or (isinstance(got, (int, float)) and got == written
+                                                            and not isinstance(got, bool))
 
 
 # --- 4. file-system mutations ---------------------------------------------------------------------
@@ -613,7 +632,7 @@ def test_changed_bases_never_crash(files, base, edit):
 
 # --- 6. huifang.yml: generated valid configurations, and mutated ones -------------------------------------
 
-from generator.config import MAXIMA, PARAMS, THRESHOLDS, YEAR_WINDOW, load_config  # noqa: E402
+from generator.config import MAXIMA, MINIMA, PARAMS, THRESHOLDS, YEAR_WINDOW, load_config  # noqa: E402
 from generator.rules import REGISTRY  # noqa: E402
 
 # No YAML line breaks (NEL, LS, PS) inside values: PyYAML's emitter with allow_unicode writes them raw in a
@@ -644,7 +663,7 @@ def configs(draw):
             value = expected[name] = draw(st.integers(YEAR_WINDOW[0], 2024) if name == "year_min"
                                           else st.integers(2026, YEAR_WINDOW[1]))
         else:
-            value = expected[name] = draw(st.integers(0, MAXIMA[unit]))
+            value = expected[name] = draw(st.integers(MINIMA.get(name, 0), MAXIMA[unit]))
         thresholds[name] = value
     if draw(st.booleans()):
         start, end = sorted(draw(st.lists(st.integers(0, 24 * 60 - 1), min_size=2, max_size=2, unique=True)))

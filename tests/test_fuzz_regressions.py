@@ -315,3 +315,30 @@ def test_a_changed_base_git_cannot_take_is_a_usage_error(repo, capsys, base):
     assert main(["--root", str(repo.root), "check", "--as-of", "2026-11-30", f"--changed={base}"]) == 2
     err = capsys.readouterr().err
     assert "--changed 后面要写基准分支或提交的名称" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("spelled", ["null", "~", "Null", "NULL"])
+def test_null_in_a_text_field_is_empty_not_the_word_null(repo, spelled):
+    """`visitor: null` loaded as a visitor named “null” (the source text of a non-text scalar kept for text fields)."""
+    from generator.load import load
+    repo.add(CUSTOMER)
+    rel = repo.add(f"""
+id: HF-20261103-001
+date: 2026-11-03 10:00:00+08:00
+method: 电话
+purpose: 例行回访
+customer: CUST-0001
+visitor: {spelled}
+content: 电话回访，业主表示满意。
+needs: {spelled}
+""")
+    records, findings = load(repo.root)
+    assert records.by_id["HF-20261103-001"].data.get("needs") is None
+    assert [(f.line, f.message) for f in findings if f.file == rel] == [(6, "“回访人”（visitor）不能为空。")]
+
+
+@pytest.mark.parametrize("name", ["several_owners", "several_complaints", "escalation_cycles"])
+def test_a_count_threshold_of_zero_is_refused(repo, capsys, name):
+    """several_complaints: 0 loaded, then V-ESC-01 raised IndexError (an INTERNAL finding, exit 2)."""
+    err = _config_error(repo, capsys, f"thresholds:\n  {name}: 0\n")
+    assert f"huifang.yml 第 2 行：thresholds.{name} 是“0”，至少是 1。" in err
