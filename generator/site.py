@@ -22,6 +22,7 @@ import subprocess
 import sys
 import threading
 import time
+from importlib.metadata import version
 from pathlib import Path
 
 from . import shipped
@@ -140,7 +141,6 @@ def _html(rel: str) -> str:
 
 def _config_key(root: Path, digests: dict[str, str]) -> str:
     """What every page's HTML depends on besides its own Markdown."""
-    from importlib.metadata import version
     h = hashlib.sha1()
     cfg = root / mkdocs_config(root)
     h.update(cfg.read_bytes())
