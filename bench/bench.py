@@ -148,7 +148,10 @@ def build_phases(stderr: str) -> tuple[float | None, float | None]:
     return (found[0], found[1]) if len(found) >= 2 else (None, None)
 
 
-def run(n: int, work: Path, with_build: bool) -> dict:
+_WRITTEN = re.compile(r"其中 (\d+) 个文件有改动")
+
+
+def run(n: int, work: Path, with_build: bool, only_build: bool = False) -> dict:
     root = work / f"repo-{n}"
     if not (root / ".git").exists():
         shutil.rmtree(root, ignore_errors=True)
@@ -163,6 +166,8 @@ def run(n: int, work: Path, with_build: bool) -> dict:
     shutil.rmtree(root / "site", ignore_errors=True)
     out = work / "check.json"
     r: dict = {"records": n, "repository": str(root)}
+    if only_build:
+        return build_part(root, r)
 
     r["floor_parse"] = child("floor", root)
     log_cmd = ["git", "log", "--full-history", "--topo-order", "--reverse", "--find-renames",
@@ -186,16 +191,32 @@ def run(n: int, work: Path, with_build: bool) -> dict:
     r["provenance_one_commit"] = child("provenance", root, "--cache")
 
     if with_build:
-        shutil.rmtree(root / ".huifang", ignore_errors=True)
-        b = r["build_cold"] = huifang(root, "build", "--as-of", AS_OF)
-        b["derive"], b["mkdocs"] = build_phases(b["stderr"])
-        r["pages_written"] = count_files(root / ".huifang" / "docs", ".md")
-        r["site_bytes"] = du(root / "site")
-        r["search_bytes_per_query"] = search_bytes(root / "site")
-        add_one(root, 2)
-        b = r["build_warm_one_record"] = huifang(root, "build", "--as-of", AS_OF)
-        b["derive"], b["mkdocs"] = build_phases(b["stderr"])
+        build_part(root, r, reset=False)
     git(root, "reset", "-q", "--hard", "HEAD~2" if with_build else "HEAD~1")
+    return finish(r)
+
+
+def build_part(root: Path, r: dict, reset: bool = True) -> dict:
+    """Cold build, then a build after one new record (how many generated files it rewrote)."""
+    shutil.rmtree(root / ".huifang", ignore_errors=True)
+    shutil.rmtree(root / "site", ignore_errors=True)
+    b = r["build_cold"] = huifang(root, "build", "--as-of", AS_OF)
+    b["derive"], b["mkdocs"] = build_phases(b["stderr"])
+    r["pages_written"] = count_files(root / ".huifang" / "docs", ".md")
+    r["site_bytes"] = du(root / "site")
+    r["search_bytes_per_query"] = search_bytes(root / "site")
+    add_one(root, 2)
+    b = r["build_warm_one_record"] = huifang(root, "build", "--as-of", AS_OF)
+    b["derive"], b["mkdocs"] = build_phases(b["stderr"])
+    found = _WRITTEN.search(b["stderr"])
+    r["files_rewritten_warm"] = int(found[1]) if found else None
+    if reset:
+        git(root, "reset", "-q", "--hard", "HEAD~1")
+        return finish(r)
+    return r
+
+
+def finish(r: dict) -> dict:
     for key, v in r.items():
         if isinstance(v, dict):
             err = v.pop("stderr", "")
@@ -280,7 +301,8 @@ def table(r: dict) -> str:
             lines.append(f"| {label}{extra} | {v['wall']:.2f} | {v['cpu']:.2f} | {v['rss_mb']:.0f} |")
     if "pages_written" in r:
         lines += ["", f"页面 {r['pages_written']:,} 个；网站 {r['site_bytes'] / MB:.1f} MB；"
-                      f"一次搜索下载 {r['search_bytes_per_query'] / MB:.2f} MB"]
+                      f"一次搜索下载 {r['search_bytes_per_query'] / MB:.2f} MB；"
+                      f"新增一条后重写的文件 {r.get('files_rewritten_warm')} 个"]
     lines += ["", "| 目标 | 实测 | 上限 | 结果 |", "|---|---:|---:|---|"]
     for what, measured, unit, limit, met in targets(r):
         shown = "—" if measured is None else f"{measured:.2f} {unit}"
@@ -300,6 +322,8 @@ def main() -> int:
     ap.add_argument("--work", type=Path, default=Path("/tmp/huifang-bench"), help="放生成仓库的目录（保留复用）")
     ap.add_argument("--build", action="store_true", help="也测 build（记录数 ≤ 10000 时默认测）")
     ap.add_argument("--no-build", action="store_true")
+    ap.add_argument("--only-build", action="store_true", help="只测 build（冷启动、新增一条后）")
+
     ap.add_argument("--json", type=Path, default=None, help="把全部数字写入这个 JSON 文件")
     ap.add_argument("--group", type=int, default=0, metavar="K",
                     help="改测 huifang group：K 个项目的导出，每个 N 条记录（如 --group 20 5000）")
@@ -316,7 +340,8 @@ def main() -> int:
     args.work.mkdir(parents=True, exist_ok=True)
     with_build = (args.build or args.n <= 10_000) and not args.no_build
     before = machine()
-    r = run_group(args.work, args.group, args.n) if args.group else run(args.n, args.work, with_build)
+    r = run_group(args.work, args.group, args.n) if args.group else \
+        run(args.n, args.work, with_build or args.only_build, args.only_build)
     r["machine"] = {**before, "load_average_after": machine()["load_average"]}
     r["targets"] = [{"what": w, "measured": m, "unit": u, "limit": lim, "met": ok} for w, m, u, lim, ok in targets(r)]
     print(table(r))

@@ -12,6 +12,7 @@ import ctypes
 import errno
 import fcntl
 import functools
+import hashlib
 import http.server
 import io
 import json
@@ -19,9 +20,9 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import threading
 import time
+from importlib.metadata import version
 from pathlib import Path
 
 from . import shipped
@@ -86,10 +87,11 @@ def _write_if_changed(path: Path, data: bytes) -> bool:
     return True
 
 
-def write_docs(root: Path, pages: dict[str, str], tdirs: list[Path]) -> tuple[Path, int]:
+def write_docs(root: Path, pages: dict[str, str], tdirs: list[Path]) -> tuple[Path, int, dict[str, str]]:
     """Bring the docs folder to exactly `pages` (plus the templates' assets): a page whose Markdown is
     unchanged is not rewritten, a changed one is replaced atomically, and a page no longer generated is
-    removed, so stale pages never survive. Returns the folder and how many files were written."""
+    removed, so stale pages never survive. Returns the folder, how many files were written and each
+    file's digest (what the next build compares with the site it publishes)."""
     target = root / DOCS_DIR
     target.mkdir(parents=True, exist_ok=True)
     wanted: dict[str, bytes] = {rel: text.replace("\r\n", "\n").encode("utf-8") for rel, text in pages.items()}
@@ -114,7 +116,117 @@ def write_docs(root: Path, pages: dict[str, str], tdirs: list[Path]) -> tuple[Pa
                 Path(dirpath, n).unlink()
         if dirpath != str(target) and not os.listdir(dirpath):
             os.rmdir(dirpath)
-    return target, written
+    return target, written, {rel: hashlib.sha1(data).hexdigest() for rel, data in wanted.items()}
+
+
+# --- an incremental MkDocs run ------------------------------------------------------------------
+# Customer, record, month and report pages are not in the navigation, so one page's HTML depends only on
+# its own Markdown, the navigation pages, the configuration and the theme. A build after a small change
+# therefore copies the published site/, lets MkDocs rebuild (`--dirty`) only the pages whose Markdown
+# differs from what that site was built from, deletes the pages no longer generated and merges the
+# search index (MkDocs' --dirty leaves every page it did not rebuild out of it). Anything else — no
+# previous site, another configuration, theme or asset, most pages changed — is a full build.
+MANIFEST = Path(".huifang") / "site-manifest.json"
+DIRTY_SHARE = 0.8  # above this share of changed pages (navigation pages aside) a full build is as fast
+
+
+def _nav_page(rel: str) -> bool:
+    """Pages in (or always near) the navigation: top-level pages and section indexes; always rebuilt."""
+    return "/" not in rel or rel.endswith("/index.md")
+
+
+def _html(rel: str) -> str:
+    return rel[:-3] + ".html"
+
+
+def _config_key(root: Path, digests: dict[str, str]) -> str:
+    """What every page's HTML depends on besides its own Markdown."""
+    h = hashlib.sha1()
+    cfg = root / mkdocs_config(root)
+    h.update(cfg.read_bytes())
+    h.update(shipped.path(CONFIG).read_bytes())
+    for pkg in ("mkdocs", "mkdocs-material"):
+        try:
+            h.update(version(pkg).encode())
+        except Exception:
+            h.update(pkg.encode())
+    for rel in sorted(digests):
+        if not rel.endswith(".md"):
+            h.update(f"{rel}={digests[rel]}\n".encode())
+    return h.hexdigest()
+
+
+def _read_manifest(root: Path) -> dict | None:
+    try:
+        data = json.loads((root / MANIFEST).read_text(encoding="utf-8"))
+        return data if isinstance(data, dict) and isinstance(data.get("pages"), dict) else None
+    except (OSError, ValueError):
+        return None
+
+
+def _write_manifest(root: Path, key: str, digests: dict[str, str]) -> None:
+    _write_if_changed(root / MANIFEST, json.dumps({"key": key, "pages": digests}, ensure_ascii=False,
+                                                  sort_keys=True).encode("utf-8"))
+
+
+def _dirty_plan(root: Path, key: str, digests: dict[str, str]) -> tuple[set[str], set[str]] | None:
+    """(pages to rebuild, pages to delete) against the published site, or None for a full build."""
+    site = root / SITE_DIR
+    old = _read_manifest(root)
+    if old is None or old.get("key") != key or not (site / "index.html").is_file():
+        return None
+    before = old["pages"]
+    pages = {rel for rel in digests if rel.endswith(".md")}
+    changed = {rel for rel in pages if before.get(rel) != digests[rel] or _nav_page(rel)
+               or not (site / _html(rel)).is_file()}
+    others = [rel for rel in pages if not _nav_page(rel)]
+    if sum(1 for rel in others if rel in changed) > DIRTY_SHARE * max(len(others), 1):
+        return None
+    return changed, {rel for rel in before if rel.endswith(".md") and rel not in pages}
+
+
+def _prepare_dirty(root: Path, out: Path, changed: set[str], deleted: set[str]) -> list:
+    """Copy the published site to `out` and mark what MkDocs must rebuild: the copied HTML of a changed
+    page is made older than its Markdown, every other page's newer (the Markdown is never touched);
+    delete what is gone. Returns the search entries to keep."""
+    docs = root / DOCS_DIR
+    shutil.copytree(root / SITE_DIR, out, symlinks=True)
+    for md in docs.rglob("*.md"):
+        rel = md.relative_to(docs).as_posix()
+        html = out / _html(rel)
+        if not html.is_file():
+            continue
+        t = md.stat().st_mtime
+        os.utime(html, (t - 10, t - 10) if rel in changed else (t + 10, t + 10))
+    for rel in deleted:
+        (out / _html(rel)).unlink(missing_ok=True)
+    index = out / "search" / "search_index.json"
+    if not index.is_file():
+        return []
+    gone = {_html(rel) for rel in changed | deleted}
+    data = json.loads(index.read_text(encoding="utf-8"))
+    return [d for d in data.get("docs", []) if (d.get("location", "").split("#")[0] or "index.html") not in gone]
+
+
+def _merge_search(out: Path, kept: list) -> None:
+    """The search index of a --dirty run holds the rebuilt pages only: add back every other page's entries."""
+    index = out / "search" / "search_index.json"
+    if not index.is_file() or not kept:
+        return
+    data = json.loads(index.read_text(encoding="utf-8"))
+    pages: dict[str, list] = {}
+    for d in kept + data.get("docs", []):
+        pages.setdefault(d.get("location", "").split("#")[0] or "index.html", []).append(d)
+    # in the order MkDocs builds pages (its walk of the docs folder): the same bytes as a full build
+    data["docs"] = [d for page in sorted(pages, key=_walk_order) for d in pages[page]]
+    index.write_bytes(json.dumps(data, separators=(",", ":"), default=str).encode("utf-8"))
+
+
+def _walk_order(html: str) -> tuple:
+    """MkDocs' order of pages: folder by folder, top-down and sorted, each folder's index first."""
+    folder, _, name = html.rpartition("/")
+    stem = name.rsplit(".", 1)[0]
+    return tuple(folder.split("/")) if folder else (), stem not in ("index", "README"), stem + ".md"
 
 
 def mkdocs_config(root: Path) -> str:
@@ -139,11 +251,12 @@ def mkdocs_config(root: Path) -> str:
 BUILDING = "site.building-"  # a build writes into .huifang/<this><pid> (ignored by git, same disk) before the swap
 
 
-def run_mkdocs(root: Path, n_pages: int = 0, out: Path | None = None) -> tuple[int, float, str]:
+def run_mkdocs(root: Path, n_pages: int = 0, out: Path | None = None, dirty: bool = False) -> tuple[int, float, str]:
     """Run MkDocs into `out` (default site/); on a terminal its verbose log drives a page counter,
-    elsewhere it runs quietly."""
+    elsewhere it runs quietly. `dirty`: rebuild only pages whose Markdown is newer than their HTML."""
     out = out or root.resolve() / SITE_DIR
-    cmd = [sys.executable, "-m", "mkdocs", "build", "--clean", "-f", mkdocs_config(root), "-d", str(out)]
+    cmd = [sys.executable, "-m", "mkdocs", "build", "--dirty" if dirty else "--clean", "-f", mkdocs_config(root),
+           "-d", str(out)]
     t0 = time.monotonic()
     env = dict(os.environ, PYTHONHASHSEED="0", NO_MKDOCS_2_WARNING="1", DISABLE_MKDOCS_2_WARNING="true")
     progress = Progress("MkDocs 构建页面", n_pages)
@@ -213,21 +326,41 @@ def build(root: Path, args, generate) -> int:
             shutil.rmtree(stale, ignore_errors=True)
         t0 = time.monotonic()
         analysis, pages = generate(root, getattr(args, "as_of", None))
-        _, written = write_docs(root, pages, templates_dir(root))
+        _, written, digests = write_docs(root, pages, templates_dir(root))
         say(f"已生成 {len(pages)} 个页面（{DOCS_DIR.as_posix()}/，其中 {written} 个文件有改动、已重写），"
             f"用时 {time.monotonic() - t0:.1f} 秒。")
-        say("正在用 MkDocs 构建网站……")
         out = root.resolve() / ".huifang" / f"{BUILDING}{os.getpid()}"
+        key = _config_key(root, digests)
+        plan = None if getattr(args, "full", False) else _dirty_plan(root, key, digests)
         try:
-            code, secs, log = run_mkdocs(root, len(pages), out)
+            code = None
+            if plan is not None:
+                changed, deleted = plan
+                say(f"正在用 MkDocs 重建有改动的 {len(changed)} 个页面（其余 {len(digests) - len(changed)} 个沿用上一次的门户）……")
+                try:
+                    kept = _prepare_dirty(root, out, changed, deleted)
+                    code, secs, log = run_mkdocs(root, len(changed), out, dirty=True)
+                    if code == 0:
+                        _merge_search(out, kept)
+                except (OSError, ValueError) as e:
+                    say(f"增量构建没有成功（{e}），改为完整构建。")
+                    code = None
+                if code != 0:
+                    shutil.rmtree(out, ignore_errors=True)
+                    code = None
+            if code is None:
+                say("正在用 MkDocs 构建网站……")
+                code, secs, log = run_mkdocs(root, len(pages), out)
             if code != 0:
                 sys.stderr.write(log)
                 say(f"MkDocs 构建失败（退出码 {code}），{SITE_DIR}/ 保持上一次的门户不变。")
                 return 2
+            (root / MANIFEST).unlink(missing_ok=True)  # the site and its manifest change together
             publish(out, root.resolve() / SITE_DIR)
+            _write_manifest(root, key, digests)
         finally:
             shutil.rmtree(out, ignore_errors=True)
-    warnings = [ln for ln in log.splitlines() if ln.startswith("WARNING")]
+    warnings = [ln for ln in log.splitlines() if ln.startswith("WARNING") and "'dirty' build" not in ln]
     for ln in warnings[:20]:
         sys.stderr.write(ln + "\n")
     say(f"MkDocs 构建完成，用时 {secs:.1f} 秒。")

@@ -169,6 +169,33 @@ def test_rebuild_is_byte_identical_and_drops_stale_pages(built, tmp_path):
     assert "其中 1 个文件有改动" in proc.stderr and tree(root / DOCS) == before
 
 
+def test_a_build_after_one_new_record_rebuilds_only_changed_pages_and_equals_a_full_build(tmp_path):
+    repo = make_repo(Repo(tmp_path))
+    assert huifang(tmp_path, "build", "--as-of", AS_OF).returncode == 0
+    repo.add("""
+    id: HF-20261120-001
+    date: 2026-11-20 10:00:00+08:00
+    method: 电话
+    purpose: 例行回访
+    customer: CUST-0002
+    visitor: 刘静
+    content: 例行回访，业主说车库墙面已经不渗水了。
+    """)
+    repo.git("-c", "user.name=刘静", "-c", "user.email=liu@example.com", "add", "-A")
+    repo.git("-c", "user.name=刘静", "-c", "user.email=liu@example.com", "commit", "-q", "-m", "新回访")
+    next((tmp_path / "records" / "complaints").rglob("TS-20261110-001.yml")).unlink()  # and one page goes away
+    proc = huifang(tmp_path, "build", "--as-of", AS_OF)
+    assert proc.returncode == 0, proc.stderr
+    m = re.search(r"重建有改动的 (\d+) 个页面（其余 (\d+) 个", proc.stderr)
+    assert m and int(m[1]) > 0 and int(m[2]) > 0, proc.stderr
+    incremental = tree(tmp_path / "site")
+    assert 'id="hf-20261120-001"' in page(tmp_path, "customers/CUST-0002.html")
+    assert "records/complaints/TS-20261110-001.html" not in incremental
+    (tmp_path / ".huifang" / "site-manifest.json").unlink()  # no manifest: a full build
+    proc = huifang(tmp_path, "build", "--as-of", AS_OF)
+    assert "重建有改动的" not in proc.stderr and tree(tmp_path / "site") == incremental
+
+
 def test_strict_fails_on_errors_but_still_builds(tmp_path):
     make_repo(Repo(tmp_path), commit=False)
     proc = huifang(tmp_path, "build", "--as-of", AS_OF, "--strict")
