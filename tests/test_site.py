@@ -130,7 +130,7 @@ def test_month_reports_rules_due_and_format_pages(built):
     cb = visible(page(root, "reports/callbacks-2026-11.html"))
     assert "回访单数" in cb and "完工当天回访" in cb and "赵师傅" in cb
     rules = visible(page(root, "rules.html"))
-    assert "V-DAY-01" in rules and "000 P1 §4.3(3)" in rules
+    assert "V-DAY-01" in rules and "《矿山机械公司客户回访管理规定（附件一：回访流程）》第 4.3 节第（3）项" in rules
     assert "待办清单" in visible(page(root, "due.html"))
     assert "同一问题键" in visible(page(root, "format.html"))
     # customer and record pages stay out of the navigation
