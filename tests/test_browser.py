@@ -329,12 +329,16 @@ def test_reader_pages_speak_chinese_not_keys_files_or_markup(site):
 
 def test_complaint_page_reads_in_flow_order_with_each_fact_once(site):
     shown = article_text((site / "records/complaints/TS-20260309-001.html").read_text(encoding="utf-8"))
-    steps = ["受理", "投诉是否成立", "责任部门", "处理方案与批示", "答复期限与答复", "回访", "结案"]
+    steps = ["受理", "投诉是否成立", "责任部门", "处理方案与批示", "处理过程", "答复期限与答复", "回访", "结案"]
     at = [shown.find(f". {s}") for s in steps]
     assert -1 not in at and at == sorted(at), dict(zip(steps, at))
     assert shown.count("晚上特别明显") == 1  # the complaint's text once (lead), not again in a field table
-    assert shown.count("HF-20260323-001") == 2  # its revisit: in the revisit step and its satisfaction
-    assert "没有记录" not in shown.split(". 回访", 1)[1].split(". 满意度", 1)[0]
+    revisits = shown.split(". 回访", 1)[1].split(". 结案", 1)[0]
+    assert shown.count("HF-20260323-001") == 1 and "HF-20260323-001" in revisits  # with its satisfaction
+    assert "满意度：满意" in revisits and "没有记录" not in revisits
+    for action in ("同意更换导靴靴衬", "电话告知陈先生", "两次回访业主均满意", "登记投诉", "通知电梯维保单位"):
+        assert shown.count(action) == 1, action  # each action once, at its own step
+    assert "C-APPR-01" not in shown and "已检查“处理方案须经主管领导批示”" in re.sub(r"\s+", "", shown)
 
 
 def section(site: Path, page: str, rid: str) -> str:

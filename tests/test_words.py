@@ -4,6 +4,7 @@ document and clause in Chinese, no option codes, clause numbering or keys."""
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 
@@ -111,3 +112,93 @@ def test_signature_refusal_with_attitude_passes_only_where_the_practice_allows(r
     setup(repo, text)
     profile(repo, signature="SIGN-REFUSAL")
     assert only(repo.analyse().findings, "V-SIGN-01") == []
+
+
+def _provenance_text(p, review) -> str:
+    from generator import shipped
+    from generator.render import _Renderer
+    r = _Renderer(shipped.search_path(None, "templates", "portal"))
+    return str(r.env.get_template("macros.md.j2").module.provenance(p, review))
+
+
+SUBMITTED = {"submitter": "张三", "submitted": "2026-11-03 09:15", "reviewer": None, "approved": None,
+             "amended": False, "partial": False}
+APPROVED = dict(SUBMITTED, reviewer="王丽", approved="2026-11-03 17:30")
+REVIEW = {"by": "周建华", "date": "2026-11-05", "comment": "回访及时，记录完整"}
+
+
+@pytest.mark.parametrize("p, review, shown, hidden", [
+    (SUBMITTED, REVIEW, ["记录里的主管审阅：周建华，2026-11-05；意见：回访及时，记录完整", "合并批准：尚未批准合并"], ["尚未审阅"]),
+    (APPROVED, {}, ["合并批准：王丽，2026-11-03 17:30", "记录里没有写主管审阅；合并批准即主管审阅"], ["尚未审阅"]),
+    (APPROVED, REVIEW, ["记录里的主管审阅：周建华", "合并批准：王丽"], ["尚未审阅", "尚未批准合并"]),
+    (SUBMITTED, {}, ["尚未审阅：记录里没有写主管审阅，也没有经批准合并"], ["合并批准：王丽", "记录里的主管审阅"]),
+    (SUBMITTED, None, ["尚未审阅：没有经批准合并"], ["记录里"]),  # records without a review block (complaints)
+])
+def test_review_and_approval_are_shown_apart_and_not_reviewed_only_without_both(p, review, shown, hidden):
+    text = _provenance_text(p, review)
+    assert "提交：张三，2026-11-03 09:15" in text
+    for s in shown:
+        assert s in text, (s, text)
+    for s in hidden:
+        assert s not in text, (s, text)
+
+
+def _issue_repo(repo, later: bool, letter: bool = True):
+    """Two owners in the same building (different rooms, one spelled without spaces) complain about one
+    issue; a letter answers them; with `later`, a third owner complains after the letter."""
+    people = [("CUST-0001", "张明", "翠湖花园 3 栋 2 单元 601"), ("CUST-0002", "李华", "翠湖花园3栋1单元302室"),
+              ("CUST-0003", "王芳", "翠湖花园 5 栋 1 单元 101")]
+    for cid, name, address in people:
+        repo.add(f"id: {cid}\nname: {name}\nclass: B\ntype: 业主\nphone: \"13812345678\"\naddress: {address}\n")
+    days = [("TS-20261102-001", "CUST-0001", "2026-11-02"), ("TS-20261103-001", "CUST-0002", "2026-11-03")]
+    if later:
+        days.append(("TS-20261110-001", "CUST-0003", "2026-11-10"))
+    for tid, cid, day in days:
+        repo.add(f"id: {tid}\nreceived: {day} 10:00:00+08:00\nchannel: 电话\ntype: 投诉\ncategory: 工程质量\n"
+                 f"customer: {cid}\nissue: 电梯异响\ndescription: 电梯有异响\ndepartment: 工程部\n"
+                 f"solution: 更换导靴靴衬\nstatus: 处理中\n")
+    if letter:
+        repo.add("id: GKX-20261105-001\nissue: 电梯异响\ndate: 2026-11-05\ntitle: 关于电梯异响检修安排的公开信\n"
+                 "body: |\n  各位业主：电梯将于下周检修。\ncomplaints:\n  - TS-20261102-001\n  - TS-20261103-001\n"
+                 "approved_by: 钱文斌（总经理）\n")
+
+
+def _issues_page(repo):
+    from generator import shipped
+    from generator.pages import portal
+    from generator.render import render
+    p = portal(repo.analyse())
+    group = next(g for g in next(x for x in p.pages if x.path == "issues/index.md").data["groups"] if g["key"] == "电梯异响")
+    md = render(p, shipped.search_path(None, "templates", "portal"))["issues/index.md"]
+    return group, md.split("## 电梯异响", 1)[1].split("\n## ", 1)[0]
+
+
+def test_complaints_after_a_letter_are_offered_for_a_follow_up_letter(repo):
+    _issue_repo(repo, later=True)
+    group, md = _issues_page(repo)
+    draft = group["draft"]
+    assert draft["complaints"] == ["TS-20261110-001"] and draft["count"] == 1
+    assert draft["follows"] == {"title": "关于电梯异响检修安排的公开信", "date": date(2026, 11, 5)}
+    assert "跟进公开信草稿" in md and "《关于电梯异响检修安排的公开信》之后，又陆续收到 1 次" in md
+    letter = md.split("<pre>", 1)[1].split("</pre>", 1)[0]
+    assert "TS-" not in letter and "GKX-" not in letter and "CUST-" not in letter  # no record IDs in the letter
+    assert letter.count("公开信\n") == 1 and letter.count("翠湖花园 5 栋") == 1 and "3 栋" not in letter
+
+
+def test_a_letter_draft_names_each_building_once_and_no_ids(repo):
+    from generator.render import render_letter_draft
+    _issue_repo(repo, later=False, letter=False)
+    group, md = _issues_page(repo)
+    d = group["draft"]
+    assert d["complaints"] == ["TS-20261102-001", "TS-20261103-001"] and d["follows"] is None
+    assert d["buildings"] == ["翠湖花园 3 栋"]  # two rooms, two spellings: one building
+    letter = md.split("<pre>", 1)[1].split("</pre>", 1)[0]
+    assert letter.count("翠湖花园") == 1 and "TS-" not in letter and letter.count("的公开信") == 1
+    body = render_letter_draft(d)  # the body of the letter record: its title is the record's own field
+    assert body.count("翠湖花园") == 1 and "TS-" not in body and "的公开信" not in body
+
+
+def test_a_letter_answering_every_complaint_offers_no_follow_up(repo):
+    _issue_repo(repo, later=False)
+    group, md = _issues_page(repo)
+    assert group["draft"] is None and "草稿" not in md
