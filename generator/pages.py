@@ -422,7 +422,7 @@ class _Pages:
                     e = self.timeline_entry(v)
                     sat = _satisfaction(v, c)
                     links.append(e | {"summary": f"{e['summary']}，满意度：{sat}" if sat else e["summary"]})
-            step_f = [f for f in fs if f["rule"] in rules]
+            step_f = [f | {"rule_title": titles.get(f["rule"])} for f in fs if f["rule"] in rules]
             items = [o for o in self.items_by_record.get(c.id, []) if o["rule"] in rules]
             out.append({"key": key, "label": label, "rules": list(rules), "rows": rows, "visits": links,
                         "titles": {r: titles.get(r, r) for r in rules},

@@ -202,3 +202,26 @@ def test_a_letter_answering_every_complaint_offers_no_follow_up(repo):
     _issue_repo(repo, later=False)
     group, md = _issues_page(repo)
     assert group["draft"] is None and "草稿" not in md
+
+
+def test_complaint_flow_names_rules_by_their_titles_linking_to_their_anchor(repo):
+    from generator import shipped
+    from generator.pages import portal
+    from generator.render import record_page, render
+    repo.add("id: CUST-0001\nname: 张明\nclass: B\ntype: 业主\nphone: \"13812345678\"\naddress: 翠湖花园 3 栋 2 单元 601\n")
+    repo.add("id: TS-20261102-001\nreceived: 2026-11-02 10:00:00+08:00\nchannel: 电话\ntype: 投诉\ncategory: 工程质量\n"
+             "customer: CUST-0001\ndescription: 车库漏水\ndepartment: 工程部\nfirst_response: 2026-11-02 10:20:00+08:00\n"
+             "actions:\n  - at: 2026-11-02 10:00:00+08:00\n    by: 王芳\n    action: 受理\n    note: 业主来电\n"
+             "  - at: 2026-11-03 09:00:00+08:00\n    by: 何建军\n    action: 处理\n    note: 堵漏完成\n"
+             "status: 已结案\nresolved: 2026-11-03 09:00:00+08:00\n")
+    p = portal(repo.analyse())
+    page = next(x for x in p.pages if x.path == record_page("TS-20261102-001"))
+    plan = next(s for s in page.data["flow"] if s["key"] == "plan")
+    assert [(f["rule"], f["rule_title"]) for f in plan["findings"]] == [("C-APPR-01", REGISTRY["C-APPR-01"].title)]
+    md = render(p, shipped.search_path(None, "templates", "portal"))[record_page("TS-20261102-001")]
+    flow = md.split("## 处理经过", 1)[1].split("## 提交与审阅", 1)[0]
+    assert f"[{REGISTRY['C-APPR-01'].title}](../../rules.md#C-APPR-01)" in flow
+    assert not re.search(r"\[[A-Z]-[A-Z0-9]+-\d+\]\(", flow)  # no rule shown by its ID in the flow
+    assert flow.count("业主来电") == 1 and flow.count("堵漏完成") == 1  # each action once
+    steps = re.findall(r"^### \d+\. (\S+)", flow, re.M)
+    assert steps == ["受理", "投诉是否成立", "责任部门", "处理方案与批示", "处理过程", "答复期限与答复", "回访", "结案"]
