@@ -97,7 +97,7 @@ def test_record_page_escapes_hostile_text_and_shows_flow(built):
     assert "[点我](javascript:alert(1))" in shown and "{{ 1+1 }}" in shown and "{% if x %}" in shown
     article = html.split("<article", 1)[1].split("</article>", 1)[0]
     assert 'href="javascript' not in article and "<script" not in article and "13812345678" not in html
-    for step in ("受理", "投诉是否成立", "责任部门", "处理方案与批示", "升级", "答复期限与答复", "回访", "结案"):
+    for step in ("受理", "投诉是否成立", "责任部门", "处理方案与批示", "处理过程", "答复期限与答复", "回访", "结案"):
         assert step in shown
     assert "HF-20261106-001" in shown and "修改记录" in shown and "新建记录" in shown and "+id:" not in shown
     other = page(root, "records/complaints/TS-20261105-001.html")
