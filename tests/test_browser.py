@@ -338,6 +338,8 @@ def test_complaint_page_reads_in_flow_order_with_each_fact_once(site):
     assert "满意度：满意" in revisits and "没有记录" not in revisits
     for action in ("同意更换导靴靴衬", "电话告知陈先生", "两次回访业主均满意", "登记投诉", "通知电梯维保单位"):
         assert shown.count(action) == 1, action  # each action once, at its own step
+    reply = shown.split(". 答复期限与答复", 1)[1].split(". 回访", 1)[0]
+    assert "以公开信答复" in reply and "GKX-20260316-001" in reply  # the letter that answered it, at the reply
     assert "C-APPR-01" not in shown and "已检查“处理方案须经主管领导批示”" in re.sub(r"\s+", "", shown)
 
 
