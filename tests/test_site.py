@@ -106,7 +106,7 @@ def test_record_page_escapes_hostile_text_and_shows_flow(built):
     archive = page(root, "customers/CUST-0001.html")
     section = archive.split('id="hf-20261104-001"', 1)[1].split('class="hf-record"', 1)[0]
     assert "电话回访" in visible(section) and "提交" in visible(section)
-    assert visible(archive).count("合并批准：") == 1 + 3  # provenance once per record: the archive's and each section's
+    assert visible(archive).count("提交：刘静") == 1 + 3  # provenance once per record: the archive's and each section's
 
 
 def test_issue_group_has_draft_letter_and_anonymous_register(built):
