@@ -225,3 +225,19 @@ def test_complaint_flow_names_rules_by_their_titles_linking_to_their_anchor(repo
     assert flow.count("业主来电") == 1 and flow.count("堵漏完成") == 1  # each action once
     steps = re.findall(r"^### \d+\. (\S+)", flow, re.M)
     assert steps == ["受理", "投诉是否成立", "责任部门", "处理方案与批示", "处理过程", "答复期限与答复", "回访", "结案"]
+
+
+def test_rules_page_names_document_clause_and_practice_in_words(repo):
+    from generator import shipped
+    from generator.pages import portal
+    from generator.render import render
+    repo.config("thresholds:\n  facts_since: 2026-09-01\n")
+    repo.add("id: CUST-0001\nname: 张明\nclass: B\ntype: 业主\nphone: \"13812345678\"\naddress: 翠湖花园 3 栋 2 单元 601\n")
+    md = render(portal(repo.analyse()), shipped.search_path(None, "templates", "portal"))["rules.md"]
+    sign = md.split("## V-SIGN-01", 1)[1].split("\n## ", 1)[0]
+    assert "依据：《住宅园区回访工作管理规定》第 3 条第（2）项" in sign
+    assert f"本单位的做法：{practice_sentence('signature', 'SIGN-REFUSAL')}" in sign
+    role = md.split("## V-ROLE-01", 1)[1].split("\n## ", 1)[0]
+    assert "从记录中检查（自 2026-09-01 起）" in role and "本单位的做法：自" not in role
+    body = md.split("\n## ", 1)[1]
+    assert not CODES.search(body) and not CLAUSES.search(body)
