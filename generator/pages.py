@@ -413,6 +413,8 @@ class _Pages:
             "closing": [("解决时间", c["resolved"]), ("状态", c["status"])] + step("closing"),
         }
         titles = {r.id: r.title for r in all_rules()}
+        last, later = later_complaints(self.a, c["issue"]) if c["issue"] else (None, [])
+        follow_up = {"letter": self.ref(last.id), "title": last["title"]} if last is not None and c in later else None
         out = []
         for key, label, rules in FLOW:
             rows = [{"label": k, "value": v} for k, v in by_step[key] if v not in (None, "", [])]
@@ -426,6 +428,7 @@ class _Pages:
             items = [o for o in self.items_by_record.get(c.id, []) if o["rule"] in rules]
             out.append({"key": key, "label": label, "rules": list(rules), "rows": rows, "visits": links,
                         "titles": {r: titles.get(r, r) for r in rules},
+                        "follow_up": follow_up if key == "deadline" else None,
                         "findings": step_f, "open_items": items})
         return out
 

@@ -183,6 +183,13 @@ def test_complaints_after_a_letter_are_offered_for_a_follow_up_letter(repo):
     letter = md.split("<pre>", 1)[1].split("</pre>", 1)[0]
     assert "TS-" not in letter and "GKX-" not in letter and "CUST-" not in letter  # no record IDs in the letter
     assert letter.count("公开信\n") == 1 and letter.count("翠湖花园 5 栋") == 1 and "3 栋" not in letter
+    from generator import shipped
+    from generator.pages import portal
+    from generator.render import record_page, render
+    pages = render(portal(repo.analyse()), shipped.search_path(None, "templates", "portal"))
+    offered = "之后收到：可以在[同一问题](../../issues/index.md)页起草一封跟进的公开信"
+    assert offered in pages[record_page("TS-20261110-001")]
+    assert offered not in pages[record_page("TS-20261103-001")]  # answered by the letter
 
 
 def test_a_letter_draft_names_each_building_once_and_no_ids(repo):
