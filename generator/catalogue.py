@@ -18,30 +18,8 @@ from .config import PARAMS, THRESHOLDS, Config
 from .findings import SEVERITY_ZH
 from .rules import AREAS, MUST, REGISTRY, SCOPES, Rule, all_rules
 from .rules.profile import option_notes
-
-# What the first part of a rule's `source` names: the procedure documents huifang's rules come from.
-SOURCES = {
-    "000 P1": "矿山机械公司客户回访管理规定（附件一：回访流程）",
-    "000 P2": "装饰工程回访和保修服务规定",
-    "000 P3": "物业客服部投诉回访规定",
-    "000 P4": "住宅园区回访工作管理规定",
-    "000 P5": "C 物业回访工作规定",
-    "001 A": "售后服务作业指导书（一）",
-    "001 B": "客户诉求作业指导书",
-    "001 C": "有偿服务作业指导书",
-    "001 E": "客户服务管理制度",
-    "001 I": "客服部作业指导书",
-    "001 L": "售后服务作业指导书（二）",
-    "001 O": "网上客户信息管理作业指导书",
-    "001 P": "客户维系作业指导书",
-    "001 Q": "客服管理作业指导（物业顾问机构）",
-    "002": "电气设备公司顾客回访管理办法",
-    "003 P1": "客户细分和不同客户满意度标准及处理流程",
-    "003 P3": "客户投诉处理流程（八步）",
-    "003 P4": "客户投诉处理程序",
-    "003 P5": "零部件制造企业客户投诉处理程序",
-    "004": "电器售后客服回访工作方案（附报表三张）",
-}
+from .wording import DOCUMENTS as SOURCES
+from .wording import document_title as source_title
 
 # Findings that are not about a procedure rule but about the file itself.
 FORMAT_RULES = {
@@ -53,14 +31,6 @@ FORMAT_RULES = {
 }
 
 _RULE_ID = re.compile(r"[A-Z]-[A-Z0-9]+-\d+")
-
-
-def source_title(source: str) -> str:
-    """'000 P4 Art.3(2)' -> '住宅园区回访工作管理规定'; '' when the key is unknown."""
-    for key in sorted(SOURCES, key=len, reverse=True):
-        if source == key or source.startswith(key + " ") or source.startswith(key + "，"):
-            return SOURCES[key]
-    return ""
 
 
 def thresholds_of(rule_id: str) -> list[str]:

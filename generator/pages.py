@@ -17,10 +17,10 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from . import model
-from .changes import field_changes
+from .changes import approver_of, field_changes
 from .dates import as_of_day, month_key, show_instant
 from .history import History
-from .letters import letter_draft, suggested
+from .letters import later_complaints, letter_draft, suggested
 from .render import Address, Page, Phone, Portal, record_anchor, record_page, week_label
 from .reports import Share
 from .rules import SCOPES, all_rules, threshold_for
@@ -32,13 +32,13 @@ FLOW = (
     ("validity", "投诉是否成立", ("C-VALID-01",)),
     ("department", "责任部门", ()),
     ("plan", "处理方案与批示", ("C-APPR-01",)),
-    ("actions", "处理过程", ("C-FLOW-01",)),
-    ("escalation", "升级", ("C-ESC-01", "V-ESC-01", "T-RESP-03")),
+    ("actions", "处理过程", ("C-FLOW-01", "C-ESC-01", "V-ESC-01", "T-RESP-03")),
     ("deadline", "答复期限与答复", ("C-DL-01", "V-100-01")),
-    ("revisits", "回访", ("C-REV-01", "C-REV-02", "V-REP-01", "V-RATE-01")),
-    ("satisfaction", "满意度", ("S-SCALE-01", "E-FB-01")),
+    ("revisits", "回访", ("C-REV-01", "C-REV-02", "V-REP-01", "V-RATE-01", "S-SCALE-01", "E-FB-01")),
     ("closing", "结案", ("C-CLOSE-01", "V-ANON-01", "V-ANON-02")),
 )
+# Actions shown at their own step of the flow (the rest are the handling itself).
+STEP_ACTIONS = {"受理": "intake", "转派": "department", "批示": "plan", "回复": "deadline", "结案": "closing"}
 
 
 # How a record is named to a reader: its kind and date (回访 2026-08-17), the ID beside it.
@@ -216,15 +216,19 @@ class _Pages:
             return []
         try:
             out, before = [], None
+            prov = (self.a.provenance or {}).get(r.path)
+            approvals = getattr(prov, "approvals", ()) or ()
             for ch, text in self.history.versions(r.path):
+                appr = approver_of(ch, approvals)
+                who = {"approver": appr.reviewer if appr else None, "approved": appr.time if appr else None}
                 if before is None:  # the commit that added the file: its content is the page itself
-                    out.append({"author": ch.author, "time": ch.time, "fields": [
+                    out.append({"author": ch.author, "time": ch.time, **who, "fields": [
                         {"field": "新建记录", "key": None, "old": None, "new": None}]})
                 else:
                     fields = [dict(c, old=self._tag(c["key"], c["old"]), new=self._tag(c["key"], c["new"]))
                               for c in field_changes(r.kind, before, text)]
                     if fields:
-                        out.append({"author": ch.author, "time": ch.time, "fields": fields})
+                        out.append({"author": ch.author, "time": ch.time, **who, "fields": fields})
                 before = text
             return out
         except Exception:  # history is a courtesy: never fail the build over it
@@ -382,39 +386,49 @@ class _Pages:
         return [dict(self.ref(i), name=self.customer_name(i)) for i in sorted(ids)]
 
     def complaint_flow(self, c) -> list[dict]:
+        """The complaint in the order it was handled (受理 → 是否成立 → 责任部门 → 方案与批示 → 处理过程 →
+        答复 → 回访 → 结案), each fact once: every action at its own step, each revisit with its
+        satisfaction, and the rules judged at each step named by their titles."""
         actions = [a for a in c.get("actions", []) if isinstance(a, dict)]
+
+        def step(name):
+            return [(a.get("action"), (a.get("at") if not (name == "intake" and a.get("at") == c["received"]) else None,
+                                       a.get("by"), a.get("note")))
+                    for a in actions if STEP_ACTIONS.get(a.get("action")) == name]
         revisits = self.rs.visits_by_related.get(c.id, [])
         fs = self.findings_by_record.get(c.id, [])
         by_step = {
             "intake": [("受理时间", c["received"]), ("渠道", c["channel"]), ("类型", c["type"]),
                        ("类别", c["category"]), ("紧急程度", c["urgency"]), ("受理部门", c["received_by"]),
-                       ("同时受理的其他部门", "、".join(c.get("also_received_by", [])) or None),
-                       ("首次答复时间", c["first_response"])],
+                       ("同时受理的其他部门", "、".join(c.get("also_received_by", [])) or None)]
+                      + step("intake") + [("首次答复时间", c["first_response"])],
             "validity": [("投诉是否成立", {True: "成立", False: "不成立"}.get(c["valid"]))],
-            "department": [("责任部门", c["department"])],
-            "plan": [("处理方案", c["solution"]), ("主管领导批示", c["approved_by"])]
-                    + [("批示", (a.get('at'), a.get('by'), a.get('note')))
-                       for a in actions if a.get("action") == "批示"],
-            "actions": [(a.get("action"), (a.get('at'), a.get('by'), a.get('note')))
-                        for a in actions],
-            "escalation": [("升级", (a.get('at'), a.get('by'), a.get('note')))
-                           for a in actions if a.get("action") == "升级"] + [("问题程度", c["severity"])],
-            "deadline": [("答复期限", c["reply_by"])]
-                        + [("回复", (a.get('at'), a.get('by'), a.get('note')))
-                           for a in actions if a.get("action") == "回复"]
+            "department": [("责任部门", c["department"])] + step("department"),
+            "plan": [("处理方案", c["solution"]), ("主管领导批示", c["approved_by"])] + step("plan"),
+            "actions": [(a.get("action"), (a.get("at"), a.get("by"), a.get("note")))
+                        for a in actions if a.get("action") not in STEP_ACTIONS] + [("问题程度", c["severity"])],
+            "deadline": [("答复期限", c["reply_by"])] + step("deadline")
                         + [("复函", c["reply_letter"]), ("处理结果", c["result"])],
-            "revisits": [(f"第 {i} 次回访", None) for i, _ in enumerate(revisits, 1)],
-            "satisfaction": [(v.id, _satisfaction(v)) for v in revisits],
-            "closing": [("解决时间", c["resolved"]), ("状态", c["status"])]
-                       + [("结案", (a.get("at"), a.get("by"), a.get("note"))) for a in actions if a.get("action") == "结案"],
+            "revisits": [],
+            "closing": [("解决时间", c["resolved"]), ("状态", c["status"])] + step("closing"),
         }
+        titles = {r.id: r.title for r in all_rules()}
+        last, later = later_complaints(self.a, c["issue"]) if c["issue"] else (None, [])
+        follow_up = {"letter": self.ref(last.id), "title": last["title"]} if last is not None and c in later else None
         out = []
         for key, label, rules in FLOW:
             rows = [{"label": k, "value": v} for k, v in by_step[key] if v not in (None, "", [])]
-            links = [self.timeline_entry(v) for v in revisits] if key == "revisits" else []
-            step_f = [f for f in fs if f["rule"] in rules]
+            links = []
+            if key == "revisits":
+                for v in revisits:
+                    e = self.timeline_entry(v)
+                    sat = _satisfaction(v, c)
+                    links.append(e | {"summary": f"{e['summary']}，满意度：{sat}" if sat else e["summary"]})
+            step_f = [f | {"rule_title": titles.get(f["rule"])} for f in fs if f["rule"] in rules]
             items = [o for o in self.items_by_record.get(c.id, []) if o["rule"] in rules]
             out.append({"key": key, "label": label, "rules": list(rules), "rows": rows, "visits": links,
+                        "titles": {r: titles.get(r, r) for r in rules},
+                        "follow_up": follow_up if key == "deadline" else None,
                         "findings": step_f, "open_items": items})
         return out
 
@@ -487,8 +501,9 @@ class _Pages:
                  "owners": [self.ref(o) | {"name": self.customer_name(o)} for o in owners],
                  "letters": [self.ref(l.id) | {"title": l["title"], "date": l["date"]} for l in letters],
                  "draft": None, "suggested": key in flagged}
-            if not letters and g["suggested"]:
-                g["draft"] = letter_draft(self.a, key)
+            if (not letters and g["suggested"]) or (letters and later_complaints(self.a, key)[1]):
+                g["draft"] = letter_draft(self.a, key)  # after a letter: a follow-up for the later complaints
+                g["answers"] = [self.ref(x) for x in g["draft"]["complaints"]]
             groups.append(g)
         self.pages.append(Page("issues/index.md", "issues.md.j2", "同一问题", {"groups": groups}))
 

@@ -23,6 +23,7 @@ from markupsafe import Markup
 from . import model, shipped
 from .dates import TZ
 from .privacy import mask_private
+from .wording import clause_words, practice_words, standard_words
 
 # --- page data types: pages build them, render turns them into Markdown ----------------------
 
@@ -162,7 +163,13 @@ def _field_titles(fields, out: dict) -> dict:
 FIELD_TITLES = {}
 for _kind in model.KINDS.values():
     _field_titles(_kind.fields, FIELD_TITLES)
-_KEY_HINT = re.compile(r"[（(]([a-z][a-z0-9]*(?:_[a-z0-9]+)*)[）)]")
+_KEY_HINT = re.compile(r"[（(]([a-z][a-z0-9]*(?:_[a-z0-9]+)*)(?::\s*[^（）()]*)?[）)]")
+_KEY_LEAD = re.compile(r"(?<=[（(])([a-z][a-z0-9]*(?:_[a-z0-9]+)*)[，,、]\s*")
+_LABEL_KEY = re.compile(r"(?<=[\u4e00-\u9fff])\s+([a-z][a-z0-9]*(?:_[a-z0-9]+)*)(?=[、，,；）)\s]|$)")
+_KEY_VALUE = re.compile(r"(?<![\w.-])([a-z][a-z0-9]*(?:_[a-z0-9]+)*):\s*(true|false)\b")
+_WORD_KEY = re.compile(r"(?<![\w.-])([a-z]+)(?=（)")
+_COMMAND = re.compile(r"(?:可以)?用\s*huifang new letter --issue \S+\s*起草一封")
+_GIT = re.compile(r"在\s*git\s*中|\s?git\s?")
 _CONFIG_HINT = re.compile(r"[，,]\s*可在\s*huifang\.yml\s*的\s*[\w.]+\s*调整")
 _BARE_KEY = re.compile(r"\s?(?<![\w.])([a-z]+(?:_[a-z]+)+)(?![\w.])")
 _WEEK = re.compile(r"(?<![\w-])\d{4}-W\d{2}(?![\w-])")
@@ -173,10 +180,17 @@ def reader_words(value) -> str:
     """Text written by rules, as a reader of the portal needs it: the YAML key hints that help a clerk
     in the terminal ("签名（signature）", "写在 also_received_by", "可在 huifang.yml 的 … 调整", file names)
     become the field's Chinese label only. Record text never goes through this."""
-    s = fmt(value)
+    s = practice_words(fmt(value))
     s = _FILE_HINT.sub("", _CONFIG_HINT.sub("", s))
     s = _WEEK.sub(lambda m: week_label(m[0]), s)
     s = _KEY_HINT.sub(lambda m: "" if m[1] in FIELD_TITLES or "_" in m[1] else m[0], s)
+    s = _KEY_LEAD.sub(lambda m: "" if m[1] in FIELD_TITLES else m[0], s)
+    s = _LABEL_KEY.sub(lambda m: "" if m[1] in FIELD_TITLES else m[0], s)
+    s = _KEY_VALUE.sub(lambda m: f"“{FIELD_TITLES[m[1]]}”为“{'是' if m[2] == 'true' else '否'}”"
+                       if m[1] in FIELD_TITLES else m[0], s)
+    s = _WORD_KEY.sub(lambda m: f"“{FIELD_TITLES[m[1]]}”" if m[1] in FIELD_TITLES else m[0], s)
+    s = _GIT.sub(lambda m: "" if m[0].startswith("在") else "版本库", _COMMAND.sub("可以用“同一问题”页上的公开信草稿起草一封", s))
+    s = re.sub(r"(?<=[\u4e00-\u9fff]) (?=“)|(?<=”) (?=[\u4e00-\u9fff])", "", s)
     return _BARE_KEY.sub(lambda m: f"“{FIELD_TITLES[m[1]]}”" if m[1] in FIELD_TITLES else m[0], s)
 
 
@@ -265,7 +279,8 @@ class _Renderer:
                                autoescape=True, trim_blocks=True, lstrip_blocks=True,
                                keep_trailing_newline=True)
         self.env.filters.update(percent=percent, share=share, verdict=lambda s: VERDICT_ZH.get(s, s), fmt=lambda v: fmt(v),
-                                sentence=sentence, beyond_sentence=beyond_sentence, week=week_label, words=reader_words, sev=lambda s: SEVERITY_ZH.get(s, s),
+                                sentence=sentence, beyond_sentence=beyond_sentence, week=week_label, words=reader_words, clause=clause_words,
+                                standard=lambda v: standard_words(reader_words(v)), sev=lambda s: SEVERITY_ZH.get(s, s),
                                 status=lambda s: STATUS_ZH.get(s, s or ""),
                                 join=lambda xs, sep="": Markup(text(sep).join(text(x) for x in xs)))
         self.current = ""

@@ -61,8 +61,11 @@ def built(tmp_path_factory):
 def _wait_for(predicate, proc: subprocess.Popen, seconds: float = 300) -> bool:
     end = time.monotonic() + seconds
     while time.monotonic() < end:
-        if predicate():
-            return True
+        try:
+            if predicate():
+                return True
+        except FileNotFoundError:  # a folder of the build vanished while we looked (MkDocs cleans as it goes)
+            pass
         if proc.poll() is not None:
             return False
         time.sleep(0.01)

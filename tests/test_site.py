@@ -97,7 +97,7 @@ def test_record_page_escapes_hostile_text_and_shows_flow(built):
     assert "[点我](javascript:alert(1))" in shown and "{{ 1+1 }}" in shown and "{% if x %}" in shown
     article = html.split("<article", 1)[1].split("</article>", 1)[0]
     assert 'href="javascript' not in article and "<script" not in article and "13812345678" not in html
-    for step in ("受理", "投诉是否成立", "责任部门", "处理方案与批示", "升级", "答复期限与答复", "回访", "结案"):
+    for step in ("受理", "投诉是否成立", "责任部门", "处理方案与批示", "处理过程", "答复期限与答复", "回访", "结案"):
         assert step in shown
     assert "HF-20261106-001" in shown and "修改记录" in shown and "新建记录" in shown and "+id:" not in shown
     other = page(root, "records/complaints/TS-20261105-001.html")
@@ -106,7 +106,7 @@ def test_record_page_escapes_hostile_text_and_shows_flow(built):
     archive = page(root, "customers/CUST-0001.html")
     section = archive.split('id="hf-20261104-001"', 1)[1].split('class="hf-record"', 1)[0]
     assert "电话回访" in visible(section) and "提交" in visible(section)
-    assert visible(archive).count("合并批准：") == 1 + 3  # provenance once per record: the archive's and each section's
+    assert visible(archive).count("提交：刘静") == 1 + 3  # provenance once per record: the archive's and each section's
 
 
 def test_issue_group_has_draft_letter_and_anonymous_register(built):
@@ -130,7 +130,7 @@ def test_month_reports_rules_due_and_format_pages(built):
     cb = visible(page(root, "reports/callbacks-2026-11.html"))
     assert "回访单数" in cb and "完工当天回访" in cb and "赵师傅" in cb
     rules = visible(page(root, "rules.html"))
-    assert "V-DAY-01" in rules and "000 P1 §4.3(3)" in rules
+    assert "V-DAY-01" in rules and "《矿山机械公司客户回访管理规定（附件一：回访流程）》第 4.3 节第（3）项" in rules
     assert "待办清单" in visible(page(root, "due.html"))
     assert "同一问题键" in visible(page(root, "format.html"))
     # customer and record pages stay out of the navigation

@@ -99,7 +99,7 @@ def visit_roles(ctx):
 
 
 @clause("V-REV-02", "管理处检查回访并签署意见", scope="record", modal="签署", source="000 P3 §2",
-      asks="管理处客服主任检查回访工作，管理处负责人签署意见（REV-P3）；或由办公室事务助理检查并签署意见（REV-P4）",
+      asks="按本单位选定的做法，由管理处客服主任检查回访工作、管理处负责人签署意见，或由办公室事务助理检查并签署意见",
       param="review", kinds=("visit",))
 def office_signoff(ctx):
     """Where the clause applies: REV-P3 (000 P3 §2, the property office's complaint-revisit rules)

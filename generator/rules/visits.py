@@ -158,7 +158,7 @@ def supervisor_review(ctx):
 
 
 @rule("V-SIGN-01", "上门回访须有业主签名或记录拒签态度", scope="record", modal="必须", source="000 P4 Art.3(2)",
-      asks="上门回访记录必须有业主签名；按 SIGN-REFUSAL，业主拒签时记下其态度", param="signature", kinds=("visit",))
+      asks="上门回访记录必须有业主签名；业主拒签时怎样处理，按本单位选定的做法", param="signature", kinds=("visit",))
 def onsite_signature(ctx):
     """Population: on-site visits that reached the customer (nobody home: nobody to sign; a
     signature on such a visit is S-SCALE-01's contradiction). Done: `signature: 已签名`; under
@@ -178,7 +178,9 @@ def onsite_signature(ctx):
                 ctx.finding(v, "signature", "业主拒签，但没有在 refusal_note 里记下业主的态度", threshold=limit)
             continue
         got = f"签名（signature）是“{sig}”" if sig else "没有填写签名（signature）"
-        ctx.finding(v, key, f"这是上门回访，{got}，应为“已签名”", threshold=limit)
+        want = "应为“已签名”（本单位的做法不接受以拒签代替签名）" if strict else \
+            "应为“已签名”，业主拒签时写“拒签”并记下其态度"
+        ctx.finding(v, key, f"这是上门回访，{got}，{want}", threshold=limit)
 
 
 @rule("V-SIGN-02", "电话回访须注明“电话回访”", scope="record", modal="应", source="000 P4 Art.3(2)",
