@@ -99,9 +99,6 @@ def write_docs(root: Path, pages: dict[str, str], tdirs: list[Path]) -> tuple[Pa
             for f in sorted(assets.rglob("*")):
                 if f.is_file():
                     wanted[f"assets/{f.relative_to(assets).as_posix()}"] = f.read_bytes()
-        jieba = tdir / "jieba_user.txt"
-        if jieba.exists():
-            wanted["assets/jieba_user.txt"] = jieba.read_bytes()
     progress = Progress("写入页面", len(wanted))
     written = 0
     for rel, data in sorted(wanted.items()):
