@@ -280,6 +280,7 @@ def home_of(site: Path, rid: str) -> str:
     ("TS-20260309-001", "TS-20260309-001"),  # an exact ID, also named on other pages
     ("HF-20260817-001", "HF-20260817-001"),  # a visit: its own page, or a section of its customer's archive
     ("CUST-0025", "CUST-0025"),
+    ("陈国强", "CUST-0001"),  # a name: the browser cuts it 陈|国|强, the index holds it whole
 ])
 def test_search_lands_on_the_record_first(visitor, site, query, rid):
     results = search(visitor, query)

@@ -47,14 +47,67 @@
     return new URL(base.replace(/\/?$/, "/"), location.href);
   }
 
+  /* Pagefind segments Chinese with jieba when it indexes, but a query with the browser's own word
+     segmenter, which often cuts a name or a word differently (陈国强 → 陈|国|强, none of them a
+     word of the index). So the instance is made with no language of its own (it then splits a query
+     at spaces only, each part matching the start of an indexed word), and the query is asked in a few
+     spellings (see spellings()): the whole run of Chinese characters, then its pieces as a phrase
+     (every split of a short run, the browser's segmentation), last the browser's pieces anywhere. The html lang attribute is what Pagefind reads for its language:
+     it is set to "und" only while the instance is created. */
   function load() {
     if (!engine) {
       engine = import(new URL("pagefind/pagefind.js", siteRoot()).href).then(function (pf) {
-        return Promise.resolve(pf.options({baseUrl: "/"})).then(function () { return pf.init(); })
-          .then(function () { return pf; });
+        var html = document.documentElement, lang = html.getAttribute("lang"), instance;
+        html.setAttribute("lang", "und");
+        try {
+          instance = pf.createInstance({baseUrl: "/"});
+        } finally {
+          if (lang === null) html.removeAttribute("lang"); else html.setAttribute("lang", lang);
+        }
+        return Promise.resolve(instance.init()).then(function () { return instance; });
       });
     }
     return engine;
+  }
+
+  var CJK = /[\u3400-\u9fff\uf900-\ufaff]+/g;
+
+  function splits(run) {  // every way to cut a short run into pieces, fewest pieces first
+    var out = [[run]];
+    if (run.length < 2 || run.length > 4) return out;
+    for (var mask = 1; mask < (1 << (run.length - 1)); mask++) {
+      var parts = [], cur = run.charAt(0);
+      for (var i = 1; i < run.length; i++) {
+        if (mask & (1 << (i - 1))) { parts.push(cur); cur = ""; }
+        cur += run.charAt(i);
+      }
+      parts.push(cur);
+      out.push(parts);
+    }
+    return out.sort(function (a, b) { return a.length - b.length; });
+  }
+
+  function spellings(query) {
+    var words = [], runs = [];
+    query.replace(CJK, function (run) { runs.push(run); return " "; })
+      .split(/[^\p{L}\p{N}]+/u).forEach(function (w) { if (w) words.push(w); });
+    var seg = typeof Intl !== "undefined" && Intl.Segmenter ? new Intl.Segmenter("zh", {granularity: "word"}) : null;
+    var options = runs.map(function (run) {
+      var o = splits(run);
+      if (seg) o.push(Array.from(seg.segment(run), function (x) { return x.segment; }));
+      if (run.length > 4) o.push(run.match(/.{1,2}/g));
+      return o;
+    });
+    var out = [words.slice()];
+    options.forEach(function (alts) {
+      var next = [];
+      out.forEach(function (base) { alts.forEach(function (alt) { next.push(base.concat(alt)); }); });
+      out = next.slice(0, 16);
+    });
+    var seen = {}, phrase = runs.length === 1 && !words.length;
+    var spelled = out.map(function (ws) { return ws.length > 1 && phrase ? '"' + ws.join(" ") + '"' : ws.join(" "); });
+    if (phrase && seg) spelled.push(Array.from(seg.segment(runs[0]), function (x) { return x.segment; }).join(" "));
+    return spelled.filter(function (q) { if (!q || seen[q]) return false; seen[q] = true; return true; });
   }
 
   function esc(s) {
@@ -126,19 +179,22 @@
 
   /* The part of a page a result lands on: the section named by the ID asked for, else the section
      with the strongest matches; null when that is the page's own title section (the page itself). */
-  function best(data, id) {
+  function plain(html) { return String(html || "").replace(/<[^>]*>/g, "").replace(/[\u200b\s]/g, ""); }
+
+  function best(data, id, whole) {
     var subs = data.sub_results || [];
     var pick = null;
     if (id) pick = subs.filter(function (s) { return /#/.test(s.url) && s.url.split("#")[1] === id; })[0] || null;
+    if (!pick && whole) pick = subs.filter(function (s) { return plain(s.excerpt).indexOf(whole) >= 0; })[0] || null;
     if (!pick) subs.forEach(function (s) { if (!pick || weight(s) > weight(pick)) pick = s; });
     if (pick && (subs.indexOf(pick) === 0 && pick.title === (data.meta || {}).title)) return null;
     return pick;
   }
 
-  function item(data, score, terms, id) {
+  function item(data, score, terms, id, whole) {
     var page = local(data.url.split("#")[0]);
     var title = esc((data.meta && data.meta.title) || page);
-    var sub = best(data, id);
+    var sub = best(data, id, whole);
     var text = sub ? sentence(sub.excerpt, sub.title, data.content)
       : sentence(data.excerpt, (data.meta && data.meta.title) || "", data.content);
     if (!sub || !/#/.test(sub.url)) return [{location: page, title: title, text: text, score: score, terms: terms}];
@@ -157,16 +213,26 @@
     var terms = {};
     q.split(/\s+/).forEach(function (w) { if (w) terms[w] = true; });
     if (!q) return Promise.resolve([]);
-    return pf.search(q).then(function (found) {
-      return Promise.all(found.results.slice(0, LIMIT).map(function (r) {
+    return Promise.all(spellings(q).map(function (x) {
+      return Promise.resolve(pf.search(x)).catch(function () { return null; });  // one spelling failing is no answer
+    })).then(function (all) {
+      var seen = {}, hits = [];  // the first spellings (whole words) first, each page once
+      all.forEach(function (found) {
+        (found && found.results || []).forEach(function (r) { if (!seen[r.id]) { seen[r.id] = true; hits.push(r); } });
+      });
+      return Promise.all(hits.slice(0, LIMIT).map(function (r) {
         return r.data().then(function (d) { return {score: r.score, data: d}; });
       }));
     }).then(function (list) {
-      if (id) {  // the record itself first, the pages that mention it after
-        list = list.filter(function (x) { return owns(x.data, id); })
-          .concat(list.filter(function (x) { return !owns(x.data, id); }));
+      var whole = CJK.test(q) ? q.replace(/\s+/g, "") : "";
+      CJK.lastIndex = 0;
+      function first(test) {
+        list = list.filter(test).concat(list.filter(function (x) { return !test(x); }));
       }
-      return list.map(function (x) { return item(x.data, x.score, terms, id); });
+      // the pages that hold the words as written before those that hold them apart
+      if (whole) first(function (x) { return plain(x.data.content).indexOf(whole) >= 0; });
+      if (id) first(function (x) { return owns(x.data, id); });  // the record itself before pages naming it
+      return list.map(function (x) { return item(x.data, x.score, terms, id, whole); });
     });
   }
 
@@ -177,11 +243,12 @@
   Worker.prototype.postMessage = function (message) {
     var worker = this;
     if (message && message.type === 0 && message.data && Array.isArray(message.data.docs)) {
-      worker.__huifang = true;  // Material's search worker: from now on Pagefind answers for it
       load().then(function () { reply(worker, {type: 1}); }, function () { reply(worker, {type: 1}); });
       return undefined;
     }
-    if (worker.__huifang && message && message.type === 2 && typeof message.data === "string") {
+    // a query: also when the setup message went out before this script ran (the worker, whose index
+    // is empty, then said ready itself); Pagefind's own worker messages carry no type
+    if (message && message.type === 2 && typeof message.data === "string") {
       var mine = ++asked;
       load().then(function (pf) { return answer(pf, message.data); })
         .catch(function () { return []; })
