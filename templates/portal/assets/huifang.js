@@ -48,29 +48,40 @@
   }
 
   /* Pagefind segments Chinese with jieba when it indexes, but a query with the browser's own word
-     segmenter, which often cuts a name or a word differently (陈国强 → 陈|国|强, none of them a
-     word of the index). So the instance is made with no language of its own (it then splits a query
-     at spaces only, each part matching the start of an indexed word), and the query is asked in a few
-     spellings (see spellings()): the whole run of Chinese characters, then its pieces as a phrase
-     (every split of a short run, the browser's segmentation), last the browser's pieces anywhere. The html lang attribute is what Pagefind reads for its language:
-     it is set to "und" only while the instance is created. */
+     segmenter, which sometimes cuts a name or a word differently (陈国强 → 陈|国|强, 燃气表 → 燃|气|表:
+     none of them a word of the index). A query is first asked as Pagefind asks it; when that finds
+     (almost) nothing, it is asked again by a second instance with no language of its own, which splits
+     a query at spaces only, each part matching the start of an indexed word, in a few spellings (see
+     spellings()): the pieces of the run as a phrase, then the whole run, then the browser's pieces
+     anywhere. (Only as a fallback: a short common prefix matches nearly every page, and on 100,000
+     pages Pagefind takes minutes to rank that.) Pagefind reads its language from the html lang
+     attribute: it is "und" only while the second instance is created. */
   function load() {
     if (!engine) {
       engine = import(new URL("pagefind/pagefind.js", siteRoot()).href).then(function (pf) {
-        var html = document.documentElement, lang = html.getAttribute("lang"), instance;
-        html.setAttribute("lang", "und");
-        try {
-          instance = pf.createInstance({baseUrl: "/"});
-        } finally {
-          if (lang === null) html.removeAttribute("lang"); else html.setAttribute("lang", lang);
-        }
-        return Promise.resolve(instance.init()).then(function () { return instance; });
+        return Promise.resolve(pf.options({baseUrl: "/"})).then(function () { return pf.init(); })
+          .then(function () { return pf; });
       });
     }
     return engine;
   }
 
-  var CJK = /[\u3400-\u9fff\uf900-\ufaff]+/g;
+  var loose = null;
+  function loadLoose(pf) {
+    if (!loose) {
+      var html = document.documentElement, lang = html.getAttribute("lang"), instance;
+      html.setAttribute("lang", "und");
+      try {
+        instance = pf.createInstance({baseUrl: "/"});
+      } finally {
+        if (lang === null) html.removeAttribute("lang"); else html.setAttribute("lang", lang);
+      }
+      loose = Promise.resolve(instance.init()).then(function () { return instance; });
+    }
+    return loose;
+  }
+
+  var CJK = /[\u3400-\u9fff\uf900-\ufaff]+/g, HAS_CJK = /[\u3400-\u9fff\uf900-\ufaff]/;
 
   function splits(run) {  // every way to cut a short run into pieces, fewest pieces first
     var out = [[run]];
@@ -106,7 +117,12 @@
     });
     var seen = {}, phrase = runs.length === 1 && !words.length;
     var spelled = out.map(function (ws) { return ws.length > 1 && phrase ? '"' + ws.join(" ") + '"' : ws.join(" "); });
-    if (phrase && seg) spelled.push(Array.from(seg.segment(runs[0]), function (x) { return x.segment; }).join(" "));
+    if (phrase) {
+      // pieces next to each other first; then the whole run (Pagefind widens a word it does not hold,
+      // so that one is looser); last the browser's pieces anywhere on the page
+      spelled = spelled.slice(1).concat(spelled.slice(0, 1));
+      if (seg) spelled.push(Array.from(seg.segment(runs[0]), function (x) { return x.segment; }).join(" "));
+    }
     return spelled.filter(function (q) { if (!q || seen[q]) return false; seen[q] = true; return true; });
   }
 
@@ -213,19 +229,23 @@
     var terms = {};
     q.split(/\s+/).forEach(function (w) { if (w) terms[w] = true; });
     if (!q) return Promise.resolve([]);
-    return Promise.all(spellings(q).map(function (x) {
-      return Promise.resolve(pf.search(x)).catch(function () { return null; });  // one spelling failing is no answer
-    })).then(function (all) {
-      var seen = {}, hits = [];  // the first spellings (whole words) first, each page once
-      all.forEach(function (found) {
-        (found && found.results || []).forEach(function (r) { if (!seen[r.id]) { seen[r.id] = true; hits.push(r); } });
+    function quiet(p) { return Promise.resolve(p).catch(function () { return null; }); }  // one spelling failing is no answer
+    return quiet(pf.search(q)).then(function (found) {
+      var first = found && found.results || [];
+      if (first.length >= 3 || !HAS_CJK.test(q)) return [first];
+      return loadLoose(pf).then(function (other) {
+        return Promise.all(spellings(q).map(function (x) { return quiet(other.search(x)); }));
+      }).then(function (more) { return [first].concat(more.map(function (f) { return f && f.results || []; })); });
+    }).then(function (all) {
+      var seen = {}, hits = [];  // Pagefind's own answer first, then the other spellings', each page once
+      all.forEach(function (results) {
+        results.forEach(function (r) { if (!seen[r.id]) { seen[r.id] = true; hits.push(r); } });
       });
       return Promise.all(hits.slice(0, LIMIT).map(function (r) {
         return r.data().then(function (d) { return {score: r.score, data: d}; });
       }));
     }).then(function (list) {
-      var whole = CJK.test(q) ? q.replace(/\s+/g, "") : "";
-      CJK.lastIndex = 0;
+      var whole = HAS_CJK.test(q) ? q.replace(/\s+/g, "") : "";
       function first(test) {
         list = list.filter(test).concat(list.filter(function (x) { return !test(x); }));
       }
