@@ -121,12 +121,53 @@ def run(site: Path, queries: list[str]) -> dict:
     return out
 
 
+ENGINE = """async q => {
+  const pf = await import('/pagefind/pagefind.js');
+  await pf.options({baseUrl: '/'});
+  await pf.init();
+  const t0 = performance.now();
+  const found = await pf.search(q);
+  return {results: found.results.length, ms: performance.now() - t0};
+}"""
+
+
+def engine(site: Path, queries: list[str]) -> list[dict]:
+    """Pagefind's own search alone (no portal script, no result fragments): how long it ranks a query."""
+    from playwright.sync_api import sync_playwright
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Counting, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    out = []
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+            for q in queries:
+                ctx = browser.new_context()
+                page = ctx.new_page()
+                page.goto(f"{base}/404.html")
+                page.set_default_timeout(900_000)
+                out.append({"query": q, **page.evaluate(ENGINE, q)})
+                ctx.close()
+            browser.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("site", type=Path)
     ap.add_argument("--query", action="append", default=[])
     ap.add_argument("--json", type=Path)
+    ap.add_argument("--engine", action="append", default=[], metavar="QUERY",
+                    help="只测 Pagefind 自己排序一个查询的时间（不经过门户脚本）")
     args = ap.parse_args()
+    if args.engine:
+        for e in engine(args.site, args.engine):
+            print(f"Pagefind 直接查询“{e['query']}”：{e['results']} 个结果，用时 {e['ms'] / 1000:.2f} 秒")
+        return None
     r = run(args.site, args.query or default_queries(args.site))
     d = r["disk"]
     print(f"门户：{args.site}（{d['pages_html']} 个 HTML 页面）")

@@ -164,11 +164,13 @@ def run_mkdocs(root: Path, n_pages: int = 0, out: Path | None = None) -> tuple[i
 # static index in small chunks: a browser loads a few hundred kilobytes to start, then only the chunks
 # and page fragments a query needs. Material's search box stays the user interface (assets/huifang.js
 # answers its queries from Pagefind); Material's own single-file index is emptied, so no browser
-# downloads it. Only the article is indexed, without tables, charts, code or collapsed blocks: result
-# text is record text, and the index grows with records, not with tables.
+# downloads it. Only the article is indexed, without tables, charts, code, collapsed blocks, breadcrumbs
+# or what the pages mark `data-search-exclude`: result text is record text, and the index grows with
+# records, not with tables.
 SEARCH_DIR = "pagefind"
 SEARCH_ROOT = "article"
-SEARCH_SKIP = "table, figure, svg, pre, details, .headerlink, .md-source-file"
+SEARCH_SKIP = ("table, figure, svg, pre, details, .headerlink, .md-source-file, .md-path, .hf-path, "
+               "[data-search-exclude]")  # breadcrumbs, and what the pages mark as no search text
 SEARCH_KEEP = ("pagefind.js", "pagefind-worker.js", "pagefind-entry.json")  # + wasm, meta, index/, fragment/
 
 

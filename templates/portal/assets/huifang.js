@@ -49,8 +49,9 @@
 
   /* Pagefind segments Chinese with jieba when it indexes, but a query with the browser's own word
      segmenter, which sometimes cuts a name or a word differently (陈国强 → 陈|国|强, 燃气表 → 燃|气|表:
-     none of them a word of the index). A query is first asked as Pagefind asks it; when that finds
-     (almost) nothing, it is asked again by a second instance with no language of its own, which splits
+     none of them a word of the index). A query is first asked as Pagefind asks it; when none of the
+     pages found holds the words as written, it is asked again by a second instance with no language
+     of its own, which splits
      a query at spaces only, each part matching the start of an indexed word, in a few spellings (see
      spellings()): the pieces of the run as a phrase, then the whole run, then the browser's pieces
      anywhere. (Only as a fallback: a short common prefix matches nearly every page, and on 100,000
@@ -229,28 +230,36 @@
     var terms = {};
     q.split(/\s+/).forEach(function (w) { if (w) terms[w] = true; });
     if (!q) return Promise.resolve([]);
+    var whole = HAS_CJK.test(q) ? q.replace(/\s+/g, "") : "";
     function quiet(p) { return Promise.resolve(p).catch(function () { return null; }); }  // one spelling failing is no answer
-    return quiet(pf.search(q)).then(function (found) {
-      var first = found && found.results || [];
-      if (first.length >= 3 || !HAS_CJK.test(q)) return [first];
-      return loadLoose(pf).then(function (other) {
-        return Promise.all(spellings(q).map(function (x) { return quiet(other.search(x)); }));
-      }).then(function (more) { return [first].concat(more.map(function (f) { return f && f.results || []; })); });
-    }).then(function (all) {
-      var seen = {}, hits = [];  // Pagefind's own answer first, then the other spellings', each page once
-      all.forEach(function (results) {
-        results.forEach(function (r) { if (!seen[r.id]) { seen[r.id] = true; hits.push(r); } });
-      });
+    function holds(x) { return plain(x.data.content).indexOf(whole) >= 0; }
+    function top(results, seen) {
+      var hits = [];
+      results.forEach(function (r) { if (!seen[r.id]) { seen[r.id] = true; hits.push(r); } });
       return Promise.all(hits.slice(0, LIMIT).map(function (r) {
         return r.data().then(function (d) { return {score: r.score, data: d}; });
       }));
+    }
+    var seen = {};
+    return quiet(pf.search(q)).then(function (found) {
+      return top(found && found.results || [], seen);
     }).then(function (list) {
-      var whole = HAS_CJK.test(q) ? q.replace(/\s+/g, "") : "";
+      // Pagefind's own answer holds the words as written: done. Else (a name or word the browser cut
+      // differently) the other spellings, whose pages go first
+      if (!whole || list.some(holds)) return list;
+      return loadLoose(pf).then(function (other) {
+        return Promise.all(spellings(q).map(function (x) { return quiet(other.search(x)); }));
+      }).then(function (more) {
+        var results = [];
+        more.forEach(function (f) { results = results.concat(f && f.results || []); });
+        return top(results, seen);
+      }).then(function (extra) { return extra.concat(list).slice(0, LIMIT); });
+    }).then(function (list) {
       function first(test) {
         list = list.filter(test).concat(list.filter(function (x) { return !test(x); }));
       }
       // the pages that hold the words as written before those that hold them apart
-      if (whole) first(function (x) { return plain(x.data.content).indexOf(whole) >= 0; });
+      if (whole) first(holds);
       if (id) first(function (x) { return owns(x.data, id); });  // the record itself before pages naming it
       return list.map(function (x) { return item(x.data, x.score, terms, id, whole); });
     });
