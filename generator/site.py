@@ -26,6 +26,11 @@ from pathlib import Path
 
 from . import shipped
 
+try:  # the search index's builder (a binary in its wheel); only `build` needs it, and says so if it is missing
+    from pagefind_bin_extended import get_executable as _pagefind_executable
+except ImportError:
+    _pagefind_executable = None
+
 DOCS_DIR = Path(".huifang") / "docs"
 SITE_DIR = "site"
 CONFIG = "mkdocs.yml"
@@ -176,8 +181,9 @@ SEARCH_KEEP = ("pagefind.js", "pagefind-worker.js", "pagefind-entry.json")  # + 
 
 def pagefind_binary() -> str:
     """The extended Pagefind binary shipped in the pagefind-bin-extended wheel (Chinese segmentation)."""
-    from pagefind_bin_extended import get_executable  # imported here: only builds need it
-    return str(get_executable())
+    if _pagefind_executable is None:
+        raise FileNotFoundError("没有安装 pagefind[extended]")
+    return str(_pagefind_executable())
 
 
 def index_search(site: Path) -> tuple[int, float, str]:
