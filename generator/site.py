@@ -27,6 +27,11 @@ from pathlib import Path
 
 from . import shipped
 
+try:  # the search index's builder (a binary in its wheel); only `build` needs it, and says so if it is missing
+    from pagefind_bin_extended import get_executable as _pagefind_executable
+except ImportError:
+    _pagefind_executable = None
+
 DOCS_DIR = Path(".huifang") / "docs"
 SITE_DIR = "site"
 CONFIG = "mkdocs.yml"
@@ -101,9 +106,6 @@ def write_docs(root: Path, pages: dict[str, str], tdirs: list[Path]) -> tuple[Pa
             for f in sorted(assets.rglob("*")):
                 if f.is_file():
                     wanted[f"assets/{f.relative_to(assets).as_posix()}"] = f.read_bytes()
-        jieba = tdir / "jieba_user.txt"
-        if jieba.exists():
-            wanted["assets/jieba_user.txt"] = jieba.read_bytes()
     progress = Progress("写入页面", len(wanted))
     written = 0
     for rel, data in sorted(wanted.items()):
@@ -276,6 +278,51 @@ def run_mkdocs(root: Path, n_pages: int = 0, out: Path | None = None, dirty: boo
     return proc.returncode, time.monotonic() - t0, "".join(kept)
 
 
+# Search: Pagefind (extended build: segments Chinese) indexes the built pages into site/pagefind/, a
+# static index in small chunks: a browser loads a few hundred kilobytes to start, then only the chunks
+# and page fragments a query needs. Material's search box stays the user interface (assets/huifang.js
+# answers its queries from Pagefind); Material's own single-file index is emptied, so no browser
+# downloads it. Only the article is indexed, without tables, charts, code, collapsed blocks, breadcrumbs
+# or what the pages mark `data-search-exclude`: result text is record text, and the index grows with
+# records, not with tables.
+SEARCH_DIR = "pagefind"
+SEARCH_ROOT = "article"
+SEARCH_SKIP = ("table, figure, svg, pre, details, .headerlink, .md-source-file, .md-path, .hf-path, "
+               "[data-search-exclude]")  # breadcrumbs, and what the pages mark as no search text
+SEARCH_KEEP = ("pagefind.js", "pagefind-worker.js", "pagefind-entry.json")  # + wasm, meta, index/, fragment/
+
+
+def pagefind_binary() -> str:
+    """The extended Pagefind binary shipped in the pagefind-bin-extended wheel (Chinese segmentation)."""
+    if _pagefind_executable is None:
+        raise FileNotFoundError("没有安装 pagefind[extended]")
+    return str(_pagefind_executable())
+
+
+def index_search(site: Path) -> tuple[int, float, str]:
+    """Index the built site with Pagefind; drop its unused UI bundles; empty Material's index."""
+    t0 = time.monotonic()
+    try:
+        binary = pagefind_binary()
+    except (ImportError, FileNotFoundError) as e:
+        return 127, 0.0, f"找不到 Pagefind（{e}）：请运行 scripts/setup.sh 重新安装依赖。\n"
+    shutil.rmtree(site / SEARCH_DIR, ignore_errors=True)  # an incremental build starts from the last site's copy
+    cmd = [binary, "--site", str(site), "--output-subdir", SEARCH_DIR, "--root-selector", SEARCH_ROOT,
+           "--exclude-selectors", SEARCH_SKIP, "--force-language", "zh", "--keep-index-url", "--silent"]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        return proc.returncode, time.monotonic() - t0, proc.stderr + proc.stdout
+    bundle = site / SEARCH_DIR
+    for f in bundle.iterdir():
+        if f.is_file() and not (f.name in SEARCH_KEEP or f.suffix in (".pagefind", ".pf_meta")):
+            f.unlink()
+    material = site / "search" / "search_index.json"
+    if material.is_file():
+        config = json.loads(material.read_text(encoding="utf-8")).get("config", {})
+        material.write_text(json.dumps({"config": config, "docs": []}, ensure_ascii=False), encoding="utf-8")
+    return 0, time.monotonic() - t0, ""
+
+
 @contextlib.contextmanager
 def _build_lock(root: Path):
     """One build at a time per repository (a second one waits): builds never interleave their swaps."""
@@ -356,6 +403,11 @@ def build(root: Path, args, generate) -> int:
                 say(f"MkDocs 构建失败（退出码 {code}），{SITE_DIR}/ 保持上一次的门户不变。")
                 return 2
             (root / MANIFEST).unlink(missing_ok=True)  # the site and its manifest change together
+            code, search_secs, search_log = index_search(out)
+            if code != 0:
+                sys.stderr.write(search_log)
+                say(f"搜索索引生成失败（退出码 {code}），{SITE_DIR}/ 保持上一次的门户不变。")
+                return 2
             publish(out, root.resolve() / SITE_DIR)
             _write_manifest(root, key, digests)
         finally:
@@ -363,7 +415,7 @@ def build(root: Path, args, generate) -> int:
     warnings = [ln for ln in log.splitlines() if ln.startswith("WARNING") and "'dirty' build" not in ln]
     for ln in warnings[:20]:
         sys.stderr.write(ln + "\n")
-    say(f"MkDocs 构建完成，用时 {secs:.1f} 秒。")
+    say(f"MkDocs 构建完成，用时 {secs:.1f} 秒；搜索索引用时 {search_secs:.1f} 秒。")
     say(f"打开 {(root / SITE_DIR / 'index.html')} 查看门户，或运行 huifang serve 在浏览器中浏览（含搜索）。")
     if getattr(args, "strict", False) and any(f.blocking for f in analysis.findings):
         say("--strict：记录中有错误，构建返回非零状态。")

@@ -245,46 +245,99 @@ def test_charts_scale_with_the_screen_and_carry_axes_and_data(layout):
         assert c["data"] >= 1, (path, c["label"], "no data table")
 
 
-def search(visitor, query: str) -> list[tuple[str, str]]:
-    """Type-free search through Material's own ?q= parameter: (link, snippet) of each result, best first."""
+def search(visitor, query: str) -> list[dict]:
+    """Type-free search through Material's own ?q= parameter (the search box, answered by Pagefind):
+    each result, best first, as its page link, the link it lands on (a section's anchor when it has
+    one), and the snippet under that link."""
     page = visitor.open(f"index.html?q={urllib.parse.quote(query)}")
     page.wait_for_selector(".md-search-result__item", timeout=30_000)
-    return page.eval_on_selector_all(
-        ".md-search-result__item > a",
-        "as => as.map(a => [a.getAttribute('href'), (a.querySelector('.md-search-result__article p') || {}).textContent || ''])")
+    return page.eval_on_selector_all(".md-search-result__item", """items => items.map(li => {
+        const links = [...li.querySelectorAll(':scope > a, :scope > details > a')];
+        const land = links.find(a => a.getAttribute('href').includes('#')) || links[0];
+        return {page: links[0].getAttribute('href'), land: land.getAttribute('href'),
+                snippet: [...land.querySelector('article').childNodes]
+                  .filter(n => !(n.nodeType === 1 && /^(H1|H2|DIV|NAV)$/.test(n.tagName)))
+                  .map(n => n.textContent).join('').trim()};
+    })""")
 
 
-@pytest.mark.parametrize("query, record", [
-    ("挡风玻璃", "records/complaints/TS-20260609-001.html"),  # in the middle of a complaint's sentence
-    ("晾衣架", HOSTILE_PAGE),
-    ("TS-20260309-001", "records/complaints/TS-20260309-001.html"),  # an exact ID, also named on many pages
-    ("HF-20260817-001", "customers/CUST-0012.html#hf-20260817-001"),  # a visit: its customer's section
+def home_of(site: Path, rid: str) -> str:
+    """Where a record lives in the built portal: its own page, or a section (anchor = its ID in lower
+    case) of a customer's archive or a month's page."""
+    own = sorted(site.glob(f"records/*/{rid}.html"))
+    if own:
+        return own[0].relative_to(site).as_posix()
+    anchor = f'id="{rid.lower()}"'
+    for f in sorted(site.rglob("*.html")):
+        if anchor in f.read_text(encoding="utf-8"):
+            return f"{f.relative_to(site).as_posix()}#{rid.lower()}"
+    raise AssertionError(f"{rid} 在门户里没有页面也没有小节")
+
+
+@pytest.mark.parametrize("query, rid", [
+    ("挡风玻璃", "TS-20260609-001"),  # in the middle of a complaint's sentence
+    ("晾衣架", HOSTILE_ID),
+    ("TS-20260309-001", "TS-20260309-001"),  # an exact ID, also named on other pages
+    ("HF-20260817-001", "HF-20260817-001"),  # a visit: its own page, or a section of its customer's archive
+    ("CUST-0025", "CUST-0025"),
+    ("陈国强", "CUST-0001"),  # a name: the browser cuts it 陈|国|强, the index holds it whole
 ])
-def test_search_lands_on_the_record_first(visitor, query, record):
+def test_search_lands_on_the_record_first(visitor, site, query, rid):
     results = search(visitor, query)
-    first = urllib.parse.urlsplit(results[0][0]) if results else None
-    path, _, anchor = record.partition("#")
-    assert first and first.path.endswith("/" + path), results[:5]
-    if anchor:  # a section: the page comes first (Material groups by page), then the record's section
-        at = [urllib.parse.urlsplit(u).fragment for u, _ in results].index(anchor)
-        assert all(urllib.parse.urlsplit(u).path == first.path for u, _ in results[:at + 1]), results[:5]
-    else:
-        at = 0
-    if "-" in query:  # an ID's parts are required together: pages that name it, not every "001"
-        assert len(results) <= 3, results
-    snippet = results[at][1].replace("\u200b", "")
+    want = home_of(site, rid) if not rid.startswith("CUST-") else f"customers/{rid}.html"
+    first = urllib.parse.urlsplit(results[0]["land"])
+    path, anchor = want.partition("#")[::2]
+    assert first.path.endswith("/" + path) and first.fragment == anchor, (want, results[:5])
+    if "-" in query:  # an ID: the pages that name it, not every page with "001" in an ID
+        assert len(results) <= 10, results
+    snippet = results[0]["snippet"].replace("\u200b", "")
     assert snippet and "|" not in snippet and len(snippet) <= 120, snippet  # one sentence, no table dump
+    assert len(re.findall(r"[。！？；!?]", snippet[:-1])) == 0, snippet
+    # following the link lands on the record: the page (or the section its anchor names) shows its ID
+    page = visitor.open(results[0]["land"].split("://", 1)[-1].split("/", 1)[1])
+    target = f"#{first.fragment}" if first.fragment else "article h1"
+    assert page.locator(target).count() == 1, target
+    shown = page.locator(target).inner_text() if first.fragment else page.inner_text("article")
+    assert rid in shown or (first.fragment and rid in page.inner_text("article")), (target, shown[:200])
+    if not rid.startswith("CUST-") and "-" not in query:
+        assert query in page.inner_text("article")
+
+
+def test_search_result_text_runs_nothing(visitor):
+    """Record text in the index comes back as text: the hostile complaint's markup neither runs nor renders."""
+    results = search(visitor, "不加粗")
+    assert urllib.parse.urlsplit(results[0]["land"]).path.endswith("/" + HOSTILE_PAGE), results[:3]
+    page = visitor.page
+    assert page.locator(".md-search-result img, .md-search-result script, .md-search-result strong").count() == 0
+    assert page.evaluate("typeof window.__hf_pwned") == "undefined"
+    assert not visitor.dialogs
+
+
+def _pagefind_texts(site: Path) -> list[tuple[str, str]]:
+    """(file, text) of every Pagefind fragment and index chunk, decompressed."""
+    import gzip
+    out = []
+    for f in sorted((site / "pagefind").rglob("*")):
+        if f.is_file() and f.suffix in (".pf_fragment", ".pf_index", ".pf_meta"):
+            out.append((f.name, gzip.decompress(f.read_bytes()).decode("utf-8", "replace")))
+    return out
 
 
 def test_search_index_is_small_and_clean(site):
-    raw = (site / "search" / "search_index.json").read_bytes()
-    assert len(raw) <= 1_500_000, len(raw)
+    """Pagefind's index (all of it, not only what a query fetches) stays small; it holds no table dump,
+    no chart, no phone or room number; Material's own single-file index is empty."""
     import json
-    docs = json.loads(raw)["docs"]
-    for d in docs:
-        assert "<table" not in d["text"] and "<svg" not in d["text"], d["location"]
+    total = sum(f.stat().st_size for f in (site / "pagefind").rglob("*") if f.is_file())
+    assert total <= 1_500_000, total
+    assert json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))["docs"] == []
+    texts = _pagefind_texts(site)
+    assert any(name.endswith(".pf_fragment") for name, _ in texts)
+    for name, text in texts:
+        assert "<table" not in text and "<svg" not in text and "数据表" not in text, name
+        plain = text.replace("\u200b", "")
         for s in SECRETS:
-            assert s not in d["text"] and s not in d["title"], (d["location"], s)
+            assert s not in plain, (name, s)
+    assert not any(f.name.startswith("pagefind-ui") or "component-ui" in f.name for f in (site / "pagefind").iterdir())
 
 
 def article_text(html_text: str) -> str:

@@ -152,12 +152,15 @@ def test_rebuild_is_byte_identical_and_drops_stale_pages(built, tmp_path):
     root, _ = built
     before = tree(root / DOCS)
     mtimes = {p: p.stat().st_mtime_ns for p in (root / DOCS).rglob("*.md")}
+    index = tree(root / "site" / "pagefind") | tree(root / "site" / "search")  # the search index
+    assert any(k.startswith("fragment/") for k in index)
     (root / DOCS / "stale.md").write_text("# 旧页面\n", encoding="utf-8")
     (root / DOCS / "old" / "gone").mkdir(parents=True)
     (root / DOCS / "old" / "gone" / "x.md").write_text("# 旧\n", encoding="utf-8")
     proc = huifang(root, "build", "--as-of", AS_OF)
     assert proc.returncode == 0, proc.stderr
     assert tree(root / DOCS) == before and not (root / DOCS / "old").exists()
+    assert tree(root / "site" / "pagefind") | tree(root / "site" / "search") == index
     assert not (root / "site" / "stale.html").exists()
     # unchanged Markdown is not rewritten: same files, same modification times
     assert "其中 0 个文件有改动" in proc.stderr
