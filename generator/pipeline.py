@@ -243,7 +243,7 @@ def _known(r: Record, instant: datetime) -> Record:
     if not r.valid:
         return r
     keys, items = FACTS.get(r.kind.name, ((), ()))
-    data = dict(r.data)
+    data = dict(r)
     for k in keys:
         if _later(data.get(k), instant):
             data.pop(k)
@@ -260,12 +260,12 @@ def _known(r: Record, instant: datetime) -> Record:
             data[lk] = [{k: v for k, v in x.items() if not (k == ik and _later(v, instant))}
                         if isinstance(x, dict) else x for x in rows]
     if r.kind.name == "complaint":
-        closing = [a for a in r.data.get("actions") or [] if isinstance(a, dict) and a.get("action") == "结案"]
+        closing = [a for a in r["actions"] or [] if isinstance(a, dict) and a.get("action") == "结案"]
         if data.get("status") == "已结案" and closing and not any(a in data["actions"] for a in closing):
             data["status"] = "已解决" if data.get("resolved") else "处理中"
-        if data.get("status") == "已解决" and r.data.get("resolved") and not data.get("resolved"):
+        if data.get("status") == "已解决" and r["resolved"] and not data.get("resolved"):
             data["status"] = "处理中"
-    if data == r.data:
+    if dict.__eq__(data, r):
         return r
     known = Record(r.kind, r.id, r.path, data, r.lines)
     known.valid = r.valid
