@@ -35,7 +35,7 @@ import sqlite3
 import sys
 import time
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from importlib import metadata
 from pathlib import Path
@@ -224,30 +224,44 @@ def revision_key(root: Path, rev: str, instant: datetime) -> str | None:
 
 # --- storage --------------------------------------------------------------------------------
 
+_FIELDS = tuple(f.name for f in fields(Finding))
+
+
 def _encode_result(result: Result) -> bytes:
+    """Every field of every finding (whatever fields Finding has), dates and times tagged."""
     tags: list = []
     rows = []
     for i, f in enumerate(result.findings):
-        e = f.explanation
-        rows.append([f.rule, f.severity, f.file, f.line, f.record, f.message, f.clause, f.threshold, f.status,
-                     _encode(f.due, [1, i, 9], tags), f.period, f.subject, list(f.related),
-                     [e.by, _encode(e.date, [1, i, 13, 1], tags), e.reason] if e else None, f.provisional])
-    return json.dumps([result.n_files, rows, list(result.history_warnings), tags], ensure_ascii=False,
-                      separators=(",", ":")).encode("utf-8", "surrogatepass")
+        row = []
+        for j, name in enumerate(_FIELDS):
+            value = getattr(f, name)
+            if name == "related":
+                value = [str(x) for x in value]
+            elif name == "explanation":
+                value = None if value is None else [value.by, _encode(value.date, [1, i, j, 1], tags), value.reason]
+            else:
+                value = _encode(value, [1, i, j], tags)
+            row.append(value)
+        rows.append(row)
+    return json.dumps([list(_FIELDS), result.n_files, rows, list(result.history_warnings), tags],
+                      ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
 
 
 def _decode_result(data: bytes) -> Result:
     obj = json.loads(data)
-    n_files, rows, warnings, tags = obj
-    if tags:
-        _apply_tags(obj, tags)
-    findings = []
-    for (rule, severity, file, line, record, message, clause, threshold, status, due, period, subject, related,
-         e, provisional) in rows:
-        findings.append(Finding(rule, severity, file, line, record, message, clause, threshold, status, due, period,
-                                subject, tuple(related), Explanation(*e) if e else None, provisional))
-    if type(n_files) is not int or not all(type(w) is str for w in warnings):
+    names, n_files, rows, warnings, tags = obj
+    if names != list(_FIELDS) or type(n_files) is not int or not all(type(w) is str for w in warnings):
         raise ValueError("shape")
+    body = obj[1:]  # the tags' paths count from the rows' list
+    if tags:
+        _apply_tags(body, tags)
+    findings = []
+    for row in rows:
+        values = dict(zip(names, row))
+        values["related"] = tuple(values["related"])
+        e = values["explanation"]
+        values["explanation"] = Explanation(*e) if e else None
+        findings.append(Finding(**values))
     return Result(n_files, findings, list(warnings))
 
 
