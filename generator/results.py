@@ -45,7 +45,7 @@ import yaml
 from .cache import CACHE_DIR, Unsupported, _apply_tags, _encode, _git, git_blob_ids
 from .config import CONFIG_FILE
 from .findings import Explanation, Finding
-from .load import EXTENSIONS, RECORDS_DIR, scan
+from .load import EXTENSIONS, RECORDS_DIR, read_regular, scan
 from .rules import REGISTRY
 
 DB_NAME = "results.sqlite3"
@@ -88,12 +88,12 @@ def blob_id(data: bytes) -> str:
 
 
 def _file_id(path: Path) -> str | None:
-    try:
-        return blob_id(path.read_bytes())
-    except FileNotFoundError:
+    """The blob id of a regular file, "-" when there is none, None when it cannot be read safely
+    (a named pipe, a device or a huge file is never opened for reading here: the loader reports it)."""
+    if not os.path.lexists(path):
         return "-"
-    except OSError:
-        return None
+    raw, _ = read_regular(path)
+    return None if raw is None else blob_id(raw)
 
 
 def _provenance_id(root: Path) -> str | None:
