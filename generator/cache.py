@@ -173,7 +173,7 @@ def encode_entry(record, findings: list[Finding], refs: list) -> tuple[bytes, by
     rec = None
     lines = b"[]"
     if record is not None:
-        rec = [record.kind.name, record.id, record.path, record.valid, _encode(record.data, [0, 4], tags)]
+        rec = [record.kind.name, record.id, record.path, record.valid, _encode(dict(record), [0, 4], tags)]
         lines = json.dumps([[*k, v] for k, v in record.lines.items()], ensure_ascii=False,
                            separators=(",", ":")).encode("utf-8", "surrogatepass")
     found = [[_encode(getattr(f, n), [1, i, j], tags) for j, n in enumerate(_FINDING_FIELDS)]

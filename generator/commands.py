@@ -15,7 +15,7 @@ from .findings import Finding, report
 from .history import HistoryError, changed_files
 from .letters import letter_draft_yaml
 from .load import EXTENSIONS, RECORDS_DIR, RecordSet, record_files
-from .pipeline import Analysis, analyse, compare, generate, merge_base
+from .pipeline import Analysis, analyse, check_result, compare, generate, merge_base
 from .rules import INTERNAL, REGISTRY, all_rules, threshold_for
 from .rules.profile import option_notes
 from .scaffold import init, stale_schemas
@@ -140,7 +140,7 @@ def cmd_check(root: Path, args) -> int:
     if args.changed:
         return _check_changed(root, args)
     paths = _paths_from_args(root, args.paths)
-    analysis = analyse(root, args.as_of)
+    analysis = check_result(root, args.as_of) if paths is None else analyse(root, args.as_of)
     for w in analysis.history_warnings:
         print(f"huifang: 提示：{w}", file=sys.stderr)
     findings, cross = (analysis.findings, set()) if paths is None else _select(analysis, paths)

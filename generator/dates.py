@@ -113,6 +113,8 @@ class CalendarRangeError(Exception):
 
 def _as_day(d: date | datetime) -> date:
     """Accept datetimes too, judging them by their Shanghai calendar day."""
+    if d.__class__ is datetime and d.tzinfo is TZ:
+        return d.date()
     if isinstance(d, datetime):
         return local(d).date()
     if isinstance(d, date):
@@ -316,6 +318,8 @@ def _package_version() -> str:
 
 def local(dt: datetime | date) -> datetime | date:
     """Shanghai wall-clock view: naive datetimes are assumed Shanghai, aware ones converted; dates unchanged."""
+    if dt.__class__ is datetime and dt.tzinfo is TZ:  # what the loader makes: already Shanghai
+        return dt
     if isinstance(dt, datetime):
         if dt.tzinfo is None or dt.tzinfo.utcoffset(dt) is None:
             return dt.replace(tzinfo=TZ)
@@ -327,6 +331,8 @@ def local(dt: datetime | date) -> datetime | date:
 
 def local_date(dt: datetime | date) -> date:
     """The Shanghai calendar day of ``dt`` (a UTC evening may already be tomorrow in Shanghai)."""
+    if dt.__class__ is datetime and dt.tzinfo is TZ:
+        return dt.date()
     return _as_day(dt)
 
 
@@ -351,6 +357,8 @@ def deadline_instant(d: date | datetime) -> datetime:
 
 def fact_instant(d: date | datetime) -> datetime:
     """When a fact happened: a day-only fact counts from the start of that day."""
+    if d.__class__ is datetime and d.tzinfo is TZ:
+        return d
     if isinstance(d, datetime):
         return local(d)
     return datetime.combine(d, time(0), TZ)

@@ -191,11 +191,13 @@ class Provenance:
         if isinstance(person, Approval):
             if person.email and self.first.email and _fold(person.email) == _fold(self.first.email):
                 return True
-            names = {person.reviewer, person.git_name}
+            names = (person.reviewer, person.git_name)
         else:
-            names = {person}
-        mine = {self.first.author, self.submitter or ""}
-        return any(n and _fold(n) in {_fold(m) for m in mine if m} for n in names)
+            names = (person,)
+        mine = self.__dict__.get("_mine")
+        if mine is None:  # folded once per record: rules ask for every visit and every approval
+            mine = self.__dict__["_mine"] = frozenset(_fold(m) for m in (self.first.author, self.submitter) if m)
+        return any(n and _fold(n) in mine for n in names)
 
 
 def _fold(text: str) -> str:

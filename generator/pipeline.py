@@ -20,7 +20,7 @@ from pathlib import Path
 
 import git
 
-from . import site
+from . import results, site
 from .config import CONFIG_FILE, Config, ConfigError, load_config
 from .dates import AsOfError, Calendar, as_of_day, as_of_instant, fact_instant, show_instant
 from .findings import Explanation, Finding, sort_findings
@@ -29,7 +29,7 @@ from .load import RECORDS_DIR, Record, RecordSet, load
 from .pages import portal
 from .render import render
 from .reports import Reports, compute
-from .rules import Figure, OpenItem, Outcome, check_config_rules, run
+from .rules import INTERNAL, Figure, OpenItem, Outcome, check_config_rules, run
 from .rules.duties import SINCE_RULES
 from .rules.equipment import Plan, plans
 
@@ -123,12 +123,33 @@ def _explained(records: RecordSet, findings: list[Finding]) -> list[Finding]:
     return out
 
 
+def check_result(root: Path, as_of: datetime | date | str | None = None) -> results.Result:
+    """What `check` of the whole work tree reports, from the result cache when nothing it depends on
+    changed (generator/results.py), else from a full analysis (then stored)."""
+    instant = as_of_instant(as_of)
+    key = results.worktree_key(root, instant) if as_of is not None else None
+    got = results.get(root, key)
+    if got is not None:
+        return got
+    got = _result(analyse(root, instant))
+    _store(root, key, got, lambda: results.worktree_key(root, instant))
+    return got
+
+
+def _store(root: Path, key: str | None, result: results.Result, again) -> None:
+    """Store a result whose inputs did not change while it was computed (the key is the same after)."""
+    if key is None or any(f.rule == INTERNAL for f in result.findings):
+        return  # a rule that raised: the report is incomplete and says so on stderr, run it again
+    if again() == key:
+        results.put(root, key, result)
+
+
 @dataclass
 class Change:
     """What a change does to the analysis: findings it creates and findings it resolves."""
 
-    base: Analysis
-    branch: Analysis
+    base: results.Result
+    branch: results.Result
     created: list[Finding]
     resolved: list[Finding]
 
@@ -172,13 +193,39 @@ def compare(root: Path, rev: str, as_of: datetime | date | str | None = None) ->
     Both sides use the work tree's provenance, so findings that come from git history only
     differ where the records do. Every finding the change creates or resolves is reported, on
     any record: a deleted callback leaves its order without one, a moved visit leaves its old
-    customer short."""
+    customer short.
+
+    Either side comes from the result cache when an earlier run judged the same inputs (with
+    --as-of): the base tree is often the one an earlier `check` judged."""
     instant = as_of_instant(as_of)
-    branch = analyse(root, instant)
-    with tempfile.TemporaryDirectory(prefix="huifang-base-") as tmp:
-        _snapshot(root, rev, Path(tmp))
-        base = analyse(Path(tmp), instant, provenance=branch.provenance)
+    cached = as_of is not None
+    branch_key = results.worktree_key(root, instant) if cached else None
+    base_key = results.revision_key(root, rev, instant) if cached else None
+    branch = results.get(root, branch_key)
+    base = results.get(root, base_key)
+    if base is None:
+        provenance = None
+        if branch is None:
+            analysis = analyse(root, instant)
+            branch = _result(analysis)
+            _store(root, branch_key, branch, lambda: results.worktree_key(root, instant))
+            provenance = analysis.provenance
+        else:
+            staff, _ = _staff(root)
+            provenance = _provenance(root, staff)[0] if staff is not None else {}
+        with tempfile.TemporaryDirectory(prefix="huifang-base-") as tmp:
+            _snapshot(root, rev, Path(tmp))
+            a = analyse(Path(tmp), instant, provenance=provenance)
+        base = _result(a)
+        _store(root, base_key, base, lambda: results.revision_key(root, rev, instant))
+    elif branch is None:
+        branch = _result(analyse(root, instant))
+        _store(root, branch_key, branch, lambda: results.worktree_key(root, instant))
     return Change(base, branch, _beyond(branch.findings, base.findings), _beyond(base.findings, branch.findings))
+
+
+def _result(analysis: Analysis) -> results.Result:
+    return results.Result(analysis.n_files, analysis.findings, analysis.history_warnings)
 
 
 def merge_base(root: Path, base: str) -> str:
@@ -243,7 +290,7 @@ def _known(r: Record, instant: datetime) -> Record:
     if not r.valid:
         return r
     keys, items = FACTS.get(r.kind.name, ((), ()))
-    data = dict(r.data)
+    data = dict(r)
     for k in keys:
         if _later(data.get(k), instant):
             data.pop(k)
@@ -260,12 +307,12 @@ def _known(r: Record, instant: datetime) -> Record:
             data[lk] = [{k: v for k, v in x.items() if not (k == ik and _later(v, instant))}
                         if isinstance(x, dict) else x for x in rows]
     if r.kind.name == "complaint":
-        closing = [a for a in r.data.get("actions") or [] if isinstance(a, dict) and a.get("action") == "结案"]
+        closing = [a for a in r["actions"] or [] if isinstance(a, dict) and a.get("action") == "结案"]
         if data.get("status") == "已结案" and closing and not any(a in data["actions"] for a in closing):
             data["status"] = "已解决" if data.get("resolved") else "处理中"
-        if data.get("status") == "已解决" and r.data.get("resolved") and not data.get("resolved"):
+        if data.get("status") == "已解决" and r["resolved"] and not data.get("resolved"):
             data["status"] = "处理中"
-    if data == r.data:
+    if dict.__eq__(data, r):
         return r
     known = Record(r.kind, r.id, r.path, data, r.lines)
     known.valid = r.valid
