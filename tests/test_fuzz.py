@@ -29,6 +29,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import unicodedata
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 
@@ -637,7 +638,10 @@ from generator.rules import REGISTRY  # noqa: E402
 
 # No YAML line breaks (NEL, LS, PS) inside values: PyYAML's emitter with allow_unicode writes them raw in a
 # single-quoted scalar, which YAML folds on reading ('x\x85' comes back as 'x ') — the dump, not huifang, loses them.
-_FREE = TEXT.filter(lambda s: not s.strip().startswith("#") and not set(s) & {"\x85", "\u2028", "\u2029"})
+# No control characters either: a valid configuration is one a person types (the mutated-config tests below
+# feed control characters and check for a clean refusal).
+_FREE = TEXT.filter(lambda s: not s.strip().startswith("#") and not set(s) & {"\x85", "\u2028", "\u2029"}
+                    and not any(unicodedata.category(c) == "Cc" for c in s))
 
 
 @st.composite
