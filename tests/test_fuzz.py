@@ -498,8 +498,8 @@ def _arrived(written, got) -> bool:
         return isinstance(got, dict) and all(_arrived(v, got.get(k)) for k, v in written.items())
     if isinstance(written, list):
         return isinstance(got, list) and len(got) == len(written) and all(map(_arrived, written, got))
-    if isinstance(got, str) and not isinstance(written, bool):
-        return True
+    if isinstance(got, str):  # a text field keeps what was typed: false stays the text "false" (test_load)
+        return not isinstance(written, bool) or got.lower() == str(written).lower()
     return type(got) is type(written) and got == written or (isinstance(got, (int, float)) and got == written
                                                             and not isinstance(got, bool))
 
