@@ -45,6 +45,19 @@ from . import model
 from .findings import Finding
 
 CACHE_DIR = Path(".huifang") / "cache"
+
+
+def cache_folder(root: Path) -> Path | None:
+    """The cache folder, made on first use with a .gitignore so it is never committed; None if it cannot be."""
+    folder = Path(root) / CACHE_DIR
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        ignore = folder / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("# huifang 缓存，不要提交，可以随时删除\n*\n", encoding="utf-8")
+    except OSError:
+        return None
+    return folder
 DB_NAME = "parse.sqlite3"
 _SOURCES = ("load.py", "model.py", "privacy.py", "findings.py", "dates.py", "cache.py")
 # loading findings never count records against a period or carry an explanation (rules add those)
@@ -299,13 +312,7 @@ class ParseCache:
         return db
 
     def _open(self) -> sqlite3.Connection | None:
-        folder = self.root / CACHE_DIR
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            ignore = folder / ".gitignore"
-            if not ignore.exists():
-                ignore.write_text("# huifang 缓存，不要提交，可以随时删除\n*\n", encoding="utf-8")
-        except OSError:
+        if cache_folder(self.root) is None:
             return None
         try:
             return self._connect()

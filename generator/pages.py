@@ -17,7 +17,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from . import model
-from .changes import approver_of, field_changes
+from .changes import approver_of, field_changes, titled
 from .dates import as_of_day, month_key, show_instant
 from .history import History
 from .letters import later_complaints, letter_draft, suggested
@@ -673,10 +673,4 @@ def _titled(f, value):
     ISO week (2026-W45) as a reader says it."""
     if f.name == "period" and isinstance(value, str):
         return week_label(value)
-    if f.type == "object" and isinstance(value, dict):
-        known = {c.name: c for c in f.fields}
-        return {(known[k].title if k in known else k): _titled(known[k], v) if k in known else v
-                for k, v in value.items() if v is not None}
-    if f.type == "list" and isinstance(value, list) and f.item is not None:
-        return [_titled(f.item, v) for v in value]
-    return value
+    return titled(f, value)

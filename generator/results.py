@@ -42,7 +42,7 @@ from pathlib import Path
 
 import yaml
 
-from .cache import CACHE_DIR, Unsupported, _apply_tags, _encode, _git, git_blob_ids
+from .cache import CACHE_DIR, Unsupported, cache_folder, _apply_tags, _encode, _git, git_blob_ids
 from .config import CONFIG_FILE
 from .findings import Explanation, Finding
 from .load import EXTENSIONS, RECORDS_DIR, read_regular, scan
@@ -271,15 +271,10 @@ def _sum(key: str, data: bytes) -> int:
 
 
 def _connect(root: Path) -> sqlite3.Connection | None:
-    folder = Path(root) / CACHE_DIR
-    path = folder / DB_NAME
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        ignore = folder / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text("# huifang 缓存，不要提交，可以随时删除\n*\n", encoding="utf-8")
-    except OSError:
+    folder = cache_folder(root)
+    if folder is None:
         return None
+    path = folder / DB_NAME
     for attempt in range(2):
         try:
             db = sqlite3.connect(path, timeout=10, isolation_level=None)
