@@ -518,8 +518,10 @@ def _check_value(f: Field, value: Any, path: tuple, out: list[Problem], refs: li
             return None
         if not isinstance(value, str):
             value = str(value)  # a value from an alias or a typed tag: kept as text
-        if f.required and not value.strip():
-            out.append(Problem(path, f"“{label}”（{f.name}）不能为空。"))
+        if not value.strip() and (f.required or t == "ref"):
+            if f.required:  # one finding for a blank value: not also "format wrong" or "no record numbered ''"
+                out.append(Problem(path, f"“{label}”（{f.name}）不能为空。"))
+            return None  # a blank reference refers to nothing, like an empty one
         placeholder = _PLACEHOLDER.search(value)
         if placeholder:
             out.append(Problem(path, f"“{label}”（{f.name}）还留着模板里的占位符“{placeholder.group()}”，请填写实际内容。"))

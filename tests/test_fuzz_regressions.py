@@ -7,6 +7,7 @@ import json
 import pytest
 
 from generator.cli import main
+from generator.load import load
 
 from conftest import CUSTOMER
 
@@ -342,3 +343,60 @@ def test_a_count_threshold_of_zero_is_refused(repo, capsys, name):
     """several_complaints: 0 loaded, then V-ESC-01 raised IndexError (an INTERNAL finding, exit 2)."""
     err = _config_error(repo, capsys, f"thresholds:\n  {name}: 0\n")
     assert f"huifang.yml 第 2 行：thresholds.{name} 是“0”，至少是 1。" in err
+
+
+@pytest.mark.parametrize("blank", ['""', "''", "' '"])
+def test_a_blank_required_value_is_one_finding(repo, blank):
+    """An empty plan or report period said both “不能为空” and “格式不对” on one line; an empty id and an
+    empty reference likewise (“不能为空” and “找不到编号为“”的客户”)."""
+    repo.add(CUSTOMER)
+    plan = repo.write("records/plans/2026/10/JH-20261028-001.yml", f"""
+id: JH-20261028-001
+type: 回访名单
+date: 2026-10-28
+period: {blank}
+""")
+    report = repo.write("records/reports/2026/11/BG-20261109-001.yml", f"""
+id: BG-20261109-001
+type: 回访周报
+period: {blank}
+date: 2026-11-09 09:00:00+08:00
+by: 小王
+content: 本周回访总结。
+""")
+    visit = repo.write("records/visits/2026/11/HF-20261103-001.yml", f"""
+id: HF-20261103-001
+date: 2026-11-03 10:00:00+08:00
+method: 电话
+purpose: 例行回访
+customer: {blank}
+visitor: 小王
+content: 电话回访，业主表示满意。
+""")
+    customer = repo.write("records/customers/CUST-0002.yml", f"id: {blank}\nname: 张三\n")
+    records, findings = load(repo.root)
+    said = {rel: [(f.rule, f.line, f.message) for f in findings if f.file == rel]
+            for rel in (plan, report, visit, customer)}
+    assert said == {plan: [("SCHEMA", 4, "“计划期间”（period）不能为空。")],
+                    report: [("SCHEMA", 3, "“报告期间”（period）不能为空。")],
+                    visit: [("SCHEMA", 5, "“客户”（customer）不能为空。")],
+                    customer: [("SCHEMA", 1, "“编号”（id）不能为空。")]}
+    assert records.by_id["HF-20261103-001"].data.get("customer") is None
+
+
+def test_a_blank_optional_reference_refers_to_nothing(repo):
+    """A blank optional reference was looked up as the record numbered “” (找不到编号为“”的…)."""
+    repo.add(CUSTOMER)
+    rel = repo.add("""
+id: HF-20261103-001
+date: 2026-11-03 10:00:00+08:00
+method: 电话
+purpose: 例行回访
+customer: CUST-0001
+visitor: 小王
+content: 电话回访，业主表示满意。
+feedback: " "
+""")
+    records, findings = load(repo.root)
+    assert [f.message for f in findings if f.file == rel] == []
+    assert records.by_id["HF-20261103-001"].data.get("feedback") is None
