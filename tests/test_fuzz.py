@@ -494,6 +494,8 @@ def _arrived(written, got) -> bool:
     """Whether a loaded value is what was written (text fields keep any scalar as its text)."""
     if written is None or written == "" or written == [] or written == {}:
         return got in (None, "", [], {})
+    if isinstance(written, str) and not written.strip():  # blank: kept as typed in text, nothing in a reference
+        return got in (None, written)
     if isinstance(written, dict):
         return isinstance(got, dict) and all(_arrived(v, got.get(k)) for k, v in written.items())
     if isinstance(written, list):
