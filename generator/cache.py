@@ -277,7 +277,8 @@ class ParseCache:
     """Use: ``cache = ParseCache(root, settings, Record)``; ``cache.get(rel, real)`` before parsing a file,
     ``cache.put(rel, real, outcome)`` after, ``cache.close()`` at the end (writes, prunes)."""
 
-    def __init__(self, root: Path, settings, make_record, folder: str = "records", enabled: bool = True):
+    def __init__(self, root: Path, settings, make_record, folder: str = "records", enabled: bool = True,
+                 blobs: dict[str, str] | None = None):
         self.root = Path(root)
         self.make_record = make_record
         self.started = time.time_ns()
@@ -290,7 +291,7 @@ class ParseCache:
         if not enabled or LOADER_VERSION is None or os.environ.get("HUIFANG_NO_CACHE"):
             return
         self._prefix = hashlib.sha256(f"{LOADER_VERSION}\0{settings!r}".encode()).hexdigest()[:16]
-        self._blobs = git_blob_ids(self.root, folder)
+        self._blobs = git_blob_ids(self.root, folder) if blobs is None else blobs
         self._db = self._open()
 
     # -- database

@@ -31,7 +31,7 @@ from yaml.events import (AliasEvent, DocumentStartEvent, MappingEndEvent, Mappin
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from . import model, privacy
-from .cache import ParseCache
+from .cache import ParseCache, git_blob_ids
 from .findings import Finding
 from .dates import TZ
 
@@ -691,10 +691,11 @@ def scan(root: Path) -> tuple[list[Entry], list[Finding]]:
             continue
         for item in items:
             name = item.name
-            rel = f"{rel_dir}/{shown_name(name)}"
             if name.startswith("."):
                 continue
-            if shown_name(name) != name:
+            shown = name if name.isascii() else shown_name(name)
+            rel = f"{rel_dir}/{shown}"
+            if shown != name:
                 report(rel, "文件名不是 UTF-8 编码的文字，没有读取；请用只含字母、数字和“-”的名字重新命名（记录的文件名就是它的编号）。")
                 continue
             try:
@@ -734,6 +735,22 @@ def scan(root: Path) -> tuple[list[Entry], list[Finding]]:
     entries.sort(key=lambda e: e.rel)
     findings.sort(key=lambda f: f.file)
     return entries, findings
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """records/ at one moment: the files to load, what the scan reported, and git's blob ids of the
+    tracked files that are unchanged in the work tree. One run takes it once: the result cache's key
+    and the loader read the same files."""
+
+    entries: list[Entry]
+    findings: list[Finding]
+    blobs: dict[str, str]
+
+
+def snapshot(root: Path) -> Snapshot:
+    entries, findings = scan(root)
+    return Snapshot(entries, findings, git_blob_ids(Path(root), RECORDS_DIR))
 
 
 def record_files(root: Path) -> list[str]:
@@ -795,13 +812,15 @@ class RecordSet:
         return out
 
 
-def load(root: Path, years: tuple[int, int] = YEARS) -> tuple[RecordSet, list[Finding]]:
-    """Load every record under root/records; one broken file never stops the others."""
+def load(root: Path, years: tuple[int, int] = YEARS, snap: Snapshot | None = None) -> tuple[RecordSet, list[Finding]]:
+    """Load every record under root/records (as `snap` found them, when given); one broken file never
+    stops the others."""
     root = Path(root)
     records: list[Record] = []
-    entries, findings = scan(root)
+    snap = snap or snapshot(root)
+    entries, findings = snap.entries, list(snap.findings)
     pending: list = []
-    cache = ParseCache(root, years, Record)  # each unchanged file is parsed once (generator/cache.py)
+    cache = ParseCache(root, years, Record, blobs=snap.blobs)  # each unchanged file is parsed once (cache.py)
     cache.prefetch([(e.rel, e.real) for e in entries])
     cache.parse_ahead([(e.rel, e.real) for e in entries], load_file, years)  # many new files: every core
     for entry in entries:

@@ -25,7 +25,7 @@ from .config import CONFIG_FILE, Config, ConfigError, load_config
 from .dates import AsOfError, Calendar, as_of_day, as_of_instant, fact_instant, show_instant
 from .findings import Explanation, Finding, sort_findings
 from .history import History, Staff
-from .load import RECORDS_DIR, Record, RecordSet, load
+from .load import RECORDS_DIR, Record, RecordSet, Snapshot, load, snapshot
 from .pages import portal
 from .render import render
 from .reports import Reports, compute
@@ -77,11 +77,12 @@ class Analysis:
 
 
 def analyse(root: Path, as_of: datetime | date | str | None = None, *, with_history: bool = True,
-            only_rules=None, provenance: dict | None = None) -> Analysis:
+            only_rules=None, provenance: dict | None = None, snap: Snapshot | None = None) -> Analysis:
     """load → validate → provenance → rules. Raises ConfigError for an unusable huifang.yml.
 
     `as_of` is decided here once (a date means the end of that day, None means now) and passed down.
-    `provenance` given means: use it instead of reading git (the BASE of `check --changed`).
+    `provenance` given means: use it instead of reading git (the BASE of `check --changed`);
+    `snap`: records/ as the caller already scanned it (for the result cache's key).
     """
     config = load_config(root)
     problems = check_config_rules(config)
@@ -100,7 +101,7 @@ def analyse(root: Path, as_of: datetime | date | str | None = None, *, with_hist
     with ThreadPoolExecutor(1) as pool, _no_collection():
         history = pool.submit(_provenance, root, staff) if with_history and provenance is None and staff is not None \
             else None
-        loaded, findings = load(root, years)
+        loaded, findings = load(root, years, snap)
         provenance, more = history.result() if history else (provenance or {}, [])
         warnings += more
     records, future = _until(loaded, instant)
@@ -127,11 +128,12 @@ def check_result(root: Path, as_of: datetime | date | str | None = None) -> resu
     """What `check` of the whole work tree reports, from the result cache when nothing it depends on
     changed (generator/results.py), else from a full analysis (then stored)."""
     instant = as_of_instant(as_of)
-    key = results.worktree_key(root, instant) if as_of is not None else None
+    snap = snapshot(root) if as_of is not None else None
+    key = results.worktree_key(root, instant, snap) if snap is not None else None
     got = results.get(root, key)
     if got is not None:
         return got
-    got = _result(analyse(root, instant))
+    got = _result(analyse(root, instant, snap=snap))
     _store(root, key, got, lambda: results.worktree_key(root, instant))
     return got
 
@@ -199,14 +201,15 @@ def compare(root: Path, rev: str, as_of: datetime | date | str | None = None) ->
     --as-of): the base tree is often the one an earlier `check` judged."""
     instant = as_of_instant(as_of)
     cached = as_of is not None
-    branch_key = results.worktree_key(root, instant) if cached else None
+    snap = snapshot(root) if cached else None
+    branch_key = results.worktree_key(root, instant, snap) if cached else None
     base_key = results.revision_key(root, rev, instant) if cached else None
     branch = results.get(root, branch_key)
     base = results.get(root, base_key)
     if base is None:
         provenance = None
         if branch is None:
-            analysis = analyse(root, instant)
+            analysis = analyse(root, instant, snap=snap)
             branch = _result(analysis)
             _store(root, branch_key, branch, lambda: results.worktree_key(root, instant))
             provenance = analysis.provenance
@@ -219,7 +222,7 @@ def compare(root: Path, rev: str, as_of: datetime | date | str | None = None) ->
         base = _result(a)
         _store(root, base_key, base, lambda: results.revision_key(root, rev, instant))
     elif branch is None:
-        branch = _result(analyse(root, instant))
+        branch = _result(analyse(root, instant, snap=snap))
         _store(root, branch_key, branch, lambda: results.worktree_key(root, instant))
     return Change(base, branch, _beyond(branch.findings, base.findings), _beyond(base.findings, branch.findings))
 
@@ -290,6 +293,8 @@ def _known(r: Record, instant: datetime) -> Record:
     if not r.valid:
         return r
     keys, items = FACTS.get(r.kind.name, ((), ()))
+    if not _any_later(r, keys, items, instant):
+        return r  # the common case: nothing to take out, no copy
     data = dict(r)
     for k in keys:
         if _later(data.get(k), instant):
@@ -317,6 +322,20 @@ def _known(r: Record, instant: datetime) -> Record:
     known = Record(r.kind, r.id, r.path, data, r.lines)
     known.valid = r.valid
     return known
+
+
+def _any_later(r: Record, keys, items, instant: datetime) -> bool:
+    """Whether `_known` would take anything out of `r` (checked without copying it)."""
+    if any(_later(r.get(k), instant) for k in keys):
+        return True
+    review = r.get("review")
+    if isinstance(review, dict) and _later(review.get("date"), instant):
+        return True
+    for lk, ik in items:
+        rows = r.get(lk)
+        if isinstance(rows, list) and any(isinstance(x, dict) and _later(x.get(ik), instant) for x in rows):
+            return True
+    return False
 
 
 def _future_finding(r: Record, instant: datetime) -> Finding:

@@ -42,10 +42,10 @@ from pathlib import Path
 
 import yaml
 
-from .cache import CACHE_DIR, Unsupported, cache_folder, _apply_tags, _encode, _git, git_blob_ids
+from .cache import CACHE_DIR, Unsupported, cache_folder, _apply_tags, _encode, _git
 from .config import CONFIG_FILE
 from .findings import Explanation, Finding
-from .load import EXTENSIONS, RECORDS_DIR, read_regular, scan
+from .load import EXTENSIONS, RECORDS_DIR, Snapshot, read_regular, snapshot
 from .rules import REGISTRY
 
 DB_NAME = "results.sqlite3"
@@ -153,8 +153,9 @@ def _digest(rows: list[str]) -> str:
     return h.hexdigest()
 
 
-def worktree_key(root: Path, instant: datetime) -> str | None:
-    """The key of a check of the work tree at `instant`, or None when it cannot be stored."""
+def worktree_key(root: Path, instant: datetime, snap: Snapshot | None = None) -> str | None:
+    """The key of a check of the work tree at `instant` (records/ as `snap` found them, when given),
+    or None when it cannot be stored."""
     if CODE_VERSION is None or os.environ.get("HUIFANG_NO_CACHE"):
         return None
     root = Path(root)
@@ -162,8 +163,8 @@ def worktree_key(root: Path, instant: datetime) -> str | None:
     config, staff = _file_id(root / CONFIG_FILE), _file_id(root / STAFF_FILE)
     if provenance is None or config is None or staff is None:
         return None
-    entries, found = scan(root)
-    blobs = git_blob_ids(root, RECORDS_DIR)
+    snap = snap or snapshot(root)
+    entries, found, blobs = snap.entries, snap.findings, snap.blobs
     rows = []
     for e in entries:
         bid = blobs.get(e.rel) if e.real is None else None
