@@ -227,6 +227,27 @@ def test_only_staff_with_the_reviewer_role_review(repo):
     assert "刘佳" in f.message and "reviewer: true" in f.message
 
 
+@pytest.mark.breaks("V-REV-01")
+def test_a_review_not_done_yet_is_the_reviewers_to_do_then_overdue(repo):
+    """Who must act on a missing review is the supervisor (staff.yml's reviewers), not the visitor."""
+    staff = ("- name: 王丽\n  role: 客服主管\n  reviewer: true\n  emails: [wangli@example.com]\n"
+             "- name: 李娜\n  role: 客服专员\n  emails: [lina@example.com]\n")
+    _git_repo(repo, staff)
+    text = visit(review=None)
+    path = repo.add(text)
+    repo.git("add", path, env=_git_env(CLERK, CLERK, "2026-11-03T18:00:00+08:00"))
+    repo.git("commit", "-q", "-m", "回访", env=_git_env(CLERK, CLERK, "2026-11-03T18:00:00+08:00"))
+    early = repo.analyse(date(2026, 11, 4))
+    assert only(early.findings, "V-REV-01") == []
+    todo, = due_items(early, "V-REV-01")
+    assert (todo.record, todo.overdue, todo.responsible) == ("HF-20261103-001", False, "部门主管（王丽）")
+    late = repo.analyse(date(2026, 12, 31))
+    f, = only(late.findings, "V-REV-01")
+    assert (f.record, f.file, f.line, f.status) == ("HF-20261103-001", path, line_of(text, "visitor:"), "overdue")
+    item, = due_items(late, "V-REV-01")
+    assert (item.overdue, item.responsible) == (True, "部门主管（王丽）")
+
+
 @pytest.mark.keeps("V-REV-01")
 def test_first_on_time_review_stands_after_a_late_reapproval(repo):
     _git_repo(repo)

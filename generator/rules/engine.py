@@ -246,8 +246,10 @@ class Context:
     def _responsible(self, record: Record) -> str | None:
         return responsible(record, self.provenance)
 
-    def open_item(self, record: Record, due: datetime | date, what: str, customer: str | None = None) -> None:
-        """A duty of `record` due at `due` (a day lasts to its end); overdue once that has passed."""
+    def open_item(self, record: Record, due: datetime | date, what: str, customer: str | None = None,
+                  who: str | None = None) -> None:
+        """A duty of `record` due at `due` (a day lasts to its end); overdue once that has passed.
+        `who` must act when it is not the record's owner (a review is the supervisor's duty)."""
         at = deadline_instant(due)
         overdue = at < self.now
         day = as_of_day(at)
@@ -255,12 +257,15 @@ class Context:
         self.outcome.open_items.append(OpenItem(
             self.current.id, record.id, record.path, day, what + (f"（{_provisional_note(due)}）" if provisional else ""),
             customer if customer is not None else (record.id if record.kind.name == "customer" else record["customer"]),
-            overdue, at, (self.as_of - day).days if overdue else 0, self._responsible(record), provisional))
+            overdue, at, (self.as_of - day).days if overdue else 0, who or self._responsible(record), provisional))
 
-    def holders(self, role: str) -> str:
-        """'客服主管（周建华、郑国平）': a role with the people staff.yml gives it; the role alone when nobody."""
-        names = [m.name for m in (self.staff.members if self.staff else ())
-                 if role in {r.strip() for r in (m.role or "").replace("，", "、").replace(",", "、").split("、")}]
+    def holders(self, role: str, reviewers: bool = False) -> str:
+        """'客服主管（周建华、郑国平）': a role with the people staff.yml gives it; the role alone when nobody.
+        With `reviewers`, the people staff.yml marks `reviewer: true` where it marks any."""
+        members = self.staff.members if self.staff else ()
+        names = [m.name for m in members if m.reviewer] if reviewers else []
+        names = names or [m.name for m in members
+                          if role in {r.strip() for r in (m.role or "").replace("，", "、").replace(",", "、").split("、")}]
         return f"{role}（{'、'.join(names)}）" if names else role
 
     def period_deadline(self, period: str, due: datetime | date, late: str, what: str, *,
@@ -312,7 +317,7 @@ class Context:
         return deadline_instant(deadline) < self.now
 
     def deadline(self, record: Record, key, due: datetime | date, late: str, what: str, *,
-                 threshold: str | None = None, done: datetime | date | None = None) -> None:
+                 threshold: str | None = None, done: datetime | date | None = None, who: str | None = None) -> None:
         """A duty due at `due`: the one helper for time-bound duties.
 
         Not done (`done` None): an open item `what` while the deadline is ahead; once it has passed,
@@ -334,7 +339,7 @@ class Context:
             return
         if at < self.now:
             self.finding(record, key, late, threshold=threshold, status="overdue", due=due)
-        self.open_item(record, due, what)
+        self.open_item(record, due, what, who=who)
 
     def add_workdays(self, record: Record, key, start: date, n: int) -> date:
         """start + n working days. Where the calendar does not know a day of the count the result is a

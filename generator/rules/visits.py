@@ -83,6 +83,9 @@ def same_day(ctx):
 
 # -- review and proof of visit ----------------------------------------------------------------
 
+REVIEWER_ROLES = {"REV-P1": "部门主管", "REV-P3": "客服主任", "REV-P4": "办公室事务助理"}  # the review option's role
+
+
 @rule("V-REV-01", "主管审阅并提出指导意见", scope="record", modal="负责", source="000 P1 §3.3、§4.4(2)",
       asks="主管审阅每一条回访记录并写出指导意见（审阅人不能是回访人本人）", param="review", kinds=("visit",))
 def supervisor_review(ctx):
@@ -100,6 +103,7 @@ def supervisor_review(ctx):
     days = ctx.threshold("review_days")
     limit = f"回访后 {days} 天内，审阅人不是回访人（{ctx.profile_text('review')}）"
     history_known = bool(ctx.provenance)
+    reviewer = ctx.holders(REVIEWER_ROLES.get(ctx.option("review"), "主管"), reviewers=True)  # who must act
     for v in ctx.records.visits:
         visited = local_date(v["date"])
         due = visited + timedelta(days=days)
@@ -154,7 +158,7 @@ def supervisor_review(ctx):
             continue  # no git history for this record: its review is unknown, not missing
         ctx.deadline(v, "visitor", due, f"到 {due} 还没有主管审阅：记录里没有 review（审阅人 by、日期 date、"
                                         f"指导意见 comment），也没有主管在 git 中合并批准",
-                     "主管审阅回访记录并写指导意见", threshold=limit)
+                     "主管审阅回访记录并写指导意见", threshold=limit, who=reviewer)
 
 
 @rule("V-SIGN-01", "上门回访须有业主签名或记录拒签态度", scope="record", modal="必须", source="000 P4 Art.3(2)",
