@@ -248,6 +248,11 @@ def _git(root: Path, *args: str) -> bytes | None:
     return proc.stdout if proc.returncode == 0 else None
 
 
+def blob_id(data: bytes) -> str:
+    """The id git gives these bytes as a file (``git hash-object``)."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
 def git_blob_ids(root: Path, folder: str) -> dict[str, str]:
     """Repository path -> blob id for files under `folder` that git tracks and that are unchanged
     in the work tree; empty when git is missing or this is not the top of a repository."""
@@ -278,8 +283,9 @@ class ParseCache:
     ``cache.put(rel, real, outcome)`` after, ``cache.close()`` at the end (writes, prunes)."""
 
     def __init__(self, root: Path, settings, make_record, folder: str = "records", enabled: bool = True,
-                 blobs: dict[str, str] | None = None):
+                 blobs: dict[str, str] | None = None, home: Path | None = None):
         self.root = Path(root)
+        self.home = Path(home) if home is not None else self.root  # whose .huifang/cache holds the entries
         self.make_record = make_record
         self.started = time.time_ns()
         self.hits = self.misses = 0
@@ -297,7 +303,7 @@ class ParseCache:
     # -- database
 
     def _path(self) -> Path:
-        return self.root / CACHE_DIR / DB_NAME
+        return self.home / CACHE_DIR / DB_NAME
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self._path(), timeout=10, isolation_level=None)
@@ -313,7 +319,7 @@ class ParseCache:
         return db
 
     def _open(self) -> sqlite3.Connection | None:
-        if cache_folder(self.root) is None:
+        if cache_folder(self.home) is None:
             return None
         try:
             return self._connect()
@@ -345,7 +351,7 @@ class ParseCache:
         if blob is None:
             try:
                 with open(real or (self.root / rel), "rb") as fh:
-                    blob = "h" + hashlib.blake2b(fh.read(), digest_size=20).hexdigest()
+                    blob = blob_id(fh.read())  # what git would call it: the same key once it is committed
             except OSError:
                 return None  # the loader will report it; nothing to cache
         return hashlib.blake2b(f"{self._prefix}\0{rel}\0{blob}".encode("utf-8", "surrogateescape"),
@@ -417,6 +423,11 @@ class ParseCache:
                         self._ahead.append((key, self._sum(key, data, lines), data, lines))
         except Exception:  # noqa: BLE001 - no workers (sandbox, no /dev/shm…): parse here instead
             return
+
+    def holds(self, rel: str) -> bool:
+        """Whether `get` will answer for this file without parsing it (after `prefetch`)."""
+        key = self._keys.get(rel)
+        return key is not None and key in self._found
 
     def get(self, rel: str, real: Path | None = None):
         """The cached (record, findings, refs) for a file, or None."""

@@ -812,16 +812,21 @@ class RecordSet:
         return out
 
 
-def load(root: Path, years: tuple[int, int] = YEARS, snap: Snapshot | None = None) -> tuple[RecordSet, list[Finding]]:
+def load(root: Path, years: tuple[int, int] = YEARS, snap: Snapshot | None = None,
+         cache_home: Path | None = None, fetch=None) -> tuple[RecordSet, list[Finding]]:
     """Load every record under root/records (as `snap` found them, when given); one broken file never
-    stops the others."""
+    stops the others. `cache_home`: the repository whose parse cache to use (for a snapshot of one of
+    its revisions), by default root's own; `fetch(rels)` writes the files the cache does not hold
+    (a snapshot taken from git's listing has no files until then)."""
     root = Path(root)
     records: list[Record] = []
     snap = snap or snapshot(root)
     entries, findings = snap.entries, list(snap.findings)
     pending: list = []
-    cache = ParseCache(root, years, Record, blobs=snap.blobs)  # each unchanged file is parsed once (cache.py)
+    cache = ParseCache(root, years, Record, blobs=snap.blobs, home=cache_home)  # each file is parsed once (cache.py)
     cache.prefetch([(e.rel, e.real) for e in entries])
+    if fetch is not None:
+        fetch([e.rel for e in entries if not cache.holds(e.rel)])
     cache.parse_ahead([(e.rel, e.real) for e in entries], load_file, years)  # many new files: every core
     for entry in entries:
         got = cache.get(entry.rel, entry.real)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gc
 import io
+import subprocess
 import tarfile
 import tempfile
 from collections import Counter
@@ -25,7 +26,7 @@ from .config import CONFIG_FILE, Config, ConfigError, load_config
 from .dates import AsOfError, Calendar, as_of_day, as_of_instant, fact_instant, show_instant
 from .findings import Explanation, Finding, sort_findings
 from .history import History, Staff
-from .load import RECORDS_DIR, Record, RecordSet, Snapshot, load, snapshot
+from .load import RECORDS_DIR, Entry, Record, RecordSet, Snapshot, load, snapshot
 from .pages import portal
 from .render import render
 from .reports import Reports, compute
@@ -77,12 +78,15 @@ class Analysis:
 
 
 def analyse(root: Path, as_of: datetime | date | str | None = None, *, with_history: bool = True,
-            only_rules=None, provenance: dict | None = None, snap: Snapshot | None = None) -> Analysis:
+            only_rules=None, provenance: dict | None = None, snap: Snapshot | None = None,
+            cache_home: Path | None = None, fetch=None) -> Analysis:
     """load → validate → provenance → rules. Raises ConfigError for an unusable huifang.yml.
 
     `as_of` is decided here once (a date means the end of that day, None means now) and passed down.
     `provenance` given means: use it instead of reading git (the BASE of `check --changed`);
-    `snap`: records/ as the caller already scanned it (for the result cache's key).
+    `snap`: records/ as the caller already scanned it (for the result cache's key); `cache_home`: the
+    repository whose parse cache serves the files (root is a snapshot of one of its revisions) and
+    `fetch` writes the files it lacks (see load.load).
     """
     config = load_config(root)
     problems = check_config_rules(config)
@@ -101,7 +105,7 @@ def analyse(root: Path, as_of: datetime | date | str | None = None, *, with_hist
     with ThreadPoolExecutor(1) as pool, _no_collection():
         history = pool.submit(_provenance, root, staff) if with_history and provenance is None and staff is not None \
             else None
-        loaded, findings = load(root, years, snap)
+        loaded, findings = load(root, years, snap, cache_home, fetch)
         provenance, more = history.result() if history else (provenance or {}, [])
         warnings += more
     records, future = _until(loaded, instant)
@@ -213,12 +217,24 @@ def compare(root: Path, rev: str, as_of: datetime | date | str | None = None) ->
             branch = _result(analysis)
             _store(root, branch_key, branch, lambda: results.worktree_key(root, instant))
             provenance = analysis.provenance
+            del analysis  # its records are not needed while the base is analysed (peak memory)
         else:
             staff, _ = _staff(root)
             provenance = _provenance(root, staff)[0] if staff is not None else {}
         with tempfile.TemporaryDirectory(prefix="huifang-base-") as tmp:
-            _snapshot(root, rev, Path(tmp))
-            a = analyse(Path(tmp), instant, provenance=provenance)
+            dest = Path(tmp)
+            tree = results.plain_tree(root, rev)
+            if tree is None:  # links, odd files: written out and scanned like a work tree
+                _snapshot(root, rev, dest)
+                a = analyse(dest, instant, provenance=provenance)
+            else:  # read through the work tree's parse cache by blob id: only what it lacks is written out
+                blobs = dict(tree.files)
+                _write_blobs(root, dest, [(n, b) for n, b in ((CONFIG_FILE, tree.config),
+                                                              (results.STAFF_FILE, tree.staff)) if b != "-"])
+                (dest / RECORDS_DIR).mkdir()
+                a = analyse(dest, instant, provenance=provenance, cache_home=root,
+                            snap=Snapshot([Entry(n) for n, _ in tree.files], [], blobs),
+                            fetch=lambda rels: _write_blobs(root, dest, [(r, blobs[r]) for r in rels]))
         base = _result(a)
         _store(root, base_key, base, lambda: results.revision_key(root, rev, instant))
     elif branch is None:
@@ -255,6 +271,22 @@ def _snapshot(root: Path, rev: str, dest: Path) -> None:
     with tarfile.open(fileobj=io.BytesIO(data)) as tar:
         tar.extractall(dest, filter="data")
     (dest / RECORDS_DIR).mkdir(exist_ok=True)
+
+
+def _write_blobs(root: Path, dest: Path, files: list[tuple[str, str]]) -> None:
+    """Write git blobs (repository path, blob id) under `dest`, all through one ``git cat-file --batch``."""
+    if not files:
+        return
+    proc = subprocess.run(["git", "cat-file", "--batch"], cwd=root, input="".join(f"{b}\n" for _, b in files).encode(),
+                          capture_output=True, check=True)
+    out, at = proc.stdout, 0
+    for rel, _ in files:
+        header_end = out.index(b"\n", at)
+        size = int(out[at:header_end].split(b" ")[2])
+        path = dest / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(out[header_end + 1:header_end + 1 + size])
+        at = header_end + 1 + size + 1
 
 
 # Dated facts inside a record (not deadlines such as reply_by): as of an earlier instant they had not

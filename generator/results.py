@@ -42,7 +42,7 @@ from pathlib import Path
 
 import yaml
 
-from .cache import CACHE_DIR, Unsupported, cache_folder, _apply_tags, _encode, _git
+from .cache import CACHE_DIR, Unsupported, blob_id, cache_folder, _apply_tags, _encode, _git
 from .config import CONFIG_FILE
 from .findings import Explanation, Finding
 from .load import EXTENSIONS, RECORDS_DIR, Snapshot, read_regular, snapshot
@@ -80,11 +80,6 @@ def _code_version() -> str | None:
 
 
 CODE_VERSION = _code_version()
-
-
-def blob_id(data: bytes) -> str:
-    """The id git gives these bytes as a file (``git hash-object``)."""
-    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
 
 
 def _file_id(path: Path) -> str | None:
@@ -179,16 +174,19 @@ def worktree_key(root: Path, instant: datetime, snap: Snapshot | None = None) ->
     return _key(instant, config, staff, _digest(rows), provenance)
 
 
-def revision_key(root: Path, rev: str, instant: datetime) -> str | None:
-    """The key of the analysis of the files at `rev` (records/, huifang.yml, staff.yml) with the
-    work tree's provenance, as `check --changed` makes it; None when the tree holds anything the
-    scan of records/ would report (links, other files) or git cannot tell."""
-    if CODE_VERSION is None or os.environ.get("HUIFANG_NO_CACHE"):
-        return None
-    root = Path(root)
-    provenance = _provenance_id(root)
-    if provenance is None:
-        return None
+@dataclass(frozen=True)
+class Tree:
+    """A revision's huifang.yml, staff.yml ("-" when absent) and record files (path, blob id), sorted."""
+
+    config: str
+    staff: str
+    files: list[tuple[str, str]]
+
+
+def plain_tree(root: Path, rev: str) -> Tree | None:
+    """What `rev` holds for a check, from ``git ls-tree`` without writing anything out; None when the
+    tree holds anything the scan of records/ would report (links, other files, odd names) or git
+    cannot tell: such a tree is written out and scanned instead."""
     listing = _git(root, "ls-tree", "-r", "-z", "--full-tree", rev, "--", RECORDS_DIR, CONFIG_FILE, STAFF_FILE)
     if listing is None:
         return None
@@ -218,9 +216,22 @@ def revision_key(root: Path, rev: str, instant: datetime) -> str | None:
             continue  # notes, not records
         if mode not in (b"100644", b"100755") or kind != b"blob" or not parts[-1].endswith(EXTENSIONS):
             return None  # the scan would report it: leave this to a full analysis
-        rows.append(f"{name}\0{bid.decode('ascii')}")
+        rows.append((name, bid.decode("ascii")))
     rows.sort()
-    return _key(instant, config, staff, _digest(rows), provenance)
+    return Tree(config, staff, rows)
+
+
+def revision_key(root: Path, rev: str, instant: datetime) -> str | None:
+    """The key of the analysis of the files at `rev` (records/, huifang.yml, staff.yml) with the
+    work tree's provenance, as `check --changed` makes it; None when the tree is not plain (above)."""
+    if CODE_VERSION is None or os.environ.get("HUIFANG_NO_CACHE"):
+        return None
+    root = Path(root)
+    provenance = _provenance_id(root)
+    tree = plain_tree(root, rev) if provenance is not None else None
+    if tree is None:
+        return None
+    return _key(instant, tree.config, tree.staff, _digest([f"{n}\0{b}" for n, b in tree.files]), provenance)
 
 
 # --- storage --------------------------------------------------------------------------------

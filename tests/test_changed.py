@@ -15,6 +15,7 @@ import sys
 
 import pytest
 
+from generator import load as loader, pipeline
 from generator.rules import all_rules
 
 AS_OF = "2026-11-30"
@@ -156,11 +157,11 @@ def per_period(ctx):
 """
 
 
-def run(root, *args: str, scoped: bool = False) -> subprocess.CompletedProcess:
+def run(root, *args: str, scoped: bool = False, env: dict | None = None) -> subprocess.CompletedProcess:
     """`huifang --root ROOT ARGS…` in a child process (the reporters write to the real stdout)."""
     code = (SCOPED_RULES if scoped else "") + "\nimport sys\nfrom generator.cli import main\nsys.exit(main(sys.argv[1:]))\n"
     return subprocess.run([sys.executable, "-c", code, "--root", str(root), *args],
-                          capture_output=True, text=True, env={**os.environ, "NO_COLOR": "1"})
+                          capture_output=True, text=True, env={**os.environ, "NO_COLOR": "1", **(env or {})})
 
 
 def commit(repo, message: str, who=CLERK, when: str = "2026-11-20T10:00:00+08:00") -> None:
@@ -175,8 +176,8 @@ def init(repo) -> None:
     repo.git("init", "-q", "-b", "main")
 
 
-def check(repo, *args: str, scoped: bool = False) -> tuple[int, list[dict], str]:
-    p = run(repo.root, "check", "--as-of", AS_OF, "--format", "json", *args, scoped=scoped)
+def check(repo, *args: str, scoped: bool = False, env: dict | None = None) -> tuple[int, list[dict], str]:
+    p = run(repo.root, "check", "--as-of", AS_OF, "--format", "json", *args, scoped=scoped, env=env)
     return p.returncode, json.loads(p.stdout)["findings"] if p.stdout.strip() else [], p.stderr
 
 
@@ -421,3 +422,19 @@ def test_a_created_breach_fails_until_a_supervisor_explains_it_and_later_edits_p
     status, found, _ = check(pr, "--changed", "main")
     assert not [f for f in found if f["rule"] == "T-RESP-01"]
     assert status == 0
+
+
+def test_the_base_side_is_read_through_the_work_trees_parse_cache(pr, monkeypatch):
+    """With no stored result for the base, its files are not parsed again: the base snapshot finds
+    them in the work tree's parse cache by their blob ids; only the base version of the file the
+    branch edited is parsed (and the report is the same as without any cache)."""
+    status, uncached, _ = check(pr, "--changed", "main", env={"HUIFANG_NO_CACHE": "1"})
+    for path in (pr.root / "records").rglob("*.yml"):  # written an hour ago (files written just now are not cached)
+        os.utime(path, (path.stat().st_mtime - 3600,) * 2)
+    assert check(pr)[0] == 1  # a check of the branch: every file of the work tree is in the parse cache
+    parsed = []
+    real = loader.load_file
+    monkeypatch.setattr(loader, "load_file", lambda root, rel, *a: parsed.append(rel) or real(root, rel, *a))
+    change = pipeline.compare(pr.root, "main", AS_OF)
+    assert sorted(set(parsed)) == sorted({"records/complaints/2026/11/TS-20261102-001.yml"})
+    assert keys([{"rule": f.rule, "record": f.record} for f in change.created]) == keys(uncached)
