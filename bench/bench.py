@@ -191,6 +191,11 @@ def run(n: int, work: Path, with_build: bool, only_build: bool = False) -> dict:
     other = edit_one(root, n, 0.25)  # another one-record change no check has judged: the branch side is analysed
     r["check_changed_fresh"] = huifang(root, "check", "--changed", "HEAD", "--as-of", AS_OF, out=out)
     git(root, "checkout", "-q", "--", other)
+    third = edit_one(root, n, 0.75)  # no stored result on either side: both analysed, the base through the parse cache
+    for stale in cache.glob("results.sqlite3*"):
+        stale.unlink()
+    r["check_changed_uncached"] = huifang(root, "check", "--changed", "HEAD", "--as-of", AS_OF, out=out)
+    git(root, "checkout", "-q", "--", third)
 
     shutil.rmtree(cache, ignore_errors=True)
     r["provenance_cold"] = child("provenance", root)
@@ -276,7 +281,9 @@ def targets(r: dict) -> list[tuple[str, float | None, str, float, bool | None]]:
         add("改一条后 check ÷ 冷启动 check", r["check_warm_one_change"]["wall"] / r["check_cold"]["wall"], "倍", 0.15)
         add("check --changed（一条记录；两侧的结果都已缓存）", r["check_changed_one"]["wall"], "秒", 3.0)
         add("check --changed（一条记录；改动后第一次，只有基准已缓存）", r["check_changed_fresh"]["wall"], "秒", 3.0)
-        add("check 峰值内存", max(r[k]["rss_mb"] for k in ("check_cold", "check_warm_one_change")), "MB", 1024)
+        add("check --changed（一条记录；两侧都没有存下的结果）", r["check_changed_uncached"]["wall"], "秒", 3.0)
+        add("check 峰值内存", max(r[k]["rss_mb"] for k in ("check_cold", "check_warm_one_change", "check_changed_uncached")),
+            "MB", 1024)
     if "group" in r:
         add(f"huifang group（{r['estates']} 个项目 × {r['records_each']:,} 条）", r["group"]["wall"], "秒", 60)
     if "build_cold" in r:
@@ -298,6 +305,7 @@ def cpu_view(r: dict) -> list[tuple[str, float, str]]:
                      r["check_warm_one_change"]["cpu"] / r["check_cold"]["cpu"], "倍"))
         rows.append(("check --changed（两侧已缓存，CPU）", r["check_changed_one"]["cpu"], "秒"))
         rows.append(("check --changed（只有基准已缓存，CPU）", r["check_changed_fresh"]["cpu"], "秒"))
+        rows.append(("check --changed（两侧都没有存下的结果，CPU）", r["check_changed_uncached"]["cpu"], "秒"))
     return rows
 
 
@@ -311,7 +319,9 @@ def table(r: dict) -> str:
         "check_cold": "check 冷启动（无缓存，JSON 输出）", "check_warm_same": "check 再次运行（无改动，结果缓存命中）",
         "check_warm_one_change": "check 改动一条记录后（JSON 输出）", "check_text": "check 改动一条记录后（文本输出，同一状态，结果缓存命中）",
         "check_changed_one": "check --changed HEAD（改动一条，前面的 check 已判断过这个状态）",
-        "check_changed_fresh": "check --changed HEAD（改另一条，这个状态第一次判断）", "provenance_cold": "来源信息（冷启动，不用缓存）",
+        "check_changed_fresh": "check --changed HEAD（改另一条，这个状态第一次判断）",
+        "check_changed_uncached": "check --changed HEAD（改第三条，删掉结果缓存：两侧都要分析，基准读解析缓存）",
+        "provenance_cold": "来源信息（冷启动，不用缓存）",
         "provenance_first_cached": "来源信息（冷启动并写缓存）", "provenance_cached": "来源信息（有缓存）", "provenance_one_commit": "来源信息（缓存后新增一个提交）",
         "build_cold": "build 冷启动", "build_warm_one_record": "build 新增一条记录后",
         "export_one": "huifang export（一个项目）", "group": "huifang group（读取导出 + DuckDB + MkDocs）",
