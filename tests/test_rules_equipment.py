@@ -374,6 +374,17 @@ def test_major_customer_is_info(repo):
     assert only(repo.analyse().findings, "E-MAJOR-01") == []
 
 
+@pytest.mark.keeps("E-MAJOR-01")
+def test_major_customer_threshold_zero_needs_an_amount(repo):
+    """Found by the long fuzzing run: major_customer_amount: 0 made a customer with products and no
+    contract_amount a major one, and formatting the missing amount raised (INTERNAL, exit 2)."""
+    rel = customer(repo)
+    repo.write(rel, (repo.root / rel).read_text(encoding="utf-8").replace("contract_amount: 1200000\n", ""))
+    repo.config("thresholds:\n  major_customer_amount: 0\n")
+    a = repo.analyse()
+    assert only(a.findings, "INTERNAL") == [] and only(a.findings, "E-MAJOR-01") == []
+
+
 # -- patterns that must not fool the lifecycle ----------------------------------------------------
 
 @pytest.mark.keeps("E-LC-02")

@@ -390,8 +390,8 @@ def major_customer(ctx):
     (other than the pre-energization one), is reminded that one may be made."""
     limit = ctx.threshold("major_customer_amount")
     for c in ctx.records.customers:
-        if (c["contract_amount"] or 0) < limit or not products(c):
-            continue
+        if c["contract_amount"] is None or c["contract_amount"] < limit or not products(c):
+            continue  # no amount written: not known to be major, even with a threshold of 0
         visits = [v for v in ctx.records.by_customer.get(c.id, []) if v.kind.name == "visit"]
         if not any(v["method"] == "上门" and v["purpose"] != "送电前回访" and reached(v) for v in visits):
             ctx.finding(c, "contract_amount", f"{c['name']} 合同额 {c['contract_amount']:,.0f} 元，是重大顾客，"
