@@ -45,7 +45,7 @@ import yaml
 from .cache import CACHE_DIR, Unsupported, blob_id, cache_folder, _apply_tags, _encode, _git
 from .config import CONFIG_FILE
 from .findings import Explanation, Finding
-from .load import EXTENSIONS, RECORDS_DIR, Snapshot, read_regular, snapshot
+from .load import EXTENSIONS, RECORDS_DIR, Snapshot, read_in_repo, read_regular, snapshot
 from .rules import REGISTRY
 
 DB_NAME = "results.sqlite3"
@@ -91,6 +91,16 @@ def _file_id(path: Path) -> str | None:
     return None if raw is None else blob_id(raw)
 
 
+def _repo_file_id(root: Path, rel: str) -> str | None:
+    """The blob id of huifang.yml or staff.yml read the way the configuration and the staff list are read
+    (a link inside the repository followed, a link out of it never opened), "-" when there is none, None
+    when it cannot be read."""
+    raw, why = read_in_repo(root, rel)
+    if why:
+        return None
+    return "-" if raw is None else blob_id(raw)
+
+
 def _provenance_id(root: Path) -> str | None:
     """HEAD, its branch, the shallow boundary and the staff list: what provenance is read from."""
     head = _git(root, "rev-parse", "--verify", "-q", "HEAD^{commit}")
@@ -105,7 +115,7 @@ def _provenance_id(root: Path) -> str | None:
         shallow = (root / common.strip() / "shallow").read_bytes()
     except OSError:
         shallow = b""
-    staff = _file_id(root / STAFF_FILE)
+    staff = _repo_file_id(root, STAFF_FILE)
     if staff is None:
         return None
     return hashlib.sha256(b"\0".join([head.strip(), branch.strip(), shallow, staff.encode()])).hexdigest()
@@ -155,7 +165,7 @@ def worktree_key(root: Path, instant: datetime, snap: Snapshot | None = None) ->
         return None
     root = Path(root)
     provenance = _provenance_id(root)
-    config, staff = _file_id(root / CONFIG_FILE), _file_id(root / STAFF_FILE)
+    config, staff = _repo_file_id(root, CONFIG_FILE), _repo_file_id(root, STAFF_FILE)
     if provenance is None or config is None or staff is None:
         return None
     snap = snap or snapshot(root)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
 
 import pytest
 
 from generator.cli import main
 from generator.load import load
 
-from conftest import CUSTOMER
+from conftest import CUSTOMER, Repo
 
 
 @pytest.mark.parametrize("as_of", ["9999-12-31", "0001-01-01", "1989-12-31", "2101-01-01"])
@@ -400,3 +402,40 @@ feedback: " "
     records, findings = load(repo.root)
     assert [f.message for f in findings if f.file == rel] == []
     assert records.by_id["HF-20261103-001"].data.get("feedback") is None
+
+
+_OPENED: dict = {"outside": None, "paths": []}
+
+
+def _watch_opens(event, args):
+    if event == "open" and _OPENED["outside"] and args and isinstance(args[0], (str, bytes, os.PathLike)):
+        if os.path.realpath(os.fsdecode(args[0])).startswith(_OPENED["outside"]):
+            _OPENED["paths"].append(os.fsdecode(args[0]))
+
+
+sys.addaudithook(_watch_opens)
+
+
+@pytest.mark.parametrize("git", [False, True])
+def test_a_configuration_linked_out_of_the_repository_is_never_opened(tmp_path, capsys, git):
+    """huifang.yml and staff.yml linking out of the repository: the result cache's key opened them (O_NOFOLLOW,
+    yet an open of a file outside all the same) before the loader refused them."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    repo = Repo(tmp_path / "repo")
+    repo.add(CUSTOMER)
+    if git:
+        repo.git("init", "-q", "-b", "main")
+        repo.git("add", "-A")
+        repo.git("-c", "user.name=李娜", "-c", "user.email=li@example.com", "commit", "-q", "-m", "x")
+    for name, text in (("huifang.yml", "thresholds:\n  festivals: 机密节\n"), ("staff.yml", "机密: x\n")):
+        (outside / name).write_text(text, encoding="utf-8")
+        (repo.root / name).symlink_to(outside / name)
+    _OPENED.update(outside=os.path.realpath(outside) + os.sep, paths=[])
+    try:
+        code = main(["--root", str(repo.root), "check", "--as-of", "2026-11-30", "--format", "json"])
+    finally:
+        _OPENED["outside"] = None
+    assert _OPENED["paths"] == []
+    err = capsys.readouterr().err
+    assert code == 2 and "huifang.yml 无法读取：它是指向仓库之外的链接" in err and "机密" not in err
