@@ -4,8 +4,8 @@ Serves a built portal (site/) on 127.0.0.1 and drives Debian's headless Chromium
 query opens the home page with ?q= in a fresh browser (empty cache), so the portal's search box asks it
 (assets/huifang.js → Pagefind) as a reader would. Prints, per query, the wall time from opening the
 page to the results shown and the search bytes the server sent for it (Pagefind's scripts, WebAssembly,
-page list, index chunks and fragments, plus Material's emptied index; as stored, without HTTP
-compression), and the index on disk.
+page list, index chunks and fragments, plus Material's search worker and emptied index; as stored,
+without HTTP compression), and the index on disk.
 
     python bench/bench_search.py /tmp/huifang-bench/repo-10000/site [--query 漏水 --query TS-…] [--json out.json]
 
@@ -27,11 +27,16 @@ import time
 import urllib.parse
 from pathlib import Path
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import sync_playwright
+
 CHROMIUM = os.environ.get("HUIFANG_CHROMIUM") or "/usr/bin/chromium"
 MB = 1024 * 1024
 
-# Counted at the server: every byte of the search's files served (the page's own scripts, Pagefind's
-# worker and WebAssembly, index chunks, fragments), whoever fetched them.
+# Counted at the server: every byte of the search's files served (Pagefind's scripts, worker and
+# WebAssembly, page list, index chunks, fragments; Material's search worker and its emptied index),
+# whoever fetched them.
+SEARCH_PATHS = ("/pagefind/", "/search/", "/javascripts/workers/", "/javascripts/lunr/")
 SERVED: dict[str, int] = {"bytes": 0}
 _LOCK = threading.Lock()
 
@@ -43,7 +48,7 @@ class _Counting(http.server.SimpleHTTPRequestHandler):
     def copyfile(self, source, outputfile):
         data = source.read()
         outputfile.write(data)
-        if "/pagefind/" in self.path or "/search/" in self.path:
+        if any(part in self.path for part in SEARCH_PATHS):
             with _LOCK:
                 SERVED["bytes"] += len(data)
 
@@ -75,16 +80,14 @@ def default_queries(site: Path) -> list[str]:
     customer = next(iter(sorted((site / "customers").glob("CUST-*.html"))), None)
     name = None
     if customer is not None:
-        m = re.search(r"<h1[^>]*>[^<：]*：([^<（]+)（", customer.read_text(encoding="utf-8"))
+        m = re.search(r"<h1[^>]*>([^<·]+?) · CUST-", customer.read_text(encoding="utf-8"))  # "姚秀英 · CUST-00001"
         name = m[1].strip() if m else None
     return [q for q in (complaint.stem if complaint else None, "漏水", "回访", name) if q]
 
 
-def run(site: Path, queries: list[str]) -> dict:
+def run(site: Path, queries: list[str], timeout: float = 60) -> dict:
     """Each query in a fresh browser context (empty cache), through the portal's search box (?q=): the
     time from opening the page to the results shown, and the search bytes served for it."""
-    from playwright.sync_api import sync_playwright
-
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Counting, directory=str(site)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}"
@@ -99,10 +102,17 @@ def run(site: Path, queries: list[str]) -> dict:
                 t0 = time.perf_counter()
                 page.goto(f"{base}/index.html?q={urllib.parse.quote(q)}", wait_until="load")
                 loaded = time.perf_counter()
-                page.wait_for_function(
-                    "() => { const m = document.querySelector('.md-search-result__meta');"
-                    " return document.querySelector('.md-search-result__item') || (m && /没有/.test(m.textContent)); }",
-                    timeout=60_000)
+                try:
+                    page.wait_for_function(
+                        "() => { const m = document.querySelector('.md-search-result__meta');"
+                        " return document.querySelector('.md-search-result__item') || (m && /没有/.test(m.textContent)); }",
+                        timeout=timeout * 1000)
+                except PlaywrightTimeout:  # no answer in time: said, and its bytes so far still counted
+                    out["queries"].append({"query": q, "results": None, "first": None,
+                                           "page_load_s": round(loaded - t0, 2), "results_s": None,
+                                           "timeout_s": timeout, "bytes": served() - before})
+                    ctx.close()
+                    continue
                 shown = time.perf_counter()
                 first = page.eval_on_selector_all(
                     ".md-search-result__item", "li => li.length ? (li[0].querySelector('a[href*=\"#\"]') ||"
@@ -133,8 +143,6 @@ ENGINE = """async q => {
 
 def engine(site: Path, queries: list[str]) -> list[dict]:
     """Pagefind's own search alone (no portal script, no result fragments): how long it ranks a query."""
-    from playwright.sync_api import sync_playwright
-
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Counting, directory=str(site)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}"
@@ -154,6 +162,15 @@ def engine(site: Path, queries: list[str]) -> list[dict]:
         server.shutdown()
         server.server_close()
     return out
+
+
+def row(q: dict) -> str:
+    """One query as a table row: results, where the first lands, the times and the bytes."""
+    first = urllib.parse.urlsplit(q["first"] or "")
+    where = first.path.lstrip("/") + (f"#{first.fragment}" if first.fragment else "")
+    shown = f"{q['results_s']:.2f}" if q["results_s"] is not None else f"{q['timeout_s']:g} 秒内没有结果"
+    return (f"| {q['query']} | {q['results'] if q['results'] is not None else '—'} | {where} | "
+            f"{q['page_load_s']:.2f} | {shown} | {q['bytes'] / 1024:.0f} |")
 
 
 def main() -> None:
@@ -178,10 +195,7 @@ def main() -> None:
     print("| 查询 | 结果数 | 第一条 | 页面打开（秒） | 打开页面到结果出现（秒） | 这次搜索下载（KB） |")
     print("|---|---:|---|---:|---:|---:|")
     for q in r["queries"]:
-        first = urllib.parse.urlsplit(q["first"] or "")
-        where = first.path.lstrip("/") + (f"#{first.fragment}" if first.fragment else "")
-        print(f"| {q['query']} | {q['results']} | {where} | {q['page_load_s']:.2f} | {q['results_s']:.2f} | "
-              f"{q['bytes'] / 1024:.0f} |")
+        print(row(q))
     worst = max((q["bytes"] for q in r["queries"]), default=0)
     print(f"目标“一次搜索下载的数据 ≤ 2 MB”：最多 {worst / MB:.2f} MB，{'达标' if worst <= 2 * MB else '未达标'}")
     if args.json:

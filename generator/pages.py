@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import Any, Iterator
 
 from . import model
 from .changes import approver_of, field_changes, titled
@@ -122,7 +122,9 @@ class _Pages:
             self.items_by_record[o.record].append(_item_dict(o))
         self.figures = analysis.figures
         self.history = None
-        self.pages: list[Page] = []
+        self._added: list | None = None
+        self._letters_of: dict[str, list] | None = None
+        self._added_of: dict[str, list] | None = None
 
     # -- where each record lives -----------------------------------------------------------
     def place(self) -> None:
@@ -218,6 +220,13 @@ class _Pages:
             out, before = [], None
             prov = (self.a.provenance or {}).get(r.path)
             approvals = getattr(prov, "approvals", ()) or ()
+            mine = self.history.provenance().get(r.path)
+            if mine is not None and len(mine.changes) == 1:  # only the commit that added it: no text to compare
+                ch = mine.changes[0]
+                appr = approver_of(ch, approvals)
+                return [{"author": ch.author, "time": ch.time, "approver": appr.reviewer if appr else None,
+                         "approved": appr.time if appr else None,
+                         "fields": [{"field": "新建记录", "key": None, "old": None, "new": None}]}]
             for ch, text in self.history.versions(r.path):
                 appr = approver_of(ch, approvals)
                 who = {"approver": appr.reviewer if appr else None, "approved": appr.time if appr else None}
@@ -265,8 +274,10 @@ class _Pages:
         c = self.rs.by_id.get(cid) if cid else None
         return c["name"] if c is not None else None
 
-    # -- pages -----------------------------------------------------------------------------
-    def run(self) -> Portal:
+    # -- pages ---------------------------------------------------------------------------
+    def stream(self) -> Iterator[Page]:
+        """Every page, each handed over as soon as it is made: a caller that renders and drops each page
+        holds one page's data at a time, not the whole portal's (100,000 records: gigabytes)."""
         try:
             self.history = History(self.a.root, cache=True)
             if getattr(self.history, "_repo", None) is None or self.history.head is None:
@@ -275,26 +286,42 @@ class _Pages:
         except Exception:
             self.history = None
         try:
-            self.records_pages()
-            self.customers()
-            self.anonymous()
-            self.issues()
-            self.month_pages()
-            self.report_pages()
-            self.rules_page()
-            self.due_page()
-            self.home()
-            self.format_page()
+            for step in (self.records_pages, self.customers, self.anonymous, self.issues, self.month_pages,
+                         self.report_pages, self.rules_page, self.due_page, self.home, self.format_page):
+                yield from step()
         finally:
             if self.history is not None:
                 self.history.close()
-        self.pages.sort(key=lambda p: p.path)
-        return Portal(show_instant(self.now), self.pages)
+
+    def run(self) -> Portal:
+        return Portal(show_instant(self.now), sorted(self.stream(), key=lambda p: p.path))
 
     def added(self) -> list:
-        """The plans, recurring duties and reports (kinds beyond the first five), by date then id."""
-        rows = [r for r in self.rs.all if r.kind.name in ("plan", "duty", "report") and r.valid]
-        return sorted(rows, key=lambda r: (str(main_date(r)), r.id))
+        """The plans, recurring duties and reports (kinds beyond the first five), by date then id
+        (found once: customer and month pages ask for them again and again)."""
+        if self._added is None:
+            rows = [r for r in self.rs.all if r.kind.name in ("plan", "duty", "report") and r.valid]
+            self._added = sorted(rows, key=lambda r: (str(main_date(r)), r.id))
+        return self._added
+
+    def customer_letters(self, cid: str) -> list:
+        """The open letters that cover a customer (letter_customers), in the records' order; the map is
+        made once (per customer it would read every letter's customers again)."""
+        if self._letters_of is None:
+            self._letters_of = defaultdict(list)
+            for l in self.rs.letters:
+                for x in self.letter_customers(l):
+                    self._letters_of[x["id"]].append(l)
+        return self._letters_of.get(cid, [])
+
+    def customer_added(self, cid: str) -> list:
+        """The plans, duties and reports that name a customer, in added() order (the map is made once)."""
+        if self._added_of is None:
+            self._added_of = defaultdict(list)
+            for r in self.added():
+                for c in dict.fromkeys(self.named_customers(r)):
+                    self._added_of[c].append(r)
+        return self._added_of.get(cid, [])
 
     @staticmethod
     def named_customers(r) -> list[str]:
@@ -318,18 +345,18 @@ class _Pages:
                 "open_items": self.items_by_record.get(r.id, []),
                 "provenance": self.provenance(r)}
 
-    def records_pages(self) -> None:
-        """A page for each record that is not a section; sections are kept for their page."""
-        self.section_data: dict[str, list[dict]] = defaultdict(list)
+    def records_pages(self) -> Iterator[Page]:
+        """A page for each record that is not a section (sections are made with their page)."""
         for r in self.rs.orders + self.rs.complaints + self.rs.visits + self.rs.letters + self.added():
-            d = self.record_data(r)
             page, _, anchor = self.where[r.id].partition("#")
-            if anchor:
-                self.section_data[page].append(d)
-            else:
-                self.pages.append(Page(page, "record.md.j2", f"{d['label']} · {r.id}", d, self.crumbs_of(r)))
-        for rows in self.section_data.values():
-            rows.sort(key=lambda d: (str(d["when"]), d["id"]))
+            if not anchor:
+                d = self.record_data(r)
+                yield Page(page, "record.md.j2", f"{d['label']} · {r.id}", d, self.crumbs_of(r))
+
+    def section_data(self, page: str) -> list[dict]:
+        """The records that are sections of `page` (a customer's archive, a month), by date then ID."""
+        return sorted((self.record_data(r) for r in self.sections.get(page, [])),
+                      key=lambda d: (str(d["when"]), d["id"]))
 
     def crumbs_of(self, r) -> list:
         """Breadcrumbs of a record's own page: through its customer's archive, the anonymous register,
@@ -452,14 +479,14 @@ class _Pages:
                         "warranty_end": plan.terms.warranty_end if plan else None, "plan": rows})
         return out
 
-    def customers(self) -> None:
+    def customers(self) -> Iterator[Page]:
         major_min = self.a.config.threshold("major_customer_amount")
         index = []
         for c in self.rs.customers:
             entries = [self.timeline_entry(r) for r in self.rs.by_customer.get(c.id, [])]
-            letters = [l for l in self.rs.letters if c.id in {x["id"] for x in self.letter_customers(l)}]
+            letters = self.customer_letters(c.id)
             entries += [self.timeline_entry(l) for l in letters]
-            entries += [self.timeline_entry(r) for r in self.added() if c.id in self.named_customers(r)]
+            entries += [self.timeline_entry(r) for r in self.customer_added(c.id)]
             entries.sort(key=lambda e: (str(e["when"]), e["id"]))
             amount = c["contract_amount"]
             d = self.base(c)
@@ -472,22 +499,22 @@ class _Pages:
                                       key=lambda o: (o["due_at"], o["record"], o["rule"])),
                       "n_findings": len(d["findings"]) + sum(len(e["findings"]) for e in entries),
                       "timeline_findings": Counter(f["severity"] for e in entries for f in e["findings"]),
-                      "sections": self.section_data.get(record_page(c.id, "customer"), []),
+                      "sections": self.section_data(record_page(c.id, "customer")),
                       "fields": self.fields(c), "changes": self.changes(c)})
-            self.pages.append(Page(record_page(c.id, "customer"), "customer.md.j2", d["label"], d,
-                                   [HOME, CUSTOMERS, (d["label"], None)]))
+            yield Page(record_page(c.id, "customer"), "customer.md.j2", d["label"], d,
+                       [HOME, CUSTOMERS, (d["label"], None)])
             index.append({"id": c.id, "page": record_page(c.id, "customer"), "name": c["name"], "label": d["label"],
                           "class": c["class"], "region": c["region"], "major": d["major"],
                           "records": len(entries), "findings": d["n_findings"], "n_items": len(d["items"])})
-        self.pages.append(Page("customers/index.md", "customers_index.md.j2", "客户档案", {"customers": index}))
+        yield Page("customers/index.md", "customers_index.md.j2", "客户档案", {"customers": index})
 
-    def anonymous(self) -> None:
+    def anonymous(self) -> Iterator[Page]:
         rows = [self.timeline_entry(c) | {"status": c["status"], "result": c["result"],
                                           "reply_letter": c["reply_letter"]}
                 for c in self.rs.complaints if not c["customer"]]
-        self.pages.append(Page("anonymous.md", "anonymous.md.j2", "匿名投诉登记", {"complaints": rows}))
+        yield Page("anonymous.md", "anonymous.md.j2", "匿名投诉登记", {"complaints": rows})
 
-    def issues(self) -> None:
+    def issues(self) -> Iterator[Page]:
         groups = []
         flagged = suggested(self.a)
         for key, complaints in self.rs.issues.items():
@@ -505,7 +532,7 @@ class _Pages:
                 g["draft"] = letter_draft(self.a, key)  # after a letter: a follow-up for the later complaints
                 g["answers"] = [self.ref(x) for x in g["draft"]["complaints"]]
             groups.append(g)
-        self.pages.append(Page("issues/index.md", "issues.md.j2", "同一问题", {"groups": groups}))
+        yield Page("issues/index.md", "issues.md.j2", "同一问题", {"groups": groups})
 
     # -- months and reports ----------------------------------------------------------------
     def trend(self, m: str) -> list[dict]:
@@ -521,7 +548,7 @@ class _Pages:
                         "share": t.value if t else None, "status": month.status if month else None})
         return out
 
-    def month_pages(self) -> None:
+    def month_pages(self) -> Iterator[Page]:
         rows = []
         for m in self.months:
             mo = self.reports.month[m]
@@ -542,28 +569,28 @@ class _Pages:
                  "duties": [self.timeline_entry(r) for r in self.added() if month_key(main_date(r)) == m],
                  "records": [self.timeline_entry(r) | {"customer": self.ref(r["customer"])}
                              for r in sorted(mo.orders + mo.visits, key=lambda r: (str(main_date(r)), r.id))],
-                 "sections": self.section_data.get(f"months/{m}.md", []),
+                 "sections": self.section_data(f"months/{m}.md"),
                  "trend": self.trend(m)}
             rows.append({"month": m, "page": f"months/{m}.md", "status": mo.status, "figures": len(mo.figures),
                          "failed": len(mo.missed), "errors": len(mo.errors), "trend": share(mo.trend)})
-            self.pages.append(Page(f"months/{m}.md", "month.md.j2", f"{m} 月度合规", d, [HOME, MONTHS, (m, None)]))
-        self.pages.append(Page("months/index.md", "months_index.md.j2", "月度合规",
-                               {"months": list(reversed(rows)), "trend": self.trend(self.months[-1]) if self.months else []}))
+            yield Page(f"months/{m}.md", "month.md.j2", f"{m} 月度合规", d, [HOME, MONTHS, (m, None)])
+        yield Page("months/index.md", "months_index.md.j2", "月度合规",
+                   {"months": list(reversed(rows)), "trend": self.trend(self.months[-1]) if self.months else []})
 
-    def report_pages(self) -> None:
+    def report_pages(self) -> Iterator[Page]:
         index = []
         for m in self.months:
-            self.pages.append(Page(f"reports/satisfaction-{m}.md", "report_satisfaction.md.j2",
-                                   f"{m} 顾客满意度测量报告", self.satisfaction_report(m),
-                                   [HOME, REPORTS, (f"{m} 顾客满意度测量报告", None)]))
-            self.pages.append(Page(f"reports/complaints-{m}.md", "report_complaints.md.j2",
-                                   f"{m} 投诉处理统计分析报告", self.complaint_report(m),
-                                   [HOME, REPORTS, (f"{m} 投诉处理统计分析报告", None)]))
-            self.pages.append(Page(f"reports/callbacks-{m}.md", "report_callbacks.md.j2",
-                                   f"{m} 售后回访日报、周报、月报", self.callback_report(m),
-                                   [HOME, REPORTS, (f"{m} 售后回访日报、周报、月报", None)]))
+            yield Page(f"reports/satisfaction-{m}.md", "report_satisfaction.md.j2",
+                       f"{m} 顾客满意度测量报告", self.satisfaction_report(m),
+                       [HOME, REPORTS, (f"{m} 顾客满意度测量报告", None)])
+            yield Page(f"reports/complaints-{m}.md", "report_complaints.md.j2",
+                       f"{m} 投诉处理统计分析报告", self.complaint_report(m),
+                       [HOME, REPORTS, (f"{m} 投诉处理统计分析报告", None)])
+            yield Page(f"reports/callbacks-{m}.md", "report_callbacks.md.j2",
+                       f"{m} 售后回访日报、周报、月报", self.callback_report(m),
+                       [HOME, REPORTS, (f"{m} 售后回访日报、周报、月报", None)])
             index.append({"month": m})
-        self.pages.append(Page("reports/index.md", "reports_index.md.j2", "报告", {"months": list(reversed(index))}))
+        yield Page("reports/index.md", "reports_index.md.j2", "报告", {"months": list(reversed(index))})
 
     def satisfaction_report(self, m: str) -> dict:
         r = self.reports.satisfaction[m]
@@ -610,7 +637,7 @@ class _Pages:
                 "monthly": [person(p) for p in r.monthly]}
 
     # -- rules, due list, home -------------------------------------------------------------
-    def rules_page(self) -> None:
+    def rules_page(self) -> Iterator[Page]:
         counts = Counter(f.rule for f in self.a.findings)
         rows = []
         for r in all_rules():
@@ -620,7 +647,7 @@ class _Pages:
                          "profile": threshold_for(r, self.a.config), "status": status,
                          "reason": (sw.reason if sw and not sw.enabled else r.reason),
                          "findings": counts.get(r.id, 0), "asks": r.asks})
-        self.pages.append(Page("rules.md", "rules.md.j2", "规则", {"rules": rows}))
+        yield Page("rules.md", "rules.md.j2", "规则", {"rules": rows})
 
     def due_items(self) -> list[dict]:
         """Overdue first (longest overdue first), then open ones by deadline."""
@@ -628,13 +655,13 @@ class _Pages:
                  for o in self.a.open_items]
         return sorted(items, key=lambda o: (not o["overdue"], o["due_at"], o["record"], o["rule"]))
 
-    def due_page(self) -> None:
+    def due_page(self) -> Iterator[Page]:
         items = self.due_items()
-        self.pages.append(Page("due.md", "due.md.j2", "待办清单", {
+        yield Page("due.md", "due.md.j2", "待办清单", {
             "overdue": [o for o in items if o["overdue"]], "open": [o for o in items if not o["overdue"]],
-            "items": items}))
+            "items": items})
 
-    def home(self) -> None:
+    def home(self) -> Iterator[Page]:
         m = month_key(self.as_of)
         week_end = self.now + timedelta(days=7)  # "this week" is the next seven days, not the calendar week
         items = self.due_items()
@@ -642,7 +669,7 @@ class _Pages:
                         key=lambda r: (str(main_date(r)), r.id), reverse=True)[:10]
         month = self.reports.month.get(m)
         figs = [f for f in self.figures if f.period in (m, m[:4])]
-        self.pages.append(Page("index.md", "home.md.j2", "首页", {
+        yield Page("index.md", "home.md.j2", "首页", {
             "month": m, "status": month.status if month else None,
             "figures": [self.fig(f) for f in figs], "has_month_page": m in self.months,
             "week": [o for o in items if not o["overdue"] and o["due_at"] <= week_end],
@@ -653,10 +680,10 @@ class _Pages:
             "n_records": len(self.rs), "n_findings": len(self.a.findings),
             "errors": sum(1 for f in self.a.findings if f.severity == "error"),
             "history": sum(1 for f in self.a.findings if f.severity == "error" and f.history),
-            "trend": self.trend(m)}))
+            "trend": self.trend(m)})
 
-    def format_page(self) -> None:
-        self.pages.append(Page("format.md", "format.md.j2", "记录格式", {"reference": model.field_reference()}))
+    def format_page(self) -> Iterator[Page]:
+        yield Page("format.md", "format.md.j2", "记录格式", {"reference": model.field_reference()})
 
 
 def _slug(key: str) -> str:
@@ -666,6 +693,13 @@ def _slug(key: str) -> str:
 def portal(analysis) -> Portal:
     """All page data for one analysis; deterministic for the same records and --as-of."""
     return _Pages(analysis).run()
+
+
+def portal_stream(analysis) -> Portal:
+    """The same pages as portal(), made one at a time while they are read (pages is an iterator, in
+    no particular order): what a build renders, so it never holds every page's data at once."""
+    pages = _Pages(analysis)
+    return Portal(show_instant(pages.now), pages.stream())
 
 
 def _titled(f, value):

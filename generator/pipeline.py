@@ -27,7 +27,7 @@ from .dates import AsOfError, Calendar, as_of_day, as_of_instant, fact_instant, 
 from .findings import Explanation, Finding, sort_findings
 from .history import History, Staff
 from .load import RECORDS_DIR, Entry, Record, RecordSet, Snapshot, load, snapshot
-from .pages import portal
+from .pages import portal_stream
 from .render import render
 from .reports import Reports, compute
 from .rules import INTERNAL, Figure, OpenItem, Outcome, check_config_rules, run
@@ -421,4 +421,4 @@ def generate(root: Path, as_of=None) -> tuple[Analysis, dict[str, str]]:
     overdue = sum(1 for o in analysis.open_items if o.overdue)
     site.say(f"检查结果：{c['error']} 个错误，{c['warning']} 个警告，{c['info']} 条建议；"
              f"{len(analysis.open_items)} 项待办（其中 {overdue} 项已逾期），{len(analysis.figures)} 个期间指标。")
-    return analysis, render(portal(analysis), site.templates_dir(root))
+    return analysis, render(portal_stream(analysis), site.templates_dir(root))  # one page's data at a time

@@ -335,9 +335,12 @@ class _Renderer:
         if p.template not in SEARCH_SECTIONS:
             body = search_title_and_lead_only(body)
         body = search_without_tables(body)
-        # the top tabs are the navigation: the left sidebar is hidden so tables get the width
-        return (f"---\ntitle: {json.dumps(safe_title(p.title), ensure_ascii=False)}\nhide:\n  - navigation\n---\n\n"
-                f"{body}")
+        # the top tabs are the navigation: the left sidebar is hidden so tables get the width. Search is
+        # Pagefind's (site/pagefind/): Material's search plugin leaves the page out of its own single-file
+        # index ("search: exclude", documented in Material's "Setting up site search"), so it does not
+        # parse every page's HTML for an index nobody downloads
+        return (f"---\ntitle: {json.dumps(safe_title(p.title), ensure_ascii=False)}\nhide:\n  - navigation\n"
+                f"search:\n  exclude: true\n---\n\n{body}")
 
 
 def _dirs(templates_dir: Path | list[Path]) -> list[str]:

@@ -18,6 +18,7 @@ import io
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import threading
@@ -96,38 +97,44 @@ def write_docs(root: Path, pages: dict[str, str], tdirs: list[Path]) -> tuple[Pa
     """Bring the docs folder to exactly `pages` (plus the templates' assets): a page whose Markdown is
     unchanged is not rewritten, a changed one is replaced atomically, and a page no longer generated is
     removed, so stale pages never survive. Returns the folder, how many files were written and each
-    file's digest (what the next build compares with the site it publishes)."""
+    file's digest (what the next build compares with the site it publishes).
+
+    `pages` is emptied as it is written: one page's bytes at a time, never a second copy of the portal."""
     target = root / DOCS_DIR
     target.mkdir(parents=True, exist_ok=True)
-    wanted: dict[str, bytes] = {rel: text.replace("\r\n", "\n").encode("utf-8") for rel, text in pages.items()}
+    assets: dict[str, Path] = {}
     for tdir in reversed(tdirs):  # shipped first, the repository's own files over them
-        assets = tdir / "assets"
-        if assets.is_dir():
-            for f in sorted(assets.rglob("*")):
+        folder = tdir / "assets"
+        if folder.is_dir():
+            for f in sorted(folder.rglob("*")):
                 if f.is_file():
-                    wanted[f"assets/{f.relative_to(assets).as_posix()}"] = f.read_bytes()
-    progress = Progress("写入页面", len(wanted))
+                    assets[f"assets/{f.relative_to(folder).as_posix()}"] = f
+    names = sorted(set(pages) | set(assets))
+    progress = Progress("写入页面", len(names))
     written = 0
-    for rel, data in sorted(wanted.items()):
+    digests: dict[str, str] = {}
+    for rel in names:
+        data = assets[rel].read_bytes() if rel in assets else pages.pop(rel).replace("\r\n", "\n").encode("utf-8")
         written += _write_if_changed(target / rel, data)
+        digests[rel] = hashlib.sha1(data).hexdigest()
         progress.step()
     for dirpath, dirnames, filenames in os.walk(target, topdown=False):  # what is no longer generated
         for n in filenames:
             rel = Path(dirpath, n).relative_to(target).as_posix()
-            if rel not in wanted:
+            if rel not in digests:
                 Path(dirpath, n).unlink()
         if dirpath != str(target) and not os.listdir(dirpath):
             os.rmdir(dirpath)
-    return target, written, {rel: hashlib.sha1(data).hexdigest() for rel, data in wanted.items()}
+    return target, written, digests
 
 
 # --- an incremental MkDocs run ------------------------------------------------------------------
 # Customer, record, month and report pages are not in the navigation, so one page's HTML depends only on
 # its own Markdown, the navigation pages, the configuration and the theme. A build after a small change
 # therefore copies the published site/, lets MkDocs rebuild (`--dirty`) only the pages whose Markdown
-# differs from what that site was built from, deletes the pages no longer generated and merges the
-# search index (MkDocs' --dirty leaves every page it did not rebuild out of it). Anything else — no
-# previous site, another configuration, theme or asset, most pages changed — is a full build.
+# differs from what that site was built from and deletes the pages no longer generated; Pagefind then
+# indexes the whole result (Material's own index holds no page, so nothing is lost to --dirty). Anything
+# else — no previous site, another configuration, theme or asset, most pages changed — is a full build.
 MANIFEST = Path(".huifang") / "site-manifest.json"
 DIRTY_SHARE = 0.8  # above this share of changed pages (navigation pages aside) a full build is as fast
 
@@ -187,10 +194,11 @@ def _dirty_plan(root: Path, key: str, digests: dict[str, str]) -> tuple[set[str]
     return changed, {rel for rel in before if rel.endswith(".md") and rel not in pages}
 
 
-def _prepare_dirty(root: Path, out: Path, changed: set[str], deleted: set[str]) -> list:
+def _prepare_dirty(root: Path, out: Path, changed: set[str], deleted: set[str]) -> None:
     """Copy the published site to `out` and mark what MkDocs must rebuild: the copied HTML of a changed
     page is made older than its Markdown, every other page's newer (the Markdown is never touched);
-    delete what is gone. Returns the search entries to keep."""
+    delete what is gone. (Material's own search index needs no merging: every generated page is left out
+    of it and the build empties it, see index_search.)"""
     docs = root / DOCS_DIR
     shutil.copytree(root / SITE_DIR, out, symlinks=True)
     for md in docs.rglob("*.md"):
@@ -202,33 +210,6 @@ def _prepare_dirty(root: Path, out: Path, changed: set[str], deleted: set[str]) 
         os.utime(html, (t - 10, t - 10) if rel in changed else (t + 10, t + 10))
     for rel in deleted:
         (out / _html(rel)).unlink(missing_ok=True)
-    index = out / "search" / "search_index.json"
-    if not index.is_file():
-        return []
-    gone = {_html(rel) for rel in changed | deleted}
-    data = json.loads(index.read_text(encoding="utf-8"))
-    return [d for d in data.get("docs", []) if (d.get("location", "").split("#")[0] or "index.html") not in gone]
-
-
-def _merge_search(out: Path, kept: list) -> None:
-    """The search index of a --dirty run holds the rebuilt pages only: add back every other page's entries."""
-    index = out / "search" / "search_index.json"
-    if not index.is_file() or not kept:
-        return
-    data = json.loads(index.read_text(encoding="utf-8"))
-    pages: dict[str, list] = {}
-    for d in kept + data.get("docs", []):
-        pages.setdefault(d.get("location", "").split("#")[0] or "index.html", []).append(d)
-    # in the order MkDocs builds pages (its walk of the docs folder): the same bytes as a full build
-    data["docs"] = [d for page in sorted(pages, key=_walk_order) for d in pages[page]]
-    index.write_bytes(json.dumps(data, separators=(",", ":"), default=str).encode("utf-8"))
-
-
-def _walk_order(html: str) -> tuple:
-    """MkDocs' order of pages: folder by folder, top-down and sorted, each folder's index first."""
-    folder, _, name = html.rpartition("/")
-    stem = name.rsplit(".", 1)[0]
-    return tuple(folder.split("/")) if folder else (), stem not in ("index", "README"), stem + ".md"
 
 
 def mkdocs_config(root: Path) -> str:
@@ -361,6 +342,60 @@ def publish(new: Path, site: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def _derive(root: Path, args, generate) -> dict:
+    """Analyse, make the pages and write them; what the rest of a build needs, as plain data."""
+    t0 = time.monotonic()
+    analysis, pages = generate(root, getattr(args, "as_of", None))
+    n = len(pages)
+    _, written, digests = write_docs(root, pages, templates_dir(root))
+    say(f"已生成 {n} 个页面（{DOCS_DIR.as_posix()}/，其中 {written} 个文件有改动、已重写），"
+        f"用时 {time.monotonic() - t0:.1f} 秒。")
+    return {"pages": n, "digests": digests, "blocking": any(f.blocking for f in analysis.findings)}
+
+
+CHILD_FAILED = 3  # a derivation child's exit status when its work raised (the parent runs it again itself)
+
+
+def _in_child(fn, *args) -> dict:
+    """`fn(*args)` in a forked child process, its result (plain JSON data) read back through a pipe.
+    The analysis and the page data of a large repository take gigabytes; in a child that has exited
+    they are back with the system before MkDocs and Pagefind start, so a build's peak memory is the
+    largest of its stages, not their sum. When the work raises in the child, it is run once more here,
+    where the error is reported as usual (a configuration error, an interrupted run). Where forking is
+    not safe (another thread is running: huifang serve's web server) or not available, it runs here."""
+    if not hasattr(os, "fork") or threading.active_count() > 1:
+        return fn(*args)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns into the caller's code
+        status = CHILD_FAILED
+        try:
+            os.close(r)
+            data = json.dumps(fn(*args), ensure_ascii=False).encode("utf-8")
+            with os.fdopen(w, "wb") as fh:
+                fh.write(data)
+            status = 0
+        except BaseException:  # noqa: BLE001 - reported by the parent's own run
+            pass
+        finally:
+            try:
+                sys.stdout.flush()
+                sys.stderr.flush()
+            finally:
+                os._exit(status)
+    os.close(w)
+    with os.fdopen(r, "rb") as fh:
+        data = fh.read()
+    _, status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status) == 0:
+        return json.loads(data.decode("utf-8"))
+    if os.waitstatus_to_exitcode(status) == CHILD_FAILED:
+        return fn(*args)
+    raise ChildProcessError(os.waitstatus_to_exitcode(status))
+
+
 def build(root: Path, args, generate) -> int:
     """Write the pages `generate(root, as_of)` returns (with their analysis), run MkDocs into a folder
     beside site/ and swap it in at the end: a killed, failed or concurrent build leaves the previous
@@ -371,11 +406,12 @@ def build(root: Path, args, generate) -> int:
     with _build_lock(root):
         for stale in (root / ".huifang").glob(BUILDING + "*"):  # left by a build that was killed
             shutil.rmtree(stale, ignore_errors=True)
-        t0 = time.monotonic()
-        analysis, pages = generate(root, getattr(args, "as_of", None))
-        _, written, digests = write_docs(root, pages, templates_dir(root))
-        say(f"已生成 {len(pages)} 个页面（{DOCS_DIR.as_posix()}/，其中 {written} 个文件有改动、已重写），"
-            f"用时 {time.monotonic() - t0:.1f} 秒。")
+        try:
+            derived = _in_child(_derive, root, args, generate)
+        except ChildProcessError as e:
+            say(f"生成页面的进程意外退出（{_ended(e.args[0])}），{SITE_DIR}/ 保持上一次的门户不变。")
+            return 2
+        n_pages, digests = derived["pages"], derived["digests"]
         out = root.resolve() / ".huifang" / f"{BUILDING}{os.getpid()}"
         key = _config_key(root, digests)
         plan = None if getattr(args, "full", False) else _dirty_plan(root, key, digests)
@@ -385,10 +421,8 @@ def build(root: Path, args, generate) -> int:
                 changed, deleted = plan
                 say(f"正在用 MkDocs 重建有改动的 {len(changed)} 个页面（其余 {len(digests) - len(changed)} 个沿用上一次的门户）……")
                 try:
-                    kept = _prepare_dirty(root, out, changed, deleted)
+                    _prepare_dirty(root, out, changed, deleted)
                     code, secs, log = run_mkdocs(root, len(changed), out, dirty=True)
-                    if code == 0:
-                        _merge_search(out, kept)
                 except (OSError, ValueError) as e:
                     say(f"增量构建没有成功（{e}），改为完整构建。")
                     code = None
@@ -397,7 +431,7 @@ def build(root: Path, args, generate) -> int:
                     code = None
             if code is None:
                 say("正在用 MkDocs 构建网站……")
-                code, secs, log = run_mkdocs(root, len(pages), out)
+                code, secs, log = run_mkdocs(root, n_pages, out)
             if code != 0:
                 sys.stderr.write(log)
                 say(f"MkDocs 构建失败（退出码 {code}），{SITE_DIR}/ 保持上一次的门户不变。")
@@ -417,10 +451,17 @@ def build(root: Path, args, generate) -> int:
         sys.stderr.write(ln + "\n")
     say(f"MkDocs 构建完成，用时 {secs:.1f} 秒；搜索索引用时 {search_secs:.1f} 秒。")
     say(f"打开 {(root / SITE_DIR / 'index.html')} 查看门户，或运行 huifang serve 在浏览器中浏览（含搜索）。")
-    if getattr(args, "strict", False) and any(f.blocking for f in analysis.findings):
+    if getattr(args, "strict", False) and derived["blocking"]:
         say("--strict：记录中有错误，构建返回非零状态。")
         return 1
     return 0
+
+
+def _ended(code: int) -> str:
+    """How a child process ended, in words: a negative exit code is the signal that ended it."""
+    if code < 0:
+        return "被系统终止，可能是内存不足" if -code == signal.SIGKILL else f"收到信号 {-code}"
+    return f"退出码 {code}"
 
 
 def _snapshot(root: Path) -> dict[str, float]:

@@ -306,3 +306,27 @@ def test_browser_renders_customer_archive(browser_url, tmp_path):
     assert "张明 · CUST-0001" in shown and "138****5678" in shown
     assert "13812345678" not in dom
 
+
+
+def test_a_configuration_error_in_the_page_generation_is_reported_like_any_other(tmp_path):
+    """The pages are made in a child process (its memory goes back to the system before MkDocs runs);
+    an error there is still one Chinese line and exit status 2, never a traceback, and the site stays."""
+    make_repo(Repo(tmp_path))
+    assert huifang(tmp_path, "build", "--as-of", AS_OF).returncode == 0
+    before = tree(tmp_path / "site")
+    (tmp_path / "huifang.yml").write_text("thresholds: [\n", encoding="utf-8")
+    proc = huifang(tmp_path, "build", "--as-of", AS_OF)
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr and "huifang.yml" in proc.stderr
+    assert tree(tmp_path / "site") == before
+
+
+def test_search_uses_pagefind_only_material_indexes_no_page(built):
+    """Every generated page is left out of Material's single-file index at build time (front matter
+    search: exclude), so MkDocs does not parse every page for an index the portal never downloads."""
+    root, _ = built
+    for f in (root / DOCS).rglob("*.md"):
+        if not f.relative_to(root / DOCS).as_posix().startswith("help/"):
+            assert "\nsearch:\n  exclude: true\n---\n" in f.read_text(encoding="utf-8").split("\n\n", 1)[0] + "\n", f
+    assert '"docs": []' in page(root, "search/search_index.json")
+    assert any((root / "site" / "pagefind" / "fragment").iterdir())
