@@ -21,6 +21,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from importlib.metadata import version
@@ -259,6 +260,70 @@ def run_mkdocs(root: Path, n_pages: int = 0, out: Path | None = None, dirty: boo
     return proc.returncode, time.monotonic() - t0, "".join(kept)
 
 
+PARALLEL_MIN = 400  # pages: below this, one MkDocs process is as fast (each one pays MkDocs' start-up)
+
+
+def mkdocs_processes(n_pages: int) -> int:
+    """How many MkDocs processes build a full site at once: HUIFANG_MKDOCS_PROCESSES when it is set,
+    else one per processor this process may use (at most 4) for a site of PARALLEL_MIN pages or more."""
+    wanted = os.environ.get("HUIFANG_MKDOCS_PROCESSES", "").strip()
+    if wanted.isdigit() and int(wanted) >= 1:
+        return min(int(wanted), 8)
+    if n_pages < PARALLEL_MIN:
+        return 1
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, 4))
+
+
+def run_mkdocs_parallel(root: Path, digests: dict[str, str], out: Path, n: int) -> tuple[int, float, str]:
+    """A full build by `n` MkDocs processes at once. Each renders every n-th page outside the navigation,
+    and all navigation pages (every page's navigation needs their titles): it runs MkDocs' --dirty build
+    into a folder of its own where the other processes' pages already have a newer placeholder, so it
+    neither reads nor renders them. Their pages are then moved into `out`. A page's HTML depends only on
+    its own Markdown, the navigation and the configuration (what the incremental build relies on), so
+    the site is byte for byte the one a single process builds (tests/test_site.py compares them)."""
+    docs = root / DOCS_DIR
+    rest = sorted(rel for rel in digests if rel.endswith(".md") and not _nav_page(rel))
+    groups = [set(rest[i::n]) for i in range(n)]
+    outs = [out] + [out.with_name(f"{out.name}.{i}") for i in range(1, n)]
+    t0 = time.monotonic()
+    try:
+        for i, folder in enumerate(outs):
+            shutil.rmtree(folder, ignore_errors=True)
+            for rel in rest:
+                if rel not in groups[i]:
+                    html = folder / _html(rel)
+                    html.parent.mkdir(parents=True, exist_ok=True)
+                    html.touch()
+                    t = (docs / rel).stat().st_mtime + 10
+                    os.utime(html, (t, t))
+        env = dict(os.environ, PYTHONHASHSEED="0", NO_MKDOCS_2_WARNING="1", DISABLE_MKDOCS_2_WARNING="true")
+        running = []
+        for folder in outs:
+            log = tempfile.TemporaryFile()
+            cmd = [sys.executable, "-m", "mkdocs", "build", "--dirty", "-f", mkdocs_config(root), "-d", str(folder)]
+            running.append((subprocess.Popen(cmd, cwd=root, stdout=log, stderr=subprocess.STDOUT, env=env), log))
+        codes, logs = [], []
+        for proc, log in running:
+            codes.append(proc.wait())
+            log.seek(0)
+            logs.append(log.read().decode("utf-8", "replace"))
+            log.close()
+        text = "".join(dict.fromkeys(line for part in logs for line in part.splitlines(keepends=True)))
+        code = next((c for c in codes if c != 0), 0)
+        if code == 0:
+            for i in range(1, n):
+                for rel in groups[i]:
+                    os.replace(outs[i] / _html(rel), out / _html(rel))
+        return code, time.monotonic() - t0, text
+    finally:
+        for folder in outs[1:]:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 # Search: Pagefind (extended build: segments Chinese) indexes the built pages into site/pagefind/, a
 # static index in small chunks: a browser loads a few hundred kilobytes to start, then only the chunks
 # and page fragments a query needs. Material's search box stays the user interface (assets/huifang.js
@@ -430,8 +495,13 @@ def build(root: Path, args, generate) -> int:
                     shutil.rmtree(out, ignore_errors=True)
                     code = None
             if code is None:
-                say("正在用 MkDocs 构建网站……")
-                code, secs, log = run_mkdocs(root, n_pages, out)
+                workers = mkdocs_processes(n_pages)
+                if workers > 1:
+                    say(f"正在用 MkDocs 构建网站（{workers} 个进程同时构建）……")
+                    code, secs, log = run_mkdocs_parallel(root, digests, out, workers)
+                else:
+                    say("正在用 MkDocs 构建网站……")
+                    code, secs, log = run_mkdocs(root, n_pages, out)
             if code != 0:
                 sys.stderr.write(log)
                 say(f"MkDocs 构建失败（退出码 {code}），{SITE_DIR}/ 保持上一次的门户不变。")

@@ -330,3 +330,22 @@ def test_search_uses_pagefind_only_material_indexes_no_page(built):
             assert "\nsearch:\n  exclude: true\n---\n" in f.read_text(encoding="utf-8").split("\n\n", 1)[0] + "\n", f
     assert '"docs": []' in page(root, "search/search_index.json")
     assert any((root / "site" / "pagefind" / "fragment").iterdir())
+
+
+def test_mkdocs_in_several_processes_builds_the_same_site(tmp_path):
+    """A large site is built by several MkDocs processes at once, each rendering its share of the pages
+    (HUIFANG_MKDOCS_PROCESSES forces it on this small one): the same bytes as one process."""
+    make_repo(Repo(tmp_path))
+    env = dict(os.environ, HUIFANG_MKDOCS_PROCESSES="3")
+    proc = subprocess.run([sys.executable, "-m", "generator", "--root", str(tmp_path), "build", "--as-of", AS_OF],
+                          capture_output=True, text=True, cwd=ROOT, timeout=600, env=env)
+    assert proc.returncode == 0 and "3 个进程同时构建" in proc.stderr, proc.stderr
+    parallel = tree(tmp_path / "site")
+    assert not list((tmp_path / ".huifang").glob("site.building-*"))
+    shutil.rmtree(tmp_path / "site")
+    (tmp_path / ".huifang" / "site-manifest.json").unlink()
+    env["HUIFANG_MKDOCS_PROCESSES"] = "1"
+    proc = subprocess.run([sys.executable, "-m", "generator", "--root", str(tmp_path), "build", "--as-of", AS_OF],
+                          capture_output=True, text=True, cwd=ROOT, timeout=600, env=env)
+    assert proc.returncode == 0 and "同时构建" not in proc.stderr, proc.stderr
+    assert tree(tmp_path / "site") == parallel
