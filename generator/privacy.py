@@ -58,9 +58,16 @@ def _room(m: re.Match) -> str:
     return f"{m['bu']}***"
 
 
+# Every pattern above needs three digits in a row: text without them has nothing to mask (most of a
+# portal's values: names, sentences), and one search tells.
+_THREE_DIGITS = re.compile(f"{_D}{{3}}")
+
+
 def mask_private(s: str, landlines: bool = True) -> str:
     """Mobile and landline numbers as 139****8848 / 0571-****4321, room numbers as ***.
     `landlines=False` for the organisation's own text (an open letter's service number)."""
+    if not _THREE_DIGITS.search(s):
+        return s
     s = MOBILE.sub(_mobile, s)
     if landlines:
         s = LANDLINE.sub(_landline, s)

@@ -272,10 +272,25 @@ def _safe_url(target: str) -> str:
     return re.sub(r"[^A-Za-z0-9/._\-\u4e00-\u9fff]", "_", target)
 
 
+class _Environment(Environment):
+    """Jinja's `d.name` tries the attribute first and, on the page data's plain dicts, fails with an
+    exception every time before it reads the key: read a plain dict's key first. (The templates write
+    d["items"] and d["class"] for keys that are also names of dict methods or Python words, so no
+    template asks a plain dict for one of its methods by `.name`.)"""
+
+    def getattr(self, obj, attribute):
+        if type(obj) is dict:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
+
+
 class _Renderer:
     def __init__(self, templates_dir: Path | list[Path]):
         # autoescape only so that macro output comes back as Markup; `text` does the real escaping
-        self.env = Environment(loader=FileSystemLoader(_dirs(templates_dir)), finalize=lambda v: Markup(text(v)),
+        self.env = _Environment(loader=FileSystemLoader(_dirs(templates_dir)), finalize=lambda v: Markup(text(v)),
                                autoescape=True, trim_blocks=True, lstrip_blocks=True,
                                keep_trailing_newline=True)
         self.env.filters.update(percent=percent, share=share, verdict=lambda s: VERDICT_ZH.get(s, s), fmt=lambda v: fmt(v),
