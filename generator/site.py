@@ -201,7 +201,10 @@ def _prepare_dirty(root: Path, out: Path, changed: set[str], deleted: set[str]) 
     delete what is gone. (Material's own search index needs no merging: every generated page is left out
     of it and the build empties it, see index_search.)"""
     docs = root / DOCS_DIR
-    shutil.copytree(root / SITE_DIR, out, symlinks=True)
+    site = root / SITE_DIR
+    # not the search index: Pagefind writes it anew after MkDocs (index_search)
+    shutil.copytree(site, out, symlinks=True,
+                    ignore=lambda folder, names: [SEARCH_DIR] if Path(folder) == site and SEARCH_DIR in names else [])
     for md in docs.rglob("*.md"):
         rel = md.relative_to(docs).as_posix()
         html = out / _html(rel)
