@@ -421,4 +421,5 @@ def generate(root: Path, as_of=None) -> tuple[Analysis, dict[str, str]]:
     overdue = sum(1 for o in analysis.open_items if o.overdue)
     site.say(f"检查结果：{c['error']} 个错误，{c['warning']} 个警告，{c['info']} 条建议；"
              f"{len(analysis.open_items)} 项待办（其中 {overdue} 项已逾期），{len(analysis.figures)} 个期间指标。")
-    return analysis, render(portal_stream(analysis), site.templates_dir(root))  # one page's data at a time
+    # one page's data at a time; pages whose inputs are unchanged since the last build are not rendered again
+    return analysis, render(portal_stream(analysis), site.templates_dir(root), root)

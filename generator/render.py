@@ -9,18 +9,23 @@ built by this module (links, charts, field reference) is emitted as is.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import json
+import os
 import posixpath
 import re
+import sys
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+import jinja2
 from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 
 from . import model, shipped
+from .cache import cache_folder
 from .dates import TZ
 from .privacy import mask_private
 from .wording import clause_words, practice_words, standard_words
@@ -225,12 +230,12 @@ VERDICT_ZH = {"met": "达标", "missed": "未达标", "running": "进行中", No
 
 
 # Search indexes each page's title and the sentence under it; only these pages index every section
-# (the rules page: one section per rule). Tables and charts never go into the index.
+# (the rules page: one section per rule). Tables and charts never go into the index: Pagefind leaves
+# every table, figure and marked heading out (site.SEARCH_SKIP); a table needs no wrapper of its own
+# (one <div markdown> per table cost MkDocs a Markdown-in-HTML pass each).
 SEARCH_SECTIONS = {"rules.md.j2"}
 _HEADING = re.compile(r"^(#{2,6} .*?)(?: \{ ([^}]*) \})?[ \t]*$", re.M)
 
-
-_TABLE = re.compile(r"(?:^\|.*\n)+", re.M)
 
 
 def search_title_and_lead_only(markdown: str) -> str:
@@ -238,11 +243,6 @@ def search_title_and_lead_only(markdown: str) -> str:
     except a record's own section (.hf-record): its heading and lead sentence are what search finds."""
     return _HEADING.sub(lambda m: m[0] if m[2] and ".hf-record" in m[2].split() else
                         f"{m[1]} {{ {(m[2] + ' ') if m[2] else ''}data-search-exclude }}", markdown)
-
-
-def search_without_tables(markdown: str) -> str:
-    """Wrap every Markdown table in a block the search index leaves out (no table dumps in snippets)."""
-    return _TABLE.sub(lambda m: f"\n<div markdown data-search-exclude>\n\n{m[0]}\n</div>\n", markdown)
 
 
 def sentence(value, limit: int = 80) -> str:
@@ -349,7 +349,6 @@ class _Renderer:
             body = f"{body[:at]}\n{self.crumbs(p.crumbs)}{body[at:].lstrip(chr(10))}"
         if p.template not in SEARCH_SECTIONS:
             body = search_title_and_lead_only(body)
-        body = search_without_tables(body)
         # the top tabs are the navigation: the left sidebar is hidden so tables get the width. Search is
         # Pagefind's (site/pagefind/): Material's search plugin leaves the page out of its own single-file
         # index ("search: exclude", documented in Material's "Setting up site search"), so it does not
@@ -364,11 +363,75 @@ def _dirs(templates_dir: Path | list[Path]) -> list[str]:
     return [str(d) for d in dirs]
 
 
-def render(portal: Portal, templates_dir: Path | list[Path]) -> dict[str, str]:
-    """Every page as Markdown, keyed by its path in the docs folder."""
+# Rendering is most of a build's page generation. A page whose data, template, title and breadcrumbs are
+# those of the last build is not rendered again: its Markdown is read back from the docs folder, when the
+# file still holds exactly what that build wrote (its digest is kept beside the key). The key is the
+# repr() of the page data (dicts, lists, strings, numbers, dates, dataclasses: values, never addresses),
+# salted with the as-of instant, the templates, huifang's own code, Jinja's and Python's versions.
+PAGES_CACHE = "pages.json"
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha1(text.replace("\r\n", "\n").encode("utf-8")).hexdigest()
+
+
+def _salt(templates_dir: Path | list[Path], as_of: str) -> str:
+    h = hashlib.sha1(f"{sys.version}\0{jinja2.__version__}\0{as_of}\0".encode())
+    for folder in [*_dirs(templates_dir), str(Path(__file__).parent)]:
+        for f in sorted(Path(folder).rglob("*")):
+            if f.is_file() and f.suffix not in (".pyc",):
+                h.update(f"{f.relative_to(folder).as_posix()}\0".encode())
+                h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def _read_pages_cache(path: Path, salt: str) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict) or data.get("salt") != salt or not isinstance(data.get("pages"), dict):
+        return {}
+    return data["pages"]
+
+
+def _write_pages_cache(path: Path, salt: str, pages: dict) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_text(json.dumps({"salt": salt, "pages": pages}, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:  # a cache that cannot be written is only slower next time
+        tmp.unlink(missing_ok=True)
+
+
+def render(portal: Portal, templates_dir: Path | list[Path], work: Path | None = None) -> dict[str, str]:
+    """Every page as Markdown, keyed by its path in the docs folder. `work` (the repository root, for a
+    build): reuse the Markdown of pages whose inputs are unchanged since the last build (see above)."""
     r = _Renderer(templates_dir)
     extra = {"as_of": portal.as_of}
-    out = {p.path: r.page(p, extra) for p in portal.pages}
+    folder = None if work is None or os.environ.get("HUIFANG_NO_CACHE") else cache_folder(work)
+    if folder is None:
+        out = {p.path: r.page(p, extra) for p in portal.pages}
+    else:
+        docs = Path(work) / ".huifang" / "docs"
+        salt = _salt(templates_dir, portal.as_of)
+        before, now, out = _read_pages_cache(folder / PAGES_CACHE, salt), {}, {}
+        for p in portal.pages:
+            key = hashlib.sha1(f"{p.template}\0{p.title}\0{p.crumbs!r}\0{p.data!r}".encode("utf-8",
+                                                                                     "surrogatepass")).hexdigest()
+            text = None
+            if before.get(p.path, [None])[0] == key:
+                try:
+                    kept = (docs / p.path).read_bytes()
+                except OSError:
+                    kept = None
+                if kept is not None and hashlib.sha1(kept).hexdigest() == before[p.path][1]:
+                    text = kept.decode("utf-8")
+            if text is None:
+                text = r.page(p, extra)
+            out[p.path] = text
+            now[p.path] = [key, _digest(text)]
+        _write_pages_cache(folder / PAGES_CACHE, salt, now)
     static_pages: dict[str, Path] = {}
     for d in reversed(_dirs(templates_dir)):  # the repository's own help pages replace shipped ones
         static = Path(d) / "static"

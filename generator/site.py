@@ -333,11 +333,15 @@ def run_mkdocs_parallel(root: Path, digests: dict[str, str], out: Path, n: int) 
 # answers its queries from Pagefind); Material's own single-file index is emptied, so no browser
 # downloads it. Only the article is indexed, without tables, charts, code, collapsed blocks, breadcrumbs
 # or what the pages mark `data-search-exclude`: result text is record text, and the index grows with
-# records, not with tables.
+# records, not with tables. Classes, not the data-search-exclude attribute, name what stays out:
+# Material's search plugin strips every data-search-*="…" attribute from the HTML it writes (md_in_html
+# gives the attribute a value), so a record's body inside its customer's archive (.hf-record-body)
+# reached Pagefind whole — its labels and boilerplate on every page (at 100,000 records: 14,000 pages).
 SEARCH_DIR = "pagefind"
 SEARCH_ROOT = "article"
 SEARCH_SKIP = ("table, figure, svg, pre, details, .headerlink, .md-source-file, .md-path, .hf-path, "
-               "[data-search-exclude]")  # breadcrumbs, and what the pages mark as no search text
+               ".hf-record-body, .hf-quiet, [data-search-exclude]")  # breadcrumbs, a section's record
+# body (its heading and lead sentence are what search finds), boilerplate, what pages mark as no search text
 SEARCH_KEEP = ("pagefind.js", "pagefind-worker.js", "pagefind-entry.json")  # + wasm, meta, index/, fragment/
 
 

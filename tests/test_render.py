@@ -144,11 +144,12 @@ def test_first_sentence_for_leads_and_snippets():
 
 
 def test_search_indexes_title_and_lead_only(tmp_path):
-    """Headings below the title and every table are marked for Material's search to leave out."""
+    """Headings below the title are marked for search to leave out; tables need no mark (the search
+    index leaves every table out by itself) and no wrapper."""
     (tmp_path / "t.md.j2").write_text("# 标题\n\n一句话。\n\n## 小节\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n## 规则 { #V-1 }\n",
                                       encoding="utf-8")
     (tmp_path / "help_index.md.j2").write_text("# 帮助\n", encoding="utf-8")
     out = render(Portal("2026-11-30", [Page("x.md", "t.md.j2", "x", {})]), tmp_path)["x.md"]
     assert "## 小节 { data-search-exclude }" in out and "## 规则 { #V-1 data-search-exclude }" in out
-    assert "<div markdown data-search-exclude>\n\n| a | b |" in out
+    assert "## 小节 { data-search-exclude }\n\n| a | b |" in out and "<div" not in out
     assert "# 标题\n\n一句话。" in out

@@ -349,3 +349,30 @@ def test_mkdocs_in_several_processes_builds_the_same_site(tmp_path):
                           capture_output=True, text=True, cwd=ROOT, timeout=600, env=env)
     assert proc.returncode == 0 and "同时构建" not in proc.stderr, proc.stderr
     assert tree(tmp_path / "site") == parallel
+
+
+def test_pages_with_unchanged_inputs_are_read_back_and_equal_a_fresh_render(tmp_path):
+    """After one new record, only the pages whose data changed are rendered again (the others' Markdown
+    is read back, .huifang/cache/pages.json); the docs equal those of a build with no cache at all."""
+    repo = make_repo(Repo(tmp_path))
+    assert huifang(tmp_path, "build", "--as-of", AS_OF).returncode == 0
+    assert (tmp_path / ".huifang" / "cache" / "pages.json").is_file()
+    repo.add("""
+    id: HF-20261121-001
+    date: 2026-11-21 10:00:00+08:00
+    method: 电话
+    purpose: 例行回访
+    customer: CUST-0002
+    visitor: 刘静
+    content: 例行回访，业主说楼道灯已经修好了。
+    """)
+    repo.git("-c", "user.name=刘静", "-c", "user.email=liu@example.com", "add", "-A")
+    repo.git("-c", "user.name=刘静", "-c", "user.email=liu@example.com", "commit", "-q", "-m", "新回访")
+    assert huifang(tmp_path, "build", "--as-of", AS_OF).returncode == 0
+    warm = tree(tmp_path / DOCS)
+    assert "楼道灯已经修好了" in md(tmp_path, "customers/CUST-0002.md")
+    proc = subprocess.run([sys.executable, "-m", "generator", "--root", str(tmp_path), "build", "--as-of", AS_OF],
+                          capture_output=True, text=True, cwd=ROOT, timeout=600,
+                          env=dict(os.environ, HUIFANG_NO_CACHE="1"))
+    assert proc.returncode == 0, proc.stderr
+    assert tree(tmp_path / DOCS) == warm
