@@ -426,6 +426,20 @@ def _derive(root: Path, args, generate) -> dict:
 
 
 CHILD_FAILED = 3  # a derivation child's exit status when its work raised (the parent runs it again itself)
+FORK_MIN = 2000  # record files: below this the pages are made in this process (their memory is small)
+
+
+def _large(root: Path) -> bool:
+    """True when records/ holds FORK_MIN files or more (HUIFANG_FORK_MIN sets another number); counting
+    stops there, so a large repository costs one short walk."""
+    wanted = os.environ.get("HUIFANG_FORK_MIN", "").strip()
+    limit = int(wanted) if wanted.isdigit() else FORK_MIN
+    n = 0
+    for _, _, filenames in os.walk(root / "records"):
+        n += len(filenames)
+        if n >= limit:
+            return True
+    return n >= limit
 
 
 def _in_child(fn, *args) -> dict:
@@ -479,7 +493,7 @@ def build(root: Path, args, generate) -> int:
         for stale in (root / ".huifang").glob(BUILDING + "*"):  # left by a build that was killed
             shutil.rmtree(stale, ignore_errors=True)
         try:
-            derived = _in_child(_derive, root, args, generate)
+            derived = _in_child(_derive, root, args, generate) if _large(root) else _derive(root, args, generate)
         except ChildProcessError as e:
             say(f"生成页面的进程意外退出（{_ended(e.args[0])}），{SITE_DIR}/ 保持上一次的门户不变。")
             return 2
