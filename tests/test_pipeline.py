@@ -3,10 +3,7 @@ late fixes that stay on record, and a sweep of the instant across the demo month
 
 from __future__ import annotations
 
-import json
 import shutil
-import subprocess
-import sys
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -226,54 +223,3 @@ def test_a_deadline_over_uncovered_days_is_provisional_until_the_year_is_configu
     assert main(["--root", str(repo.root), "calendar"]) == 0
     out = capsys.readouterr().out
     assert "2027 年：huifang.yml" in out and "国务院办公厅关于2027年部分节假日安排的通知" in out and "chinesecalendar" in out
-
-
-# -- rules judged in a forked process --------------------------------------------------------
-
-FORKED = """
-import json, os, sys
-from generator import rules
-from generator.pipeline import analyse
-from generator.findings import report_json
-rules.PARALLEL_MIN = int(sys.argv[2])
-if sys.argv[3] == "fail":  # the child dies before it answers: its rules are judged here instead
-    real = rules._judge
-    def judge(ctx, todo):
-        if todo and todo[0].area == rules._AHEAD_AREA and os.getpid() != PARENT:
-            os._exit(3)
-        return real(ctx, todo)
-    rules._judge = judge
-PARENT = os.getpid()
-started = []
-start = rules._Forked.start
-rules._Forked.start = lambda ctx, todo: started.append(start(ctx, todo)) or started[-1]
-a = analyse(sys.argv[1], "2026-11-30")
-print(json.dumps({"forked": [s is not None for s in started], "findings": [[f.rule, f.record, f.line, f.message, f.status] for f in a.findings],
-                  "open": [[o.rule, o.record, str(o.due_at), o.what] for o in a.open_items],
-                  "figures": [[g.rule, g.period, g.label, g.numerator, g.denominator, g.status] for g in a.figures]},
-                 ensure_ascii=False))
-"""
-
-
-def _judged(root: Path, parallel_min: int, mode: str = "ok") -> dict:
-    got = subprocess.run([sys.executable, "-c", FORKED, str(root), str(parallel_min), mode], cwd=PROJECT,
-                         capture_output=True, text=True, timeout=300)
-    assert got.returncode == 0, got.stderr
-    return json.loads(got.stdout)
-
-
-def test_rules_judged_in_a_forked_process_give_the_same_outcome_in_the_same_order(tmp_path):
-    """A large repository has the visit rules judged in a fork (the other core); forcing that on the
-    demo records must change nothing: findings, to-dos and figures, in the same order."""
-    root = tmp_path / "demo"
-    shutil.copytree(PROJECT / "records", root / "records")
-    shutil.copy(PROJECT / "huifang.yml", root / "huifang.yml")
-    alone = _judged(root, 10**9)
-    assert alone.pop("forked") == []
-    assert any(f[0].startswith("V-") for f in alone["findings"]) and any(not f[0].startswith("V-") for f in alone["findings"])
-    forked = _judged(root, 0)
-    assert forked.pop("forked") == [True]
-    assert forked == alone
-    failed = _judged(root, 0, "fail")  # a child that died: its rules judged in this process
-    assert failed.pop("forked") == [True]
-    assert failed == alone
