@@ -336,6 +336,11 @@ def test_search_uses_pagefind_only_material_indexes_no_page(built):
             assert "\nsearch:\n  exclude: true\n---\n" in f.read_text(encoding="utf-8").split("\n\n", 1)[0] + "\n", f
     assert '"docs": []' in page(root, "search/search_index.json")
     assert any((root / "site" / "pagefind" / "fragment").iterdir())
+    # the customers' archives are a bundle of their own (indexing needs half the memory), merged in the browser
+    assert (root / "site" / "pagefind" / "customers" / "pagefind-entry.json").is_file()
+    customers = {f.name for f in (root / "site" / "pagefind" / "customers" / "fragment").iterdir()}
+    main = {f.name for f in (root / "site" / "pagefind" / "fragment").iterdir()}
+    assert customers and main and not customers & main
 
 
 def test_mkdocs_in_several_processes_builds_the_same_site(tmp_path):

@@ -57,11 +57,23 @@
      anywhere. (Only as a fallback: a short common prefix matches nearly every page, and on 100,000
      pages Pagefind takes minutes to rank that.) Pagefind reads its language from the html lang
      attribute: it is "und" only while the second instance is created. */
+  /* The customers' archives are a Pagefind bundle of their own (pagefind/customers/, indexed apart so
+     that indexing a large portal needs half the memory): merged into every instance. A portal without
+     it (no customers) searches the main bundle alone. */
+  var PARTS = ["customers"];
+  function merged(instance) {
+    return Promise.all(PARTS.map(function (part) {
+      return Promise.resolve()
+        .then(function () { return instance.mergeIndex(new URL("pagefind/" + part + "/", siteRoot()).href, {baseUrl: "/"}); })
+        .catch(function () { return null; });
+    })).then(function () { return instance; });
+  }
+
   function load() {
     if (!engine) {
       engine = import(new URL("pagefind/pagefind.js", siteRoot()).href).then(function (pf) {
         return Promise.resolve(pf.options({baseUrl: "/"})).then(function () { return pf.init(); })
-          .then(function () { return pf; });
+          .then(function () { return merged(pf); });
       });
     }
     return engine;
@@ -77,7 +89,7 @@
       } finally {
         if (lang === null) html.removeAttribute("lang"); else html.setAttribute("lang", lang);
       }
-      loose = Promise.resolve(instance.init()).then(function () { return instance; });
+      loose = Promise.resolve(instance.init()).then(function () { return merged(instance); });
     }
     return loose;
   }
@@ -260,7 +272,15 @@
       }
       // the pages that hold the words as written before those that hold them apart
       if (whole) first(holds);
-      if (id) first(function (x) { return owns(x.data, id); });  // the record itself before pages naming it
+      if (id) {
+        // an ID asks for the pages that name it: a bundle (pagefind/customers/) that holds no part of
+        // it answers with pages that share a piece of it ("001"), which are left out
+        var named = list.filter(function (x) {
+          return (plain(x.data.content) + " " + plain((x.data.meta || {}).title)).toLowerCase().indexOf(id) >= 0;
+        });
+        if (named.length) list = named;
+        first(function (x) { return owns(x.data, id); });  // the record itself before pages naming it
+      }
       return list.map(function (x) { return item(x.data, x.score, terms, id, whole); });
     });
   }
