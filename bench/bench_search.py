@@ -25,6 +25,7 @@ import sys
 import threading
 import time
 import urllib.parse
+from contextlib import contextmanager
 from pathlib import Path
 
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -85,49 +86,57 @@ def default_queries(site: Path) -> list[str]:
     return [q for q in (complaint.stem if complaint else None, "漏水", "回访", name) if q]
 
 
-def run(site: Path, queries: list[str], timeout: float = 60) -> dict:
-    """Each query in a fresh browser context (empty cache), through the portal's search box (?q=): the
-    time from opening the page to the results shown, and the search bytes served for it."""
+@contextmanager
+def _served_browser(site: Path):
+    """The portal served on 127.0.0.1 (bytes counted) and a headless Chromium: (base URL, browser)."""
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Counting, directory=str(site)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
-    out = {"site": str(site), "disk": on_disk(site), "queries": []}
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-            for q in queries:
-                ctx = browser.new_context(viewport={"width": 1280, "height": 800})
-                page = ctx.new_page()
-                before = served()
-                t0 = time.perf_counter()
-                page.goto(f"{base}/index.html?q={urllib.parse.quote(q)}", wait_until="load")
-                loaded = time.perf_counter()
-                try:
-                    page.wait_for_function(
-                        "() => { const m = document.querySelector('.md-search-result__meta');"
-                        " return document.querySelector('.md-search-result__item') || (m && /没有/.test(m.textContent)); }",
-                        timeout=timeout * 1000)
-                except PlaywrightTimeout:  # no answer in time: said, and its bytes so far still counted
-                    out["queries"].append({"query": q, "results": None, "first": None,
-                                           "page_load_s": round(loaded - t0, 2), "results_s": None,
-                                           "timeout_s": timeout, "bytes": served() - before})
-                    ctx.close()
-                    continue
-                shown = time.perf_counter()
-                first = page.eval_on_selector_all(
-                    ".md-search-result__item", "li => li.length ? (li[0].querySelector('a[href*=\"#\"]') ||"
-                    " li[0].querySelector('a')).getAttribute('href') : null")
-                meta = page.inner_text(".md-search-result__meta")  # "找到 N 个符合条件的结果" (10 shown at first)
-                n = int(re.sub(r"\D", "", meta) or (1 if first else 0))
-                page.wait_for_load_state("networkidle")
-                out["queries"].append({"query": q, "results": n, "first": first,
-                                       "page_load_s": round(loaded - t0, 2), "results_s": round(shown - t0, 2),
-                                       "bytes": served() - before})
-                ctx.close()
-            browser.close()
+            try:
+                yield f"http://127.0.0.1:{server.server_address[1]}", browser
+            finally:
+                browser.close()
     finally:
         server.shutdown()
         server.server_close()
+
+
+def run(site: Path, queries: list[str], timeout: float = 60) -> dict:
+    """Each query in a fresh browser context (empty cache), through the portal's search box (?q=): the
+    time from opening the page to the results shown, and the search bytes served for it."""
+    out = {"site": str(site), "disk": on_disk(site), "queries": []}
+    with _served_browser(site) as (base, browser):
+        for q in queries:
+            ctx = browser.new_context(viewport={"width": 1280, "height": 800})
+            page = ctx.new_page()
+            before = served()
+            t0 = time.perf_counter()
+            page.goto(f"{base}/index.html?q={urllib.parse.quote(q)}", wait_until="load")
+            loaded = time.perf_counter()
+            try:
+                page.wait_for_function(
+                    "() => { const m = document.querySelector('.md-search-result__meta');"
+                    " return document.querySelector('.md-search-result__item') || (m && /没有/.test(m.textContent)); }",
+                    timeout=timeout * 1000)
+            except PlaywrightTimeout:  # no answer in time: said, and its bytes so far still counted
+                out["queries"].append({"query": q, "results": None, "first": None,
+                                       "page_load_s": round(loaded - t0, 2), "results_s": None,
+                                       "timeout_s": timeout, "bytes": served() - before})
+                ctx.close()
+                continue
+            shown = time.perf_counter()
+            first = page.eval_on_selector_all(
+                ".md-search-result__item", "li => li.length ? (li[0].querySelector('a[href*=\"#\"]') ||"
+                " li[0].querySelector('a')).getAttribute('href') : null")
+            meta = page.inner_text(".md-search-result__meta")  # "找到 N 个符合条件的结果" (10 shown at first)
+            n = int(re.sub(r"\D", "", meta) or (1 if first else 0))
+            page.wait_for_load_state("networkidle")
+            out["queries"].append({"query": q, "results": n, "first": first,
+                                   "page_load_s": round(loaded - t0, 2), "results_s": round(shown - t0, 2),
+                                   "bytes": served() - before})
+            ctx.close()
     return out
 
 
@@ -144,24 +153,15 @@ ENGINE = """async q => {
 
 def engine(site: Path, queries: list[str]) -> list[dict]:
     """Pagefind's own search alone (no portal script, no result fragments): how long it ranks a query."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Counting, directory=str(site)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
     out = []
-    try:
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-            for q in queries:
-                ctx = browser.new_context()
-                page = ctx.new_page()
-                page.goto(f"{base}/404.html")
-                page.set_default_timeout(900_000)
-                out.append({"query": q, **page.evaluate(ENGINE, q)})
-                ctx.close()
-            browser.close()
-    finally:
-        server.shutdown()
-        server.server_close()
+    with _served_browser(site) as (base, browser):
+        for q in queries:
+            ctx = browser.new_context()
+            page = ctx.new_page()
+            page.goto(f"{base}/404.html")
+            page.set_default_timeout(900_000)
+            out.append({"query": q, **page.evaluate(ENGINE, q)})
+            ctx.close()
     return out
 
 
